@@ -1,0 +1,104 @@
+package enclave
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Signer signs 32-byte digests with a secp256k1 key.
+//
+// Sign returns the 65-byte [R || S || V] signature with V in {0, 1}, exactly what
+// go-ethereum's crypto.Sign returns (deterministic, RFC 6979), so that
+// crypto.SigToPub / crypto.Ecrecover on the digest give back Address().
+// The protocol machines depend on this interface only.
+type Signer interface {
+	Address() common.Address
+	Sign(digest [32]byte) ([]byte, error)
+}
+
+// Key is a signing key held inside a Backend.
+type Key interface {
+	Signer
+	// Sealed returns the key sealed by its backend, for persistence. Only the
+	// backend's LoadKey can open it; Backend.Unseal refuses sealed keys.
+	Sealed() ([]byte, error)
+}
+
+// Backend is the enclave API. No method returns a private key.
+type Backend interface {
+	Kind() Kind
+	// NewKey generates a fresh secp256k1 key pair inside the backend.
+	NewKey() (Key, error)
+	// LoadKey opens a key produced by Key.Sealed on this (or an equally
+	// measured/sealing) backend.
+	LoadKey(sealed []byte) (Key, error)
+	// Seal encrypts and authenticates plaintext, binding additionalData.
+	Seal(plaintext, additionalData []byte) ([]byte, error)
+	// Unseal reverses Seal; it fails (never panics) on tampered input or on
+	// different additionalData.
+	Unseal(sealed, additionalData []byte) ([]byte, error)
+	// Report produces a remote attestation report carrying reportData
+	// (at most ReportDataSize bytes; shorter data is zero-padded).
+	Report(reportData []byte) (Report, error)
+}
+
+// Kind names a backend type.
+type Kind int
+
+const (
+	// KindSGX is a real Intel SGX enclave (EGo).
+	KindSGX Kind = iota + 1
+	// KindSimulation is the insecure simulation backend.
+	KindSimulation
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSGX:
+		return "sgx"
+	case KindSimulation:
+		return "simulation"
+	default:
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+}
+
+// Errors returned by backends and the verifier. Wrapped errors keep these
+// identities, so callers test them with errors.Is.
+var (
+	// ErrNotInEnclave: an SGX operation was asked for outside an SGX enclave.
+	// EGo would silently seal with an all-zero key there; we refuse instead.
+	ErrNotInEnclave = errors.New("enclave: not running inside an SGX enclave")
+	// ErrUnseal: sealed data is malformed, tampered, sealed under another key,
+	// or was sealed with different additional data.
+	ErrUnseal = errors.New("enclave: cannot unseal")
+	// ErrInvalidKey: an unsealed key is not a valid secp256k1 private key.
+	ErrInvalidKey = errors.New("enclave: invalid key material")
+	// ErrReportDataTooLong: report data exceeds ReportDataSize bytes.
+	ErrReportDataTooLong = errors.New("enclave: report data longer than 64 bytes")
+
+	// ErrUnknownBackend: Open was given a backend name it does not know.
+	ErrUnknownBackend = errors.New("enclave: unknown backend name")
+	// ErrBackendNotLinked: the chosen backend's package was not imported.
+	ErrBackendNotLinked = errors.New("enclave: backend not linked into this binary")
+
+	// ErrInvalidReport: the report is malformed, its signature does not verify,
+	// or its fields disagree with its raw bytes (tampering).
+	ErrInvalidReport = errors.New("enclave: invalid attestation report")
+	// ErrSimulationNotAllowed: a simulated report under a policy that does not
+	// allow simulation.
+	ErrSimulationNotAllowed = errors.New("enclave: simulated report not allowed by policy")
+	// ErrReportDataMismatch: the report does not bind the expected address.
+	ErrReportDataMismatch = errors.New("enclave: report data does not bind the expected address")
+	// ErrMeasurementMismatch: UniqueID, SignerID or ProductID differ from policy.
+	ErrMeasurementMismatch = errors.New("enclave: enclave measurement does not match policy")
+	// ErrSecurityVersionTooLow: the enclave's security version is below policy.
+	ErrSecurityVersionTooLow = errors.New("enclave: security version below policy minimum")
+	// ErrDebugNotAllowed: a debug enclave under a policy that forbids debug.
+	ErrDebugNotAllowed = errors.New("enclave: debug enclave not allowed by policy")
+	// ErrSGXVerifierUnavailable: this build cannot verify SGX remote reports
+	// (no eclient, and not running inside SGX). Build with -tags ego_eclient.
+	ErrSGXVerifierUnavailable = errors.New("enclave: SGX report verification unavailable in this build (build with -tags ego_eclient)")
+)

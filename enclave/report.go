@@ -1,0 +1,74 @@
+package enclave
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// ReportDataSize is the size of SGX report data.
+const ReportDataSize = 64
+
+// bindDomain separates address-binding report data from any other use of
+// report data.
+const bindDomain = "teeswap/enclave/bind-address/v1"
+
+// Report is a remote attestation report.
+//
+// Only Kind and Raw are evidence; the other fields are a convenience parse and
+// the Verifier checks them against Raw, so a report whose fields were edited is
+// rejected.
+type Report struct {
+	Kind       Kind
+	ReportData []byte // ReportDataSize bytes
+	Raw        []byte // SGX remote report, or the simulation's self-signed statement
+
+	UniqueID        []byte // MRENCLAVE (SGX only)
+	SignerID        []byte // MRSIGNER; for simulation the 20-byte address of the sim attestation key
+	ProductID       []byte // ISVPRODID (SGX only)
+	SecurityVersion uint   // ISVSVN (SGX only)
+	Debug           bool   // debug enclave (SGX only)
+
+	// Simulated is true for reports of the simulation backend, which prove
+	// nothing about the code that produced them.
+	Simulated bool
+}
+
+// BindAddress returns the report data that binds a signing address:
+// sha256(domain || address) zero-padded to ReportDataSize bytes. A verifier
+// recomputes it for the address it expects.
+func BindAddress(addr common.Address) []byte {
+	h := sha256.New()
+	h.Write([]byte(bindDomain))
+	h.Write(addr.Bytes())
+	out := make([]byte, ReportDataSize)
+	copy(out, h.Sum(nil))
+	return out
+}
+
+// ReportFor asks b for a report binding k's address.
+func ReportFor(b Backend, k Key) (Report, error) {
+	r, err := b.Report(BindAddress(k.Address()))
+	if err != nil {
+		return Report{}, fmt.Errorf("report for %s: %w", k.Address(), err)
+	}
+	return r, nil
+}
+
+// PadReportData checks and zero-pads report data to ReportDataSize bytes, as
+// SGX does. Backends use it so both kinds treat short data identically.
+func PadReportData(data []byte) ([]byte, error) {
+	if len(data) > ReportDataSize {
+		return nil, fmt.Errorf("%w: %d bytes", ErrReportDataTooLong, len(data))
+	}
+	out := make([]byte, ReportDataSize)
+	copy(out, data)
+	return out, nil
+}
+
+func sameBytes(claimed, verified []byte) bool {
+	// nil and empty are the same claim.
+	return bytes.Equal(claimed, verified)
+}

@@ -149,3 +149,18 @@ func UpdateChange(id ChannelID, fn func(*Channel) error) Change {
 
 // DeleteChange removes channel id.
 func DeleteChange(id ChannelID) Change { return Change{Op: OpDelete, ID: id} }
+
+// Equal reports whether c and o hold the same values (balances by value).
+func (c Channel) Equal(o Channel) bool {
+	eqBal := func(x, y *big.Int) bool {
+		if x == nil || y == nil {
+			return x == y
+		}
+		return x.Cmp(y) == 0
+	}
+	return c.ChainID == o.ChainID && c.Contract == o.Contract && c.ID == o.ID &&
+		c.A == o.A && c.B == o.B && c.Asset == o.Asset &&
+		eqBal(c.BalanceA, o.BalanceA) && eqBal(c.BalanceB, o.BalanceB) &&
+		c.Version == o.Version && c.Status == o.Status && c.Coordinator == o.Coordinator &&
+		c.OpenedAtBlock == o.OpenedAtBlock && c.UpdatedAtBlock == o.UpdatedAtBlock
+}

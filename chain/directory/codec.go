@@ -17,9 +17,9 @@ import (
 //
 // Balances are bounded by Validate to 256 bits, so they fit 32 bytes.
 const (
-	codecV1        = 1
-	channelLen     = 1 + 8 + 20 + 32 + 20 + 20 + 20 + 32 + 32 + 8 + 1 + 20 + 8 + 8
-	cursorLen      = 1 + 8 + 32 + 8
+	codecV1    = 1
+	channelLen = 1 + 8 + 20 + 32 + 20 + 20 + 20 + 32 + 32 + 8 + 1 + 20 + 8 + 8
+	cursorLen  = 1 + 8 + 32 + 8
 )
 
 func encodeChannel(c *Channel) []byte {

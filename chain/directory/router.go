@@ -44,26 +44,25 @@ type Hop struct {
 type RouteOption func(*routeOpts)
 
 type routeOpts struct {
-	exclude   map[ChannelID]struct{}
+	exclude   []map[ChannelID]struct{}
 	excludeFn func(ChannelID) bool
 	maxHops   int
 }
 
 // WithExclude keeps the given channels out of the route, e.g. channels locked
-// by in-flight instances. Repeated uses add up.
+// by in-flight instances. The set is built once when the option is made, so
+// an option can be reused across calls cheaply. Repeated uses add up.
 func WithExclude(ids ...ChannelID) RouteOption {
-	return func(o *routeOpts) {
-		if o.exclude == nil {
-			o.exclude = make(map[ChannelID]struct{}, len(ids))
-		}
-		for _, id := range ids {
-			o.exclude[id] = struct{}{}
-		}
+	set := make(map[ChannelID]struct{}, len(ids))
+	for _, id := range ids {
+		set[id] = struct{}{}
 	}
+	return func(o *routeOpts) { o.exclude = append(o.exclude, set) }
 }
 
 // WithExcludeFunc keeps every channel for which busy returns true out of the
-// route. It is called under the router's read lock and must not call the router.
+// route. It is called under the router's read lock and must not call the
+// router. A later WithExcludeFunc replaces an earlier one.
 func WithExcludeFunc(busy func(ChannelID) bool) RouteOption {
 	return func(o *routeOpts) { o.excludeFn = busy }
 }
@@ -74,8 +73,10 @@ func WithMaxHops(n int) RouteOption {
 }
 
 func (o *routeOpts) excluded(id ChannelID) bool {
-	if _, ok := o.exclude[id]; ok {
-		return true
+	for _, set := range o.exclude {
+		if _, ok := set[id]; ok {
+			return true
+		}
 	}
 	return o.excludeFn != nil && o.excludeFn(id)
 }
@@ -386,9 +387,9 @@ bfs:
 // Store methods: reads delegate; writes go to the store, then to the index.
 
 func (r *Router) Get(chainID uint64, id ChannelID) (Channel, error) { return r.store.Get(chainID, id) }
-func (r *Router) List(chainID uint64) ([]Channel, error)           { return r.store.List(chainID) }
-func (r *Router) Chains() ([]uint64, error)                        { return r.store.Chains() }
-func (r *Router) Cursor(chainID uint64) (Cursor, error)            { return r.store.Cursor(chainID) }
+func (r *Router) List(chainID uint64) ([]Channel, error)            { return r.store.List(chainID) }
+func (r *Router) Chains() ([]uint64, error)                         { return r.store.Chains() }
+func (r *Router) Cursor(chainID uint64) (Cursor, error)             { return r.store.Cursor(chainID) }
 
 func (r *Router) SetCursor(chainID uint64, c Cursor) error { return r.store.SetCursor(chainID, c) }
 

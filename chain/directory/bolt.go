@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Bolt layout: one top-level bucket per chain, named "chain" + chainID as 8
@@ -25,7 +26,9 @@ var (
 	keyCursor      = []byte("cursor")
 )
 
-// BoltStore is a Store persisted in a single bbolt file.
+// BoltStore is a Store persisted in a single bbolt file. Every write call is
+// one fsync'd transaction, so a watcher should write a block's events with one
+// Apply rather than one Put per event.
 type BoltStore struct {
 	path   string
 	mu     sync.RWMutex // guards db against use after Close
@@ -262,7 +265,7 @@ func (s *BoltStore) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.db.Close(); err != nil && !errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if err := s.db.Close(); err != nil && !errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		return err
 	}
 	return nil

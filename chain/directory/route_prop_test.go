@@ -201,6 +201,7 @@ func TestIncrementalIndexMatchesRebuild(t *testing.T) {
 	const n = 30
 	chans := randomGraph(rng, n, 90, 2)
 	live := newRouter(t, chans[:40]...)
+	routes := 0
 	for step := 0; step < 400; step++ {
 		c := chans[rng.IntN(len(chans))]
 		var err error
@@ -239,7 +240,13 @@ func TestIncrementalIndexMatchesRebuild(t *testing.T) {
 			if !slices.Equal(h1, h2) || (e1 == nil) != (e2 == nil) || (e1 != nil && e1.Error() != e2.Error()) {
 				t.Fatalf("step %d: live %v/%v, rebuilt %v/%v", step, hopIDs(h1), e1, hopIDs(h2), e2)
 			}
+			if e1 == nil {
+				routes++
+			}
 		}
+	}
+	if routes < 100 {
+		t.Fatalf("only %d of 2000 queries found a route; the test compares too little", routes)
 	}
 }
 

@@ -206,9 +206,10 @@ func (LockStage) EnumDescriptor() ([]byte, []int) {
 type RefundReason int32
 
 const (
-	RefundReason_REFUND_REASON_UNSPECIFIED RefundReason = 0
-	RefundReason_REFUND_REASON_REQUESTED   RefundReason = 1 // a terminal asked
-	RefundReason_REFUND_REASON_DEADLINE    RefundReason = 2 // the deadline passed before COMMITTED
+	RefundReason_REFUND_REASON_UNSPECIFIED    RefundReason = 0
+	RefundReason_REFUND_REASON_REQUESTED      RefundReason = 1 // a terminal asked
+	RefundReason_REFUND_REASON_DEADLINE       RefundReason = 2 // the deadline passed before COMMITTED
+	RefundReason_REFUND_REASON_STATE_MISMATCH RefundReason = 3 // a channel's parties signed different states
 )
 
 // Enum value maps for RefundReason.
@@ -217,11 +218,13 @@ var (
 		0: "REFUND_REASON_UNSPECIFIED",
 		1: "REFUND_REASON_REQUESTED",
 		2: "REFUND_REASON_DEADLINE",
+		3: "REFUND_REASON_STATE_MISMATCH",
 	}
 	RefundReason_value = map[string]int32{
-		"REFUND_REASON_UNSPECIFIED": 0,
-		"REFUND_REASON_REQUESTED":   1,
-		"REFUND_REASON_DEADLINE":    2,
+		"REFUND_REASON_UNSPECIFIED":    0,
+		"REFUND_REASON_REQUESTED":      1,
+		"REFUND_REASON_DEADLINE":       2,
+		"REFUND_REASON_STATE_MISMATCH": 3,
 	}
 )
 
@@ -470,10 +473,14 @@ func (x *SwapRequest) GetTimeoutMs() int64 {
 
 // Hop is one channel of a network, in path order from sender to receiver.
 type Hop struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
-	Payer         []byte                 `protobuf:"bytes,2,opt,name=payer,proto3" json:"payer,omitempty"` // pays `amount` to payee over this channel
-	Payee         []byte                 `protobuf:"bytes,3,opt,name=payee,proto3" json:"payee,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ChannelId []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	Payer     []byte                 `protobuf:"bytes,2,opt,name=payer,proto3" json:"payer,omitempty"` // pays `amount` to payee over this channel
+	Payee     []byte                 `protobuf:"bytes,3,opt,name=payee,proto3" json:"payee,omitempty"`
+	// version is the channel-state version the parties sign at PREPARED;
+	// they sign version+1 at COMMITTED. The coordinator hands versions out
+	// per channel, so both parties of a channel sign the same state.
+	Version       uint64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -527,6 +534,13 @@ func (x *Hop) GetPayee() []byte {
 		return x.Payee
 	}
 	return nil
+}
+
+func (x *Hop) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // Network is one chain's payment channel network for an instance ([0067]).
@@ -1457,12 +1471,13 @@ const file_teeswap_proto_rawDesc = "" +
 	"\x04legs\x18\x02 \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12,\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x18.teeswap.v1.InstanceKindR\x04kind\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\"P\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\"j\n" +
 	"\x03Hop\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
 	"\x05payer\x18\x02 \x01(\fR\x05payer\x12\x14\n" +
-	"\x05payee\x18\x03 \x01(\fR\x05payee\"\x93\x01\n" +
+	"\x05payee\x18\x03 \x01(\fR\x05payee\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x04R\aversion\"\x93\x01\n" +
 	"\aNetwork\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1a\n" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x14\n" +
@@ -1561,11 +1576,12 @@ const file_teeswap_proto_rawDesc = "" +
 	"\tLockStage\x12\x13\n" +
 	"\x0fLOCK_STAGE_NONE\x10\x00\x12\x17\n" +
 	"\x13LOCK_STAGE_PREPARED\x10\x01\x12\x18\n" +
-	"\x14LOCK_STAGE_COMMITTED\x10\x02*f\n" +
+	"\x14LOCK_STAGE_COMMITTED\x10\x02*\x88\x01\n" +
 	"\fRefundReason\x12\x1d\n" +
 	"\x19REFUND_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REFUND_REASON_REQUESTED\x10\x01\x12\x1a\n" +
-	"\x16REFUND_REASON_DEADLINE\x10\x02B%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
+	"\x16REFUND_REASON_DEADLINE\x10\x02\x12 \n" +
+	"\x1cREFUND_REASON_STATE_MISMATCH\x10\x03B%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
 
 var (
 	file_teeswap_proto_rawDescOnce sync.Once

@@ -1,0 +1,204 @@
+package coordinator
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/teeswap/teeswap/messages"
+)
+
+// Outbound is one envelope for one terminal.
+type Outbound struct {
+	To  common.Address
+	Env *messages.Envelope
+}
+
+// Output is what a step asks its caller to do: persist Meta and Instance
+// (when not nil), then send. The records stay valid until the next step
+// on the same allocator or instance.
+type Output struct {
+	Meta     *messages.CoordinatorMeta
+	Instance *messages.CoordinatorInstance
+	Send     []Outbound
+}
+
+// DefaultTimeoutMs is the time an instance has to reach COMMITTED when the
+// request names none.
+const DefaultTimeoutMs = 10_000
+
+// Allocator creates instances. It owns the instance nonce and the
+// per-channel version counters, so ids and versions are never reused.
+type Allocator struct {
+	signer messages.Signer
+	meta   *messages.CoordinatorMeta
+}
+
+// NewAllocator resumes from persisted meta, or starts fresh when nil.
+func NewAllocator(signer messages.Signer, meta *messages.CoordinatorMeta) (*Allocator, error) {
+	self := signer.Address()
+	if meta == nil {
+		meta = &messages.CoordinatorMeta{Coordinator: self.Bytes(), NextNonce: 1}
+	} else if common.BytesToAddress(meta.Coordinator) != self {
+		return nil, fmt.Errorf("%w: meta belongs to coordinator %x, not %s", ErrMalformed, meta.Coordinator, self)
+	}
+	if meta.NextVersion == nil {
+		meta.NextVersion = map[string]uint64{}
+	}
+	return &Allocator{signer: signer, meta: meta}, nil
+}
+
+// Meta is the allocator's state, to persist.
+func (a *Allocator) Meta() *messages.CoordinatorMeta { return a.meta }
+
+// Clone returns an independent copy (for model checking).
+func (a *Allocator) Clone() *Allocator {
+	return &Allocator{signer: a.signer, meta: proto.Clone(a.meta).(*messages.CoordinatorMeta)}
+}
+
+// InstanceID derives the id of the coordinator's nonce-th instance.
+func InstanceID(coordinator common.Address, nonce uint64) [32]byte {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], nonce)
+	return crypto.Keccak256Hash([]byte("teeswap/instance"), coordinator[:], n[:])
+}
+
+// Create makes a new instance in NONE from a request and one route per
+// leg ([0116]), and signs one PREPARE per network for all of its
+// terminals ([0117]). The routes come from the untrusted directory, so
+// each is checked to pay exactly the leg's amount from its sender to its
+// receiver on its chain.
+func (a *Allocator) Create(req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*Instance, Output, error) {
+	kind, err := checkRequest(req, routes)
+	if err != nil {
+		return nil, Output{}, err
+	}
+	self := a.signer.Address()
+	nonce := a.meta.NextNonce
+	id := InstanceID(self, nonce)
+	timeout := req.TimeoutMs
+	if timeout <= 0 {
+		timeout = DefaultTimeoutMs
+	}
+	rec := &messages.CoordinatorInstance{
+		InstanceId: id[:], RequestId: req.RequestId, Kind: kind, Phase: messages.InstancePhase_INSTANCE_PHASE_NONE,
+		CreatedMs: nowMs, DeadlineMs: nowMs + timeout,
+	}
+	versions := map[string]uint64{}
+	for _, r := range routes {
+		n := proto.Clone(r).(*messages.Network)
+		for _, h := range n.Hops {
+			key := hex.EncodeToString(h.ChannelId)
+			v := a.meta.NextVersion[key]
+			if v == 0 {
+				v = 1
+			}
+			h.Version = v
+			versions[key] = v + 2
+		}
+		if err := n.Validate(); err != nil {
+			return nil, Output{}, fmt.Errorf("%w: %v", ErrInvalidRoute, err)
+		}
+		rec.Networks = append(rec.Networks, &messages.NetworkProgress{Network: n})
+	}
+	in := newInstance(a.signer, rec)
+	var send []Outbound
+	for i, np := range rec.Networks {
+		p := &messages.Prepare{
+			InstanceId: id[:], NetworkIndex: uint32(i), NetworkCount: uint32(len(rec.Networks)),
+			Kind: kind, Network: np.Network, DeadlineMs: rec.DeadlineMs, Coordinator: self.Bytes(),
+		}
+		env, err := messages.Seal(a.signer, messages.Kind_KIND_PREPARE, p)
+		if err != nil {
+			return nil, Output{}, err
+		}
+		np.Prepare = env
+		np.PreparedAcks = emptyAcks(len(in.terminals[i]))
+		np.CommittedAcks = emptyAcks(len(in.terminals[i]))
+		send = appendTo(send, in.terminals[i], env)
+	}
+	a.meta.NextNonce++
+	for k, v := range versions {
+		a.meta.NextVersion[k] = v
+	}
+	return in, Output{Meta: a.meta, Instance: rec, Send: send}, nil
+}
+
+func emptyAcks(n int) []*messages.Envelope {
+	out := make([]*messages.Envelope, n)
+	for i := range out {
+		out[i] = &messages.Envelope{}
+	}
+	return out
+}
+
+func appendTo(send []Outbound, to []common.Address, env *messages.Envelope) []Outbound {
+	for _, t := range to {
+		send = append(send, Outbound{To: t, Env: env})
+	}
+	return send
+}
+
+// checkRequest validates a request against its routes and returns the
+// instance kind.
+func checkRequest(req *messages.SwapRequest, routes []*messages.Network) (messages.InstanceKind, error) {
+	if req == nil || len(req.Legs) == 0 {
+		return 0, fmt.Errorf("%w: request has no legs", ErrMalformed)
+	}
+	if len(routes) != len(req.Legs) {
+		return 0, fmt.Errorf("%w: %d routes for %d legs", ErrInvalidRoute, len(routes), len(req.Legs))
+	}
+	kind := req.Kind
+	switch kind {
+	case messages.InstanceKind_INSTANCE_KIND_UNSPECIFIED:
+		kind = messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP
+		if len(req.Legs) == 1 {
+			kind = messages.InstanceKind_INSTANCE_KIND_PAYMENT
+		}
+	case messages.InstanceKind_INSTANCE_KIND_PAYMENT:
+		if len(req.Legs) != 1 {
+			return 0, fmt.Errorf("%w: a payment has one leg, got %d", ErrMalformed, len(req.Legs))
+		}
+	case messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP:
+	default:
+		return 0, fmt.Errorf("%w: kind %v", ErrMalformed, kind)
+	}
+	channels := map[string]bool{}
+	for i, leg := range req.Legs {
+		r := routes[i]
+		if r == nil || len(r.Hops) == 0 {
+			return 0, fmt.Errorf("%w: leg %d has no route", ErrInvalidRoute, i)
+		}
+		sender, err1 := messages.Address(leg.Sender)
+		receiver, err2 := messages.Address(leg.Receiver)
+		amount, err3 := messages.Amount(leg.Amount)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return 0, fmt.Errorf("%w: leg %d: bad sender, receiver or amount", ErrMalformed, i)
+		}
+		if amount.Sign() <= 0 {
+			return 0, fmt.Errorf("%w: leg %d amount must be positive", ErrMalformed, i)
+		}
+		first, last := r.Hops[0], r.Hops[len(r.Hops)-1]
+		switch {
+		case r.ChainId != leg.ChainId:
+			return 0, fmt.Errorf("%w: leg %d is on chain %d, route on %d", ErrInvalidRoute, i, leg.ChainId, r.ChainId)
+		case string(r.Asset) != string(leg.Asset):
+			return 0, fmt.Errorf("%w: leg %d asset differs", ErrInvalidRoute, i)
+		case string(r.Amount) != string(leg.Amount):
+			return 0, fmt.Errorf("%w: leg %d amount differs", ErrInvalidRoute, i)
+		case common.BytesToAddress(first.Payer) != sender || common.BytesToAddress(last.Payee) != receiver:
+			return 0, fmt.Errorf("%w: leg %d route does not run from %s to %s", ErrInvalidRoute, i, sender, receiver)
+		}
+		for _, h := range r.Hops {
+			if channels[string(h.ChannelId)] {
+				return 0, fmt.Errorf("%w: channel %x used twice", ErrInvalidRoute, h.ChannelId)
+			}
+			channels[string(h.ChannelId)] = true
+		}
+	}
+	return kind, nil
+}

@@ -1,0 +1,51 @@
+package protocoltest
+
+import (
+	"crypto/ecdsa"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// Key is a test-only signer over a raw key derived from a name and seed.
+// Production keys live only inside an enclave backend.
+type Key struct {
+	priv *ecdsa.PrivateKey
+	addr common.Address
+}
+
+// NewKey derives a deterministic key from seed and name.
+func NewKey(seed int64, name string) *Key {
+	for i := 0; ; i++ {
+		d := crypto.Keccak256([]byte(fmt.Sprintf("teeswap-test/%d/%s/%d", seed, name, i)))
+		priv, err := crypto.ToECDSA(d)
+		if err == nil {
+			return &Key{priv: priv, addr: crypto.PubkeyToAddress(priv.PublicKey)}
+		}
+	}
+}
+
+// Address is the key's address.
+func (k *Key) Address() common.Address { return k.addr }
+
+// Sign signs a digest.
+func (k *Key) Sign(digest [32]byte) ([]byte, error) { return crypto.Sign(digest[:], k.priv) }
+
+// CountingSigner counts signatures, for the benchmark's signature budget.
+type CountingSigner struct {
+	Inner interface {
+		Address() common.Address
+		Sign([32]byte) ([]byte, error)
+	}
+	Count *int64
+}
+
+// Address is the inner signer's address.
+func (c CountingSigner) Address() common.Address { return c.Inner.Address() }
+
+// Sign signs and counts.
+func (c CountingSigner) Sign(d [32]byte) ([]byte, error) {
+	*c.Count++
+	return c.Inner.Sign(d)
+}

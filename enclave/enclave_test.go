@@ -99,8 +99,8 @@ func TestDefaultVerifierRejectsUnverifiableSGX(t *testing.T) {
 	}
 	v := enclave.NewVerifier(enclave.Policy{})
 	r := enclave.Report{Kind: enclave.KindSGX, Raw: []byte("quote"), ReportData: enclave.BindAddress(common.Address{})}
-	if err := v.Verify(r, common.Address{}); !errors.Is(err, enclave.ErrSGXVerifierUnavailable) {
-		t.Fatalf("err = %v, want ErrSGXVerifierUnavailable", err)
+	if err := v.Verify(r, common.Address{}); !errors.Is(err, errUnverifiableSGX) {
+		t.Fatalf("err = %v, want %v", err, errUnverifiableSGX)
 	}
 	r.Raw = nil
 	if err := v.Verify(r, common.Address{}); !errors.Is(err, enclave.ErrInvalidReport) {

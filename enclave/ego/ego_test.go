@@ -11,8 +11,8 @@ import (
 	egoenclave "github.com/edgelesssys/ego/enclave"
 
 	"github.com/teeswap/teeswap/enclave"
-	"github.com/teeswap/teeswap/enclave/enclavetest"
 	"github.com/teeswap/teeswap/enclave/ego"
+	"github.com/teeswap/teeswap/enclave/enclavetest"
 )
 
 func inSGX() bool { return enclave.Detect() == enclave.KindSGX }

@@ -217,4 +217,3 @@ func TestVerifierRejectsTampering(t *testing.T) {
 		}
 	}
 }
-

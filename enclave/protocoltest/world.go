@@ -401,3 +401,28 @@ type (
 	coordinatorInstance = coordinator.Instance
 	terminalMachine     = terminal.Machine
 )
+
+// DeliverUntil delivers queued messages in FIFO order until done reports
+// true or the queue is empty. It reports whether done became true.
+func (w *World) DeliverUntil(done func() bool) bool {
+	for !done() {
+		if len(w.Queue) == 0 {
+			return false
+		}
+		m := w.Queue[0]
+		w.Queue = w.Queue[1:]
+		w.Deliver(m)
+	}
+	return true
+}
+
+// Take removes and returns the first queued message matching match.
+func (w *World) Take(match func(Message) bool) (Message, bool) {
+	for i, m := range w.Queue {
+		if match(m) {
+			w.Queue = append(w.Queue[:i:i], w.Queue[i+1:]...)
+			return m, true
+		}
+	}
+	return Message{}, false
+}

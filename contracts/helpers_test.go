@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -262,7 +263,7 @@ type state struct {
 
 func (s state) solidity() contracts.PaymentChannelsState {
 	st := contracts.PaymentChannelsState{
-		Version: s.version, DepositA: s.depA, DepositB: s.depB, BalanceA: s.balA, BalanceB: s.balB,
+		Version: s.version, DepositA: nz(s.depA), DepositB: nz(s.depB), BalanceA: nz(s.balA), BalanceB: nz(s.balB),
 		LockAmount: new(big.Int),
 	}
 	if s.lock != nil {
@@ -330,6 +331,14 @@ func (e *env) signOutcome(instance [32]byte, confirmed bool, p *party) []byte {
 	return sign(e.t, messages.OutcomeDigest(e.chainID.Uint64(), e.addr, instance, confirmed), p)
 }
 
+// nz is x, or zero for nil.
+func nz(x *big.Int) *big.Int {
+	if x == nil {
+		return new(big.Int)
+	}
+	return x
+}
+
 func eth(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), ether) }
 
 func add(xs ...*big.Int) *big.Int {
@@ -349,4 +358,40 @@ func eq(t *testing.T, what string, got, want *big.Int) {
 	if got.Cmp(want) != 0 {
 		t.Errorf("%s = %s, want %s", what, got, want)
 	}
+}
+
+// closeData packs closeUnilateral on s signed by both parties.
+func (e *env) closeData(id [32]byte, s state) []byte {
+	e.t.Helper()
+	st, sa, sb := e.signed(id, s)
+	return pc.PackCloseUnilateral(id, st, sa, sb)
+}
+
+// challengeData packs challenge on s signed by both parties.
+func (e *env) challengeData(id [32]byte, s state) []byte {
+	e.t.Helper()
+	st, sa, sb := e.signed(id, s)
+	return pc.PackChallenge(id, st, sa, sb)
+}
+
+func coopDigest(w where, version uint64, a, b *big.Int) [32]byte {
+	return messages.CooperativeCloseDigest(w.chainID, w.contract, w.channel, version, a, b)
+}
+
+func hostileBin() string { return testtokens.HostileTokenMetaData.Bin }
+
+func contains(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }
+
+func mustType(name string) abi.Type {
+	t, err := abi.NewType(name, "", nil)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// deployRaw deploys PaymentChannels with input and returns the error
+// instead of failing.
+func deployRaw(e *env, input []byte) (common.Address, *types.Transaction, error) {
+	return bind.DeployContract(e.opts(e.deployer, nil), common.FromHex(contracts.PaymentChannelsMetaData.Bin), e.client, input)
 }

@@ -395,3 +395,58 @@ func mustType(name string) abi.Type {
 func deployRaw(e *env, input []byte) (common.Address, *types.Transaction, error) {
 	return bind.DeployContract(e.opts(e.deployer, nil), common.FromHex(contracts.PaymentChannelsMetaData.Bin), e.client, input)
 }
+
+// signedBy returns s signed by pa (party A) and pb (party B) for channel id.
+func (e *env) signedBy(id [32]byte, s state, pa, pb *party) (contracts.PaymentChannelsState, []byte, []byte) {
+	e.t.Helper()
+	w := e.at(id)
+	return s.solidity(), signState(e.t, w, s, pa), signState(e.t, w, s, pb)
+}
+
+func (e *env) closeDataBy(id [32]byte, s state, pa, pb *party) []byte {
+	e.t.Helper()
+	st, sa, sb := e.signedBy(id, s, pa, pb)
+	return pc.PackCloseUnilateral(id, st, sa, sb)
+}
+
+func (e *env) challengeDataBy(id [32]byte, s state, pa, pb *party) []byte {
+	e.t.Helper()
+	st, sa, sb := e.signedBy(id, s, pa, pb)
+	return pc.PackChallenge(id, st, sa, sb)
+}
+
+func (e *env) stage(coordinator common.Address, lockID [32]byte) uint8 {
+	e.t.Helper()
+	return call(e, e.addr, pc.PackPaymentStage(coordinator, lockID), pc.UnpackPaymentStage)
+}
+
+func (e *env) outcome(coordinator common.Address, instance [32]byte) uint8 {
+	e.t.Helper()
+	return call(e, e.addr, pc.PackOutcome(coordinator, instance), pc.UnpackOutcome)
+}
+
+// finalizeAfter waits out the challenge period and finalizes id, returning
+// the payouts of its ChannelClosed event.
+func (e *env) finalizeAfter(id [32]byte) (a, b *big.Int) {
+	e.t.Helper()
+	e.advance(challengePeriod * time.Second)
+	r := e.do(e.mallory, nil, pc.PackFinalize(id))
+	for _, l := range r.Logs {
+		if ev, err := pc.UnpackChannelClosedEvent(l); err == nil {
+			return ev.PayoutA, ev.PayoutB
+		}
+	}
+	e.t.Fatal("no ChannelClosed event")
+	return nil, nil
+}
+
+// settled returns the PaymentSettled events of r.
+func settled(r *types.Receipt) []*contracts.PaymentChannelsPaymentSettled {
+	var out []*contracts.PaymentChannelsPaymentSettled
+	for _, l := range r.Logs {
+		if ev, err := pc.UnpackPaymentSettledEvent(l); err == nil {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -1014,6 +1014,8 @@ type ChannelList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Channels      []*ChannelInfo         `protobuf:"bytes,1,rep,name=channels,proto3" json:"channels,omitempty"`
 	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	Terminal      []byte                 `protobuf:"bytes,3,opt,name=terminal,proto3" json:"terminal,omitempty"`         // the terminal's chain address
+	Coordinators  [][]byte               `protobuf:"bytes,4,rep,name=coordinators,proto3" json:"coordinators,omitempty"` // attested coordinators it trusts
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1060,6 +1062,20 @@ func (x *ChannelList) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *ChannelList) GetTerminal() []byte {
+	if x != nil {
+		return x.Terminal
+	}
+	return nil
+}
+
+func (x *ChannelList) GetCoordinators() [][]byte {
+	if x != nil {
+		return x.Coordinators
+	}
+	return nil
 }
 
 // ChainEvent is a final (past the finality depth) contract event that a
@@ -1467,10 +1483,12 @@ const file_control_proto_rawDesc = "" +
 	"\tbalance_b\x18\x06 \x01(\fR\bbalanceB\x12\x18\n" +
 	"\aversion\x18\a \x01(\x04R\aversion\x12.\n" +
 	"\x05phase\x18\b \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12\x16\n" +
-	"\x06closed\x18\t \x01(\bR\x06closed\"X\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\"\x98\x01\n" +
 	"\vChannelList\x123\n" +
 	"\bchannels\x18\x01 \x03(\v2\x17.teeswap.v1.ChannelInfoR\bchannels\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"\xcc\x02\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +
+	"\bterminal\x18\x03 \x01(\fR\bterminal\x12\"\n" +
+	"\fcoordinators\x18\x04 \x03(\fR\fcoordinators\"\xcc\x02\n" +
 	"\n" +
 	"ChainEvent\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.teeswap.v1.ChainEventKindR\x04kind\x12\x19\n" +

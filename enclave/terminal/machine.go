@@ -203,6 +203,10 @@ func (m *Machine) activeLeg(c *messages.ChannelRecord) *messages.ChannelState {
 // amt decodes an amount already validated on the way in.
 func amt(b []byte) *big.Int { return new(big.Int).SetBytes(b) }
 
+// Resolved is st with any lock paid out as the contract would: committed
+// to the payee, prepared back to the payer.
+func Resolved(st *messages.ChannelState) *messages.ChannelState { return resolve(st) }
+
 // resolve returns the balances of st with any committed lock paid to the
 // payee and any prepared lock returned to the payer: a lock-free state.
 func resolve(st *messages.ChannelState) *messages.ChannelState {

@@ -1,0 +1,463 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/scheduler"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/enclave/coordinator"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// Routes finds a route for one leg, avoiding channels in exclude. The
+// directory (chain/directory's Router) implements it through an adapter.
+type Routes interface {
+	Route(chainID uint64, asset, from, to common.Address, amount *big.Int, exclude map[[32]byte]bool) (*messages.Network, error)
+}
+
+// ErrNoRoute is wrapped by Routes when no route exists at all, as opposed
+// to one blocked by instances in flight.
+var ErrNoRoute = errors.New("actors: no route")
+
+// CoordinatorConfig configures the coordinator actor.
+type CoordinatorConfig struct {
+	Signer messages.Signer
+	Store  Store
+	Routes Routes
+	// Report is the coordinator enclave's attestation report, sent to
+	// terminals when they register.
+	ReportKind string
+	Report     []byte
+	Clock      Clock
+	// RetryInterval is how often an undecided instance re-sends its
+	// current phase to terminals that have not answered.
+	RetryInterval time.Duration
+	// Linger is how long a decided instance's actor stays to answer late
+	// messages before it is stopped (its record stays in the store).
+	Linger time.Duration
+	// ForgetDecided drops decided instances from the store as well (load
+	// runs, to bound memory).
+	ForgetDecided bool
+	Logger        *slog.Logger
+}
+
+func (c *CoordinatorConfig) defaults() {
+	if c.RetryInterval <= 0 {
+		c.RetryInterval = 500 * time.Millisecond
+	}
+	if c.Linger <= 0 {
+		c.Linger = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// instanceDone is a child's report to its parent; it never leaves the
+// process, so it is a plain Go value.
+type instanceDone struct {
+	id       [32]byte
+	networks []*messages.Network
+	channels [][32]byte
+	result   *messages.SwapResult
+}
+
+// instanceStopped asks the parent to forget a child that lingered.
+type instanceStopped struct{ id [32]byte }
+
+type waitingSwap struct {
+	req    *messages.SwapRequest
+	client *actor.PID
+}
+
+// CoordinatorActor takes swap requests, creates instances in its enclave
+// and runs each as a child actor.
+type CoordinatorActor struct {
+	cfg       CoordinatorConfig
+	alloc     *coordinator.Allocator
+	terminals map[common.Address]*actor.PID
+	children  map[[32]byte]*actor.PID
+	clients   map[[32]byte]*actor.PID
+	busy      map[[32]byte]bool
+	waiting   []waitingSwap
+	restored  []*coordinator.Instance
+}
+
+// NewCoordinator restores the coordinator from its store and returns its
+// props. Instances that were in flight resume as children on start.
+func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
+	cfg.defaults()
+	st, err := cfg.Store.LoadCoordinator()
+	if err != nil {
+		return nil, err
+	}
+	alloc, err := coordinator.NewAllocator(cfg.Signer, st.Meta)
+	if err != nil {
+		return nil, err
+	}
+	a := &CoordinatorActor{cfg: cfg, alloc: alloc, terminals: map[common.Address]*actor.PID{},
+		children: map[[32]byte]*actor.PID{}, clients: map[[32]byte]*actor.PID{}, busy: map[[32]byte]bool{}}
+	for _, rec := range st.Instances {
+		in, err := coordinator.Restore(cfg.Signer, rec)
+		if err != nil {
+			return nil, err
+		}
+		a.restored = append(a.restored, in)
+	}
+	return actor.PropsFromProducer(func() actor.Actor { return a }), nil
+}
+
+// Receive handles one message.
+func (a *CoordinatorActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		for _, in := range a.restored {
+			a.spawn(ctx, in, nil)
+		}
+		a.restored = nil
+	case *messages.RegisterTerminal:
+		a.register(ctx, m)
+	case *messages.AttestationRequest:
+		ctx.Respond(a.registered(""))
+	case *messages.SubmitSwap:
+		a.submit(ctx, m.Request, ctx.Sender())
+	case *messages.Envelope:
+		a.route(ctx, m)
+	case *instanceDone:
+		a.done(ctx, m)
+	case *instanceStopped:
+		delete(a.children, m.id)
+	}
+}
+
+func (a *CoordinatorActor) registered(errText string) *messages.Registered {
+	return &messages.Registered{Coordinator: a.cfg.Signer.Address().Bytes(), ReportKind: a.cfg.ReportKind, Report: a.cfg.Report, Error: errText}
+}
+
+func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTerminal) {
+	addr, err := messages.Address(m.Address)
+	pid := pidOf(m.Peer)
+	if pid == nil {
+		pid = ctx.Sender()
+	}
+	if err != nil || pid == nil {
+		ctx.Respond(a.registered("register: need a 20-byte address and a peer"))
+		return
+	}
+	a.terminals[addr] = pid
+	for _, child := range a.children {
+		ctx.Send(child, &terminalMoved{addr: addr, pid: pid})
+	}
+	ctx.Respond(a.registered(""))
+}
+
+// terminalMoved tells children a terminal (re)registered at a new PID.
+type terminalMoved struct {
+	addr common.Address
+	pid  *actor.PID
+}
+
+func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, client *actor.PID) {
+	fail := func(err error) {
+		if client != nil {
+			ctx.Send(client, &messages.SwapResult{RequestId: req.GetRequestId(), Error: err.Error()})
+		}
+	}
+	if req == nil || len(req.Legs) == 0 {
+		fail(fmt.Errorf("swap request has no legs"))
+		return
+	}
+	routes := make([]*messages.Network, 0, len(req.Legs))
+	blocked := false
+	for i, leg := range req.Legs {
+		amount, err := messages.Amount(leg.Amount)
+		if err != nil {
+			fail(fmt.Errorf("leg %d: %w", i, err))
+			return
+		}
+		n, err := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
+			common.BytesToAddress(leg.Receiver), amount, a.busy)
+		if err != nil {
+			// A route that exists but is held by instances in flight waits.
+			if _, free := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
+				common.BytesToAddress(leg.Receiver), amount, nil); free == nil {
+				blocked = true
+				break
+			}
+			fail(fmt.Errorf("leg %d on chain %d: %w", i, leg.ChainId, err))
+			return
+		}
+		routes = append(routes, n)
+	}
+	if !blocked && overlaps(routes) {
+		blocked = true
+	}
+	if blocked {
+		a.waiting = append(a.waiting, waitingSwap{req: req, client: client})
+		return
+	}
+	in, out, err := a.alloc.Create(req, routes, a.cfg.Clock.nowMs())
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := a.cfg.Store.SaveCoordinator(out.Meta, out.Instance); err != nil {
+		// Nothing was sent: the instance never existed for anyone.
+		a.cfg.Logger.Error("persist new instance", "err", err)
+		fail(fmt.Errorf("persist: %w", err))
+		return
+	}
+	a.spawn(ctx, in, client)
+	ctx.Send(a.children[in.ID()], &startInstance{send: out.Send})
+}
+
+// overlaps reports whether two legs' routes share a channel.
+func overlaps(routes []*messages.Network) bool {
+	seen := map[string]bool{}
+	for _, r := range routes {
+		for _, h := range r.Hops {
+			if seen[string(h.ChannelId)] {
+				return true
+			}
+			seen[string(h.ChannelId)] = true
+		}
+	}
+	return false
+}
+
+type startInstance struct{ send []coordinator.Outbound }
+
+func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, client *actor.PID) {
+	peers := map[common.Address]*actor.PID{}
+	var channels [][32]byte
+	for _, t := range in.Terminals() {
+		peers[t] = a.terminals[t]
+	}
+	for _, np := range in.Record().Networks {
+		for _, h := range np.Network.Hops {
+			id := [32]byte(h.ChannelId)
+			channels = append(channels, id)
+			if !in.Decided() {
+				a.busy[id] = true
+			}
+		}
+	}
+	child := &instanceActor{cfg: &a.cfg, in: in, peers: peers, channels: channels}
+	pid := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return child }))
+	a.children[in.ID()] = pid
+	if client != nil {
+		a.clients[in.ID()] = client
+	}
+}
+
+func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
+	id, ok := instanceOf(env)
+	if !ok {
+		a.cfg.Logger.Warn("envelope without an instance id", "kind", env.GetKind())
+		return
+	}
+	if pid := a.children[id]; pid != nil {
+		ctx.Send(pid, env)
+		return
+	}
+	// A late message for an instance whose actor has gone: bring it back
+	// from the store, so a terminal that missed the outcome still gets it.
+	rec, err := a.cfg.Store.LoadInstance(id[:])
+	if err != nil || rec == nil {
+		a.cfg.Logger.Warn("message for unknown instance", "id", fmt.Sprintf("%x", id[:6]), "err", err)
+		return
+	}
+	in, err := coordinator.Restore(a.cfg.Signer, rec)
+	if err != nil {
+		a.cfg.Logger.Error("restore instance", "err", err)
+		return
+	}
+	a.spawn(ctx, in, nil)
+	ctx.Send(a.children[id], env)
+}
+
+func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
+	for _, ch := range m.channels {
+		delete(a.busy, ch)
+	}
+	// Keep the directory's capacities in step with confirmed transfers.
+	if t, ok := a.cfg.Routes.(interface{ Transferred(*messages.Network) }); ok && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		for _, n := range m.networks {
+			t.Transferred(n)
+		}
+	}
+	if client := a.clients[m.id]; client != nil {
+		ctx.Send(client, m.result)
+		delete(a.clients, m.id)
+	}
+	if a.cfg.ForgetDecided {
+		if err := a.cfg.Store.ForgetInstance(m.id[:]); err != nil {
+			a.cfg.Logger.Warn("forget instance", "err", err)
+		}
+	}
+	waiting := a.waiting
+	a.waiting = nil
+	for _, w := range waiting {
+		a.submit(ctx, w.req, w.client)
+	}
+}
+
+// Waiting is the number of requests blocked on busy channels (for tests).
+func (a *CoordinatorActor) Waiting() int { return len(a.waiting) }
+
+type (
+	retryTick    struct{}
+	deadlineTick struct{}
+	lingerDone   struct{}
+)
+
+// instanceActor runs one coordinator instance machine.
+type instanceActor struct {
+	cfg      *CoordinatorConfig
+	in       *coordinator.Instance
+	peers    map[common.Address]*actor.PID
+	channels [][32]byte
+	timers   *scheduler.TimerScheduler
+	cancel   []scheduler.CancelFunc
+	started  time.Time
+	times    phaseTimes
+	reported bool
+}
+
+func (c *instanceActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.started = time.Now()
+		c.timers = scheduler.NewTimerScheduler(ctx)
+		c.cancel = append(c.cancel, c.timers.SendRepeatedly(c.cfg.RetryInterval, c.cfg.RetryInterval, ctx.Self(), retryTick{}))
+		if delay := time.Duration(c.in.Deadline()-c.cfg.Clock.nowMs()) * time.Millisecond; !c.in.Decided() {
+			c.cancel = append(c.cancel, c.timers.SendOnce(max(delay, 0), ctx.Self(), deadlineTick{}))
+		}
+		if c.in.Decided() {
+			c.finish(ctx)
+		}
+	case *startInstance:
+		c.send(ctx, m.send)
+	case *messages.Envelope:
+		c.handle(ctx, m)
+	case *terminalMoved:
+		if _, ok := c.peers[m.addr]; ok {
+			c.peers[m.addr] = m.pid
+		}
+	case retryTick:
+		if !c.in.Decided() {
+			c.send(ctx, c.in.Resend())
+		}
+	case deadlineTick:
+		out, err := c.in.Tick(c.cfg.Clock.nowMs())
+		c.apply(ctx, out, err)
+	case lingerDone:
+		ctx.Send(ctx.Parent(), &instanceStopped{id: c.in.ID()})
+		ctx.Stop(ctx.Self())
+	case *actor.Stopping:
+		for _, cancel := range c.cancel {
+			cancel()
+		}
+	}
+}
+
+func (c *instanceActor) handle(ctx actor.Context, env *messages.Envelope) {
+	now := c.cfg.Clock.nowMs()
+	var (
+		out coordinator.Output
+		err error
+	)
+	switch env.Kind {
+	case messages.Kind_KIND_PREPARED:
+		out, err = c.in.HandlePrepared(env, now)
+	case messages.Kind_KIND_COMMITTED:
+		out, err = c.in.HandleCommitted(env, now)
+	case messages.Kind_KIND_REFUND_REQUEST:
+		out, err = c.in.HandleRefundRequest(env, now)
+	default:
+		err = fmt.Errorf("unexpected %v at the coordinator", env.Kind)
+	}
+	c.apply(ctx, out, err)
+}
+
+// apply persists the instance, then sends: write-ahead.
+func (c *instanceActor) apply(ctx actor.Context, out coordinator.Output, err error) {
+	if err != nil {
+		if !errors.Is(err, coordinator.ErrWrongPhase) {
+			c.cfg.Logger.Info("rejected", "instance", fmt.Sprintf("%x", c.in.ID()), "err", err)
+		}
+		return
+	}
+	if out.Instance != nil {
+		if err := c.cfg.Store.SaveCoordinator(out.Meta, out.Instance); err != nil {
+			// Without the record on disk nothing may leave: a crash now
+			// must not find terminals ahead of the store.
+			c.cfg.Logger.Error("persist instance; stopping it", "err", err)
+			ctx.Stop(ctx.Self())
+			return
+		}
+	}
+	c.mark()
+	c.send(ctx, out.Send)
+	if c.in.Decided() {
+		c.finish(ctx)
+	}
+}
+
+func (c *instanceActor) mark() {
+	us := time.Since(c.started).Microseconds()
+	switch c.in.Phase() {
+	case messages.InstancePhase_INSTANCE_PHASE_PREPARED:
+		if c.times.prepared == 0 {
+			c.times.prepared = us
+		}
+	case messages.InstancePhase_INSTANCE_PHASE_COMMITTED:
+		if c.times.committed == 0 {
+			c.times.committed = us
+		}
+		if c.times.decided == 0 {
+			c.times.decided = us
+		}
+	case messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED:
+		if c.times.decided == 0 {
+			c.times.decided = us
+		}
+	}
+}
+
+func (c *instanceActor) finish(ctx actor.Context) {
+	if c.reported {
+		return
+	}
+	c.reported = true
+	rec := c.in.Record()
+	id := c.in.ID()
+	times := messages.PhaseTimes{PreparedUs: c.times.prepared, CommittedUs: c.times.committed, DecidedUs: c.times.decided}
+	var networks []*messages.Network
+	for _, np := range rec.Networks {
+		networks = append(networks, np.Network)
+	}
+	ctx.Send(ctx.Parent(), &instanceDone{id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
+		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
+	c.cancel = append(c.cancel, c.timers.SendOnce(c.cfg.Linger, ctx.Self(), lingerDone{}))
+}
+
+func (c *instanceActor) send(ctx actor.Context, send []coordinator.Outbound) {
+	for _, s := range send {
+		pid := c.peers[s.To]
+		if pid == nil {
+			c.cfg.Logger.Warn("no route to terminal; it has not registered", "terminal", s.To)
+			continue
+		}
+		ctx.Send(pid, s.Env)
+	}
+}
+
+// phaseTimes are microseconds from the instance actor's start.
+type phaseTimes struct{ prepared, committed, decided int64 }

@@ -1,0 +1,222 @@
+package actors_test
+
+import (
+	"fmt"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/chain/directory"
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/sim"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// offChainWorld is Fig. 1 over actors with channels announced by hand
+// (no chain): two chains, sender -> intermediary -> receiver on each.
+type offChainWorld struct {
+	local    *actors.Local
+	router   *directory.Router
+	names    map[string]common.Address
+	chains   []uint64
+	contract map[uint64]common.Address
+	paths    map[uint64][]string
+}
+
+func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
+	t.Helper()
+	backend, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := actors.NewLocal(actors.LocalConfig{
+		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(local.Shutdown)
+	w := &offChainWorld{local: local, router: router, names: map[string]common.Address{},
+		contract: map[uint64]common.Address{}, paths: map[uint64][]string{
+			1: {"s1", "i1", "r1"}, 2: {"s2", "i2", "r2"},
+		}}
+	for _, chainID := range []uint64{1, 2} {
+		w.chains = append(w.chains, chainID)
+		w.contract[chainID] = common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprint("contract", chainID))))
+		for _, name := range w.paths[chainID] {
+			key, err := local.NewKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := local.AddTerminal(name, key); err != nil {
+				t.Fatal(err)
+			}
+			w.names[name] = key.Address()
+		}
+	}
+	if err := local.WaitRegistered(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, chainID := range w.chains {
+		path := w.paths[chainID]
+		for i := 0; i+1 < len(path); i++ {
+			w.open(t, chainID, path[i], path[i+1], deposit)
+		}
+	}
+	return w
+}
+
+// open announces a channel as a watcher would, to both parties and the
+// directory, with deposit on both sides.
+func (w *offChainWorld) open(t *testing.T, chainID uint64, a, b string, deposit int64) {
+	id := crypto.Keccak256Hash([]byte(fmt.Sprint(chainID, a, b)))
+	dep := big.NewInt(deposit)
+	for _, ev := range []*messages.ChainEvent{
+		{Kind: messages.ChainEventKind_CHAIN_EVENT_KIND_OPENED, ChainId: chainID, Contract: w.contract[chainID].Bytes(),
+			ChannelId: id[:], PartyA: w.names[a].Bytes(), PartyB: w.names[b].Bytes(), Token: make([]byte, 20),
+			Coordinator: w.local.CoordKey.Address().Bytes(), DepositA: dep.Bytes()},
+		{Kind: messages.ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP, ChainId: chainID, ChannelId: id[:], DepositA: dep.Bytes(), DepositB: dep.Bytes()},
+	} {
+		w.local.Tell(w.names[a], ev)
+		w.local.Tell(w.names[b], ev)
+	}
+	err := w.router.Put(directory.Channel{ChainID: chainID, Contract: w.contract[chainID], ID: directory.ChannelID(id),
+		A: w.names[a], B: w.names[b], BalanceA: dep, BalanceB: new(big.Int).Set(dep), Status: directory.StatusOpen,
+		Coordinator: w.local.CoordKey.Address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *offChainWorld) leg(chainID uint64, amount int64) *messages.Leg {
+	p := w.paths[chainID]
+	return &messages.Leg{ChainId: chainID, Sender: w.names[p[0]].Bytes(), Receiver: w.names[p[len(p)-1]].Bytes(),
+		Asset: make([]byte, 20), Amount: big.NewInt(amount).Bytes()}
+}
+
+// own is a terminal's balance in the channel it shares with peer.
+func (w *offChainWorld) own(t *testing.T, name, peer string) int64 {
+	t.Helper()
+	list, err := w.local.Channels(w.names[name], time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list.Channels {
+		a, b := common.BytesToAddress(c.PartyA), common.BytesToAddress(c.PartyB)
+		switch {
+		case a == w.names[name] && b == w.names[peer]:
+			return new(big.Int).SetBytes(c.BalanceA).Int64()
+		case b == w.names[name] && a == w.names[peer]:
+			return new(big.Int).SetBytes(c.BalanceB).Int64()
+		}
+	}
+	t.Fatalf("%s has no channel with %s", name, peer)
+	return 0
+}
+
+func TestActorsSwapPaymentAndOfflineRefund(t *testing.T) {
+	w := newOffChainWorld(t, 1000)
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("swap outcome %v", res.Outcome)
+	}
+	// CONFIRM reaches terminals after the result; wait for it to apply.
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1100 && w.own(t, "r2", "i2") == 1040 })
+	if got := w.own(t, "s1", "i1"); got != 900 {
+		t.Fatalf("s1 holds %d, want 900", got)
+	}
+	if got := w.own(t, "i2", "r2"); got != 960 {
+		t.Fatalf("i2 holds %d toward r2, want 960", got)
+	}
+
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+		Legs: []*messages.Leg{w.leg(1, 50)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1150 })
+
+	// r2 goes offline: the swap cannot commit and is refunded at its
+	// deadline; nothing moves on either chain.
+	if err := w.local.StopTerminal(w.names["r2"]); err != nil {
+		t.Fatal(err)
+	}
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
+		Legs: []*messages.Leg{w.leg(1, 10), w.leg(2, 10)}}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED || res.RefundReason != messages.RefundReason_REFUND_REASON_DEADLINE {
+		t.Fatalf("offline swap: %v %v", res.Outcome, res.RefundReason)
+	}
+	waitFor(t, func() bool { return w.own(t, "s1", "i1") == 850 && w.own(t, "s2", "i2") == 960 })
+	// r2 comes back from its sealed store, with its balance intact.
+	if _, err := w.local.RestartTerminal(w.names["r2"]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r2", "i2") == 1040 })
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-3", Legs: []*messages.Leg{w.leg(1, 10), w.leg(2, 10)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("swap after restart: %v %v", res.GetOutcome(), err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r2", "i2") == 1050 })
+}
+
+func TestActorsManyConcurrentSwapsQueueOnBusyChannels(t *testing.T) {
+	w := newOffChainWorld(t, 1_000_000)
+	const n = 50
+	results := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			res, err := w.local.Submit(&messages.SwapRequest{RequestId: fmt.Sprint("c", i), Legs: []*messages.Leg{w.leg(1, 1), w.leg(2, 2)}}, 30*time.Second)
+			if err == nil && res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+				err = fmt.Errorf("swap %d ended %v", i, res.Outcome)
+			}
+			results <- err
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-results; err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1_000_000+n && w.own(t, "r2", "i2") == 1_000_000+2*n })
+	if got := w.own(t, "s2", "i2"); got != 1_000_000-2*n {
+		t.Fatalf("s2 holds %d", got)
+	}
+}
+
+func TestActorsRejectUnroutableSwap(t *testing.T) {
+	w := newOffChainWorld(t, 100)
+	leg := w.leg(1, 100)
+	leg.Receiver = common.HexToAddress("0x1234").Bytes()
+	if _, err := w.local.Submit(&messages.SwapRequest{RequestId: "bad", Legs: []*messages.Leg{leg}}, 5*time.Second); err == nil {
+		t.Fatal("swap to an unknown address succeeded")
+	}
+	if _, err := w.local.Submit(&messages.SwapRequest{RequestId: "big", Legs: []*messages.Leg{w.leg(1, 101)}}, 5*time.Second); err == nil {
+		t.Fatal("swap above every channel's capacity succeeded")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,215 @@
+package actors
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// LocalConfig configures a Local deployment: one process, one
+// coordinator, any number of terminals.
+type LocalConfig struct {
+	System        *actor.ActorSystem // nil: a new quiet system
+	Backend       enclave.Backend
+	Verifier      *enclave.Verifier
+	Routes        Routes
+	Chain         func(key enclave.Key) ChainOps // optional, per terminal
+	NewStore      func(name string) (Store, error)
+	RetryInterval time.Duration
+	Linger        time.Duration
+	ForgetDecided bool
+	Clock         Clock
+	Logger        *slog.Logger
+}
+
+// Local runs teeswap's actors in one process: the embedded default of the
+// demo, the sim and the end-to-end tests.
+type Local struct {
+	cfg         LocalConfig
+	System      *actor.ActorSystem
+	Coordinator *actor.PID
+	CoordKey    enclave.Key
+
+	mu        sync.Mutex
+	terminals map[common.Address]*actor.PID
+	keys      map[common.Address]enclave.Key
+	stores    map[common.Address]Store
+	names     map[common.Address]string
+}
+
+// NewLocal starts the coordinator.
+func NewLocal(cfg LocalConfig) (*Local, error) {
+	if cfg.NewStore == nil {
+		cfg.NewStore = func(string) (Store, error) { return NewMemStore(), nil }
+	}
+	if cfg.System == nil {
+		cfg.System = NewSystem(cfg.Logger)
+	}
+	key, err := cfg.Backend.NewKey()
+	if err != nil {
+		return nil, fmt.Errorf("coordinator key: %w", err)
+	}
+	report, err := enclave.ReportFor(cfg.Backend, key)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator report: %w", err)
+	}
+	store, err := cfg.NewStore("coordinator")
+	if err != nil {
+		return nil, err
+	}
+	props, err := NewCoordinator(CoordinatorConfig{
+		Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
+		Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pid, err := cfg.System.Root.SpawnNamed(props, "coordinator")
+	if err != nil {
+		return nil, err
+	}
+	return &Local{cfg: cfg, System: cfg.System, Coordinator: pid, CoordKey: key,
+		terminals: map[common.Address]*actor.PID{}, keys: map[common.Address]enclave.Key{},
+		stores: map[common.Address]Store{}, names: map[common.Address]string{}}, nil
+}
+
+// NewKey makes a terminal key in the backend.
+func (l *Local) NewKey() (enclave.Key, error) { return l.cfg.Backend.NewKey() }
+
+// AddTerminal starts (or restarts, from its store) a terminal actor.
+func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
+	addr := key.Address()
+	l.mu.Lock()
+	store := l.stores[addr]
+	l.mu.Unlock()
+	if store == nil {
+		var err error
+		if store, err = l.cfg.NewStore(name); err != nil {
+			return nil, err
+		}
+	}
+	var ops ChainOps
+	if l.cfg.Chain != nil {
+		ops = l.cfg.Chain(key)
+	}
+	props, err := NewTerminal(TerminalConfig{
+		Signer: key, Store: store, VerifyReport: ReportVerifier(l.cfg.Verifier), Coordinator: l.Coordinator,
+		Clock: l.cfg.Clock, RetryInterval: l.cfg.RetryInterval, Chain: ops, Peers: l, Logger: l.cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pid, err := l.System.Root.SpawnNamed(props, "terminal-"+name)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.terminals[addr], l.keys[addr], l.stores[addr], l.names[addr] = pid, key, store, name
+	l.mu.Unlock()
+	return pid, nil
+}
+
+// StopTerminal stops a terminal's actor, as if its process died; its
+// store survives for AddTerminal to restart it.
+func (l *Local) StopTerminal(addr common.Address) error {
+	l.mu.Lock()
+	pid := l.terminals[addr]
+	delete(l.terminals, addr)
+	l.mu.Unlock()
+	if pid == nil {
+		return fmt.Errorf("no terminal %s", addr)
+	}
+	return l.System.Root.StopFuture(pid).Wait()
+}
+
+// RestartTerminal starts a stopped terminal again from its sealed store.
+func (l *Local) RestartTerminal(addr common.Address) (*actor.PID, error) {
+	l.mu.Lock()
+	key, name := l.keys[addr], l.names[addr]
+	l.mu.Unlock()
+	if key == nil {
+		return nil, fmt.Errorf("unknown terminal %s", addr)
+	}
+	return l.AddTerminal(name, key)
+}
+
+// Peer resolves a terminal's actor (PeerResolver).
+func (l *Local) Peer(addr common.Address) *actor.PID {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.terminals[addr]
+}
+
+// Channels asks a terminal for its channels.
+func (l *Local) Channels(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
+	pid := l.Peer(addr)
+	if pid == nil {
+		return nil, fmt.Errorf("no terminal %s", addr)
+	}
+	res, err := l.System.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("terminal %s: %w", addr, err)
+	}
+	list, ok := res.(*messages.ChannelList)
+	if !ok {
+		return nil, fmt.Errorf("terminal %s answered %T", addr, res)
+	}
+	return list, nil
+}
+
+// WaitRegistered waits until every terminal trusts the coordinator.
+func (l *Local) WaitRegistered(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	l.mu.Lock()
+	var addrs []common.Address
+	for a := range l.terminals {
+		addrs = append(addrs, a)
+	}
+	l.mu.Unlock()
+	for _, a := range addrs {
+		for {
+			list, err := l.Channels(a, time.Second)
+			if err == nil && len(list.Coordinators) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("terminal %s did not register with the coordinator: %v", a, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// Submit runs a swap or payment and waits for its result.
+func (l *Local) Submit(req *messages.SwapRequest, timeout time.Duration) (*messages.SwapResult, error) {
+	res, err := l.System.Root.RequestFuture(l.Coordinator, &messages.SubmitSwap{Request: req}, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("swap %s: %w", req.RequestId, err)
+	}
+	r, ok := res.(*messages.SwapResult)
+	if !ok {
+		return nil, fmt.Errorf("coordinator answered %T", res)
+	}
+	if r.Error != "" {
+		return r, fmt.Errorf("swap %s: %s", req.RequestId, r.Error)
+	}
+	return r, nil
+}
+
+// Tell sends a message to a terminal (chain events in tests).
+func (l *Local) Tell(addr common.Address, msg any) {
+	if pid := l.Peer(addr); pid != nil {
+		l.System.Root.Send(pid, msg)
+	}
+}
+
+// Shutdown stops every actor.
+func (l *Local) Shutdown() { l.System.Shutdown() }

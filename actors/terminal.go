@@ -1,0 +1,447 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/scheduler"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/enclave/terminal"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// ChainOps carries out a terminal's on-chain actions. Implementations sign
+// transactions through the terminal's enclave key; nothing here sees it.
+type ChainOps interface {
+	Open(ctx context.Context, req *messages.ChannelOpen, coordinator common.Address) ([32]byte, error)
+	CooperativeClose(ctx context.Context, terms terminal.CloseTerms, sigA, sigB []byte) (payoutA, payoutB *big.Int, err error)
+}
+
+// PeerResolver finds another terminal's actor by its chain address.
+type PeerResolver interface {
+	Peer(addr common.Address) *actor.PID
+}
+
+// TerminalConfig configures a terminal actor.
+type TerminalConfig struct {
+	Signer       messages.Signer
+	Store        Store
+	VerifyReport terminal.ReportVerifier
+	Coordinator  *actor.PID
+	Clock        Clock
+	// RetryInterval paces registration retries, parked PREPAREs and refund
+	// requests for instances whose deadline passed without an outcome.
+	RetryInterval time.Duration
+	Chain         ChainOps     // optional: channel open/close on chain
+	Peers         PeerResolver // optional: for cooperative close
+	Logger        *slog.Logger
+	// OnOutcome, when set, is called after an instance's outcome has been
+	// applied and persisted (tests and the demo watch it).
+	OnOutcome func(id [32]byte, network uint32, phase messages.TerminalPhase)
+}
+
+type activeKey struct {
+	id  [32]byte
+	net uint32
+}
+
+type parked struct {
+	env      *messages.Envelope
+	deadline int64
+}
+
+type (
+	terminalTick struct{}
+	openDone     struct {
+		client *actor.PID
+		id     [32]byte
+		err    error
+	}
+	closeDone struct {
+		client           *actor.PID
+		id               [32]byte
+		payoutA, payoutB *big.Int
+		err              error
+	}
+)
+
+// TerminalActor wraps one terminal enclave's channel machine.
+type TerminalActor struct {
+	cfg        TerminalConfig
+	m          *terminal.Machine
+	active     map[activeKey]int64
+	parked     []parked
+	registered bool
+	timers     *scheduler.TimerScheduler
+	cancel     scheduler.CancelFunc
+}
+
+// NewTerminal restores a terminal from its store and returns its props.
+func NewTerminal(cfg TerminalConfig) (*actor.Props, error) {
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = 500 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := cfg.Store.LoadTerminal()
+	if err != nil {
+		return nil, err
+	}
+	m, err := terminal.Restore(terminal.Config{Signer: cfg.Signer, VerifyReport: cfg.VerifyReport}, st.Coordinators, st.Channels, st.Instances)
+	if err != nil {
+		return nil, err
+	}
+	a := &TerminalActor{cfg: cfg, m: m, active: map[activeKey]int64{}}
+	a.track(st.Instances)
+	return actor.PropsFromProducer(func() actor.Actor { return a }), nil
+}
+
+// Receive handles one message.
+func (a *TerminalActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.timers = scheduler.NewTimerScheduler(ctx)
+		a.cancel = a.timers.SendRepeatedly(a.cfg.RetryInterval, a.cfg.RetryInterval, ctx.Self(), terminalTick{})
+		a.register(ctx)
+	case *actor.Stopping:
+		if a.cancel != nil {
+			a.cancel()
+		}
+	case *messages.Registered:
+		a.admit(m)
+	case *messages.Envelope:
+		a.handle(ctx, m)
+	case terminalTick:
+		a.tick(ctx)
+	case *messages.ChainEvent:
+		a.chainEvent(m)
+	case *messages.ChannelListRequest:
+		ctx.Respond(a.list())
+	case *messages.ChannelOpen:
+		a.open(ctx, m)
+	case *openDone:
+		reply := &messages.ChannelOpened{ChannelId: m.id[:]}
+		if m.err != nil {
+			reply.Error = m.err.Error()
+		}
+		if m.client != nil {
+			ctx.Send(m.client, reply)
+		}
+	case *messages.ChannelClose:
+		a.closeChannel(ctx, m)
+	case *messages.CloseSignature:
+		ctx.Respond(a.cosign(m))
+	case *closeDone:
+		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
+		if m.err != nil {
+			reply.Error = m.err.Error()
+		}
+		if m.client != nil {
+			ctx.Send(m.client, reply)
+		}
+	}
+}
+
+func (a *TerminalActor) register(ctx actor.Context) {
+	if a.registered || a.cfg.Coordinator == nil {
+		return
+	}
+	ctx.Request(a.cfg.Coordinator, &messages.RegisterTerminal{Address: a.m.Address().Bytes(), Peer: peerOf(ctx.Self())})
+}
+
+func (a *TerminalActor) admit(r *messages.Registered) {
+	if r.Error != "" {
+		a.cfg.Logger.Warn("coordinator refused registration", "err", r.Error)
+		return
+	}
+	coord, err := messages.Address(r.Coordinator)
+	if err != nil {
+		a.cfg.Logger.Warn("registration reply", "err", err)
+		return
+	}
+	if err := a.m.AdmitCoordinator(coord, r.Report); err != nil {
+		a.cfg.Logger.Error("coordinator attestation rejected", "coordinator", coord, "err", err)
+		return
+	}
+	if err := a.cfg.Store.SaveTrusted(coord); err != nil {
+		a.cfg.Logger.Error("persist coordinator", "err", err)
+		return
+	}
+	a.registered = true
+}
+
+// step persists a machine output, then sends it: write-ahead.
+func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
+	if err := a.cfg.Store.SaveTerminal(out); err != nil {
+		a.cfg.Logger.Error("persist; dropping output", "err", err)
+		return false
+	}
+	a.track(out.Instances)
+	for _, env := range out.Send {
+		ctx.Send(a.cfg.Coordinator, env)
+	}
+	return true
+}
+
+// track keeps the set of instances waiting for an outcome.
+func (a *TerminalActor) track(recs []*messages.TerminalInstance) {
+	for _, r := range recs {
+		k := activeKey{[32]byte(r.InstanceId), r.NetworkIndex}
+		switch r.Phase {
+		case messages.TerminalPhase_TERMINAL_PHASE_PREPARED, messages.TerminalPhase_TERMINAL_PHASE_COMMITTED:
+			a.active[k] = r.GetPrepare().GetDeadlineMs()
+		default:
+			if _, was := a.active[k]; was && a.cfg.OnOutcome != nil {
+				a.cfg.OnOutcome(k.id, k.net, r.Phase)
+			}
+			delete(a.active, k)
+		}
+	}
+}
+
+func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
+	var (
+		out terminal.Output
+		err error
+	)
+	now := a.cfg.Clock.nowMs()
+	switch env.Kind {
+	case messages.Kind_KIND_PREPARE:
+		out, err = a.m.HandlePrepare(env, now)
+		if errors.Is(err, terminal.ErrChannelBusy) {
+			var p messages.Prepare
+			if _, perr := env.Open(messages.Kind_KIND_PREPARE, &p); perr == nil {
+				a.parked = append(a.parked, parked{env: env, deadline: p.DeadlineMs})
+				return
+			}
+		}
+		if declinable(err) {
+			a.cfg.Logger.Info("declining", "err", err)
+			out, err = a.m.Decline(env, err.Error())
+		}
+	case messages.Kind_KIND_COMMIT:
+		out, err = a.m.HandleCommit(env, now)
+	case messages.Kind_KIND_CONFIRM:
+		out, err = a.m.HandleConfirm(env)
+	case messages.Kind_KIND_REFUND_AUTHORIZED:
+		out, err = a.m.HandleRefundAuthorized(env)
+	case messages.Kind_KIND_REFUND_DENIED:
+		return // the CONFIRM it comes with settles the instance
+	default:
+		err = fmt.Errorf("unexpected %v at a terminal", env.Kind)
+	}
+	if err != nil {
+		if !errors.Is(err, terminal.ErrDuplicate) {
+			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
+		}
+		return
+	}
+	if a.step(ctx, out) && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
+		a.retryParked(ctx, now)
+	}
+}
+
+// declinable errors are honest reasons not to take part: the terminal
+// asks for refund at once rather than let the instance wait its deadline.
+func declinable(err error) bool {
+	for _, e := range []error{terminal.ErrInsufficientBalance, terminal.ErrStaleVersion, terminal.ErrExpired, terminal.ErrChannelClosed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *TerminalActor) retryParked(ctx actor.Context, now int64) {
+	ps := a.parked
+	a.parked = nil
+	for _, p := range ps {
+		if now >= p.deadline {
+			if out, err := a.m.Decline(p.env, "channel stayed busy"); err == nil {
+				a.step(ctx, out)
+			}
+			continue
+		}
+		a.handle(ctx, p.env)
+	}
+}
+
+func (a *TerminalActor) tick(ctx actor.Context) {
+	a.register(ctx)
+	now := a.cfg.Clock.nowMs()
+	if len(a.parked) > 0 {
+		a.retryParked(ctx, now)
+	}
+	grace := a.cfg.RetryInterval.Milliseconds()
+	asked := map[[32]byte]bool{}
+	for k, deadline := range a.active {
+		if now < deadline+grace || asked[k.id] {
+			continue
+		}
+		// No outcome by the deadline: ask. The coordinator answers with
+		// REFUND-AUTHORIZED, or with a denial and the CONFIRM we missed.
+		asked[k.id] = true
+		out, err := a.m.RequestRefund(k.id, "no outcome by the deadline")
+		if err != nil {
+			continue
+		}
+		a.step(ctx, out)
+	}
+}
+
+func (a *TerminalActor) chainEvent(ev *messages.ChainEvent) {
+	id, err := messages.Hash32(ev.ChannelId)
+	if err != nil {
+		a.cfg.Logger.Warn("chain event", "err", err)
+		return
+	}
+	var out terminal.Output
+	switch ev.Kind {
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_OPENED:
+		out, err = a.m.OpenChannel(terminal.Opened{
+			ChainID: ev.ChainId, Contract: common.BytesToAddress(ev.Contract), ChannelID: id,
+			A: common.BytesToAddress(ev.PartyA), B: common.BytesToAddress(ev.PartyB), Asset: common.BytesToAddress(ev.Token),
+			Coordinator: common.BytesToAddress(ev.Coordinator), DepositA: new(big.Int).SetBytes(ev.DepositA),
+		})
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP:
+		out, err = a.m.TopUp(id, new(big.Int).SetBytes(ev.DepositA), new(big.Int).SetBytes(ev.DepositB))
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED:
+		out, err = a.m.ChannelClosed(id)
+	default:
+		return
+	}
+	if err != nil {
+		if !errors.Is(err, terminal.ErrDuplicate) && !errors.Is(err, terminal.ErrNotParticipant) {
+			a.cfg.Logger.Warn("chain event rejected", "kind", ev.Kind, "err", err)
+		}
+		return
+	}
+	if err := a.cfg.Store.SaveTerminal(out); err != nil {
+		a.cfg.Logger.Error("persist chain event", "err", err)
+	}
+}
+
+func (a *TerminalActor) list() *messages.ChannelList {
+	out := messages.ChannelList{Terminal: a.m.Address().Bytes()}
+	for _, c := range a.m.Coordinators() {
+		out.Coordinators = append(out.Coordinators, c.Bytes())
+	}
+	for _, c := range a.m.Channels() {
+		st := terminal.Resolved(c.Latest)
+		out.Channels = append(out.Channels, &messages.ChannelInfo{
+			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
+			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
+			Phase: c.Phase, Closed: c.Closed,
+		})
+	}
+	return &out
+}
+
+func (a *TerminalActor) open(ctx actor.Context, req *messages.ChannelOpen) {
+	client := ctx.Sender()
+	if a.cfg.Chain == nil {
+		ctx.Respond(&messages.ChannelOpened{Error: "this terminal has no chain access"})
+		return
+	}
+	coord := common.BytesToAddress(req.Coordinator)
+	if len(req.Coordinator) == 0 {
+		cs := a.m.Coordinators()
+		if len(cs) == 0 {
+			ctx.Respond(&messages.ChannelOpened{Error: "no attested coordinator yet"})
+			return
+		}
+		coord = cs[0]
+	}
+	self, system := ctx.Self(), ctx.ActorSystem()
+	go func() { // chain I/O stays off the actor's mailbox
+		id, err := a.cfg.Chain.Open(context.Background(), req, coord)
+		system.Root.Send(self, &openDone{client: client, id: id, err: err})
+	}()
+}
+
+func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClose) {
+	client := ctx.Sender()
+	fail := func(err error) { ctx.Respond(&messages.ChannelClosed{ChannelId: req.ChannelId, Error: err.Error()}) }
+	id, err := messages.Hash32(req.ChannelId)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if a.cfg.Chain == nil || a.cfg.Peers == nil {
+		fail(errors.New("this terminal has no chain access"))
+		return
+	}
+	c := a.m.Channel(id)
+	if c == nil {
+		fail(fmt.Errorf("%w: %x", terminal.ErrUnknownChannel, id))
+		return
+	}
+	peerAddr := common.BytesToAddress(c.PartyA)
+	if peerAddr == a.m.Address() {
+		peerAddr = common.BytesToAddress(c.PartyB)
+	}
+	peer := a.cfg.Peers.Peer(peerAddr)
+	if peer == nil {
+		fail(fmt.Errorf("counterparty %s is not reachable", peerAddr))
+		return
+	}
+	terms, out, err := a.m.CooperativeClose(id)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := a.cfg.Store.SaveTerminal(out); err != nil {
+		fail(err)
+		return
+	}
+	ask := &messages.CloseSignature{ChainId: terms.ChainID, ChannelId: id[:], Version: terms.Version,
+		BalanceA: messages.AmountBytes(terms.BalanceA), BalanceB: messages.AmountBytes(terms.BalanceB)}
+	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
+	self, system := ctx.Self(), ctx.ActorSystem()
+	go func() {
+		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
+		done := &closeDone{client: client, id: id}
+		signed, ok := res.(*messages.CloseSigned)
+		switch {
+		case err != nil:
+			done.err = fmt.Errorf("counterparty did not answer: %w", err)
+		case !ok || signed.Error != "":
+			done.err = fmt.Errorf("counterparty refused to close: %s", signed.GetError())
+		default:
+			sigA, sigB := terms.Signature, signed.Signature
+			if !isA {
+				sigA, sigB = sigB, sigA
+			}
+			done.payoutA, done.payoutB, done.err = a.cfg.Chain.CooperativeClose(context.Background(), terms, sigA, sigB)
+		}
+		system.Root.Send(self, done)
+	}()
+}
+
+// cosign signs a counterparty's cooperative close if this enclave computes
+// the very same final balances.
+func (a *TerminalActor) cosign(req *messages.CloseSignature) *messages.CloseSigned {
+	id, err := messages.Hash32(req.ChannelId)
+	if err != nil {
+		return &messages.CloseSigned{Error: err.Error()}
+	}
+	terms, out, err := a.m.CooperativeClose(id)
+	if err != nil {
+		return &messages.CloseSigned{Error: err.Error()}
+	}
+	if terms.ChainID != req.ChainId || terms.Version != req.Version ||
+		terms.BalanceA.Cmp(new(big.Int).SetBytes(req.BalanceA)) != 0 || terms.BalanceB.Cmp(new(big.Int).SetBytes(req.BalanceB)) != 0 {
+		return &messages.CloseSigned{Error: fmt.Sprintf("final balances differ: ours are %s/%s at version %d", terms.BalanceA, terms.BalanceB, terms.Version)}
+	}
+	if err := a.cfg.Store.SaveTerminal(out); err != nil {
+		return &messages.CloseSigned{Error: err.Error()}
+	}
+	return &messages.CloseSigned{Signature: terms.Signature}
+}

@@ -1,0 +1,48 @@
+# teeswap: the two commands a fresh machine needs are `make demo` and
+# `make test`. Both install what they need first (`make deps`).
+SHELL := /bin/bash
+GETH_VERSION := v1.17.10
+GOBIN := $(shell go env GOPATH)/bin
+# Race runs skip the multi-node protoactor tests (tag !race), whose races are
+# inside the library; see docs/ARCHITECTURE.md.
+RACE_PKGS := ./...
+
+.PHONY: deps demo test vet lint generate geth clean
+
+deps: contracts/node_modules/.teeswap-package-lock.sha256 $(GOBIN)/geth
+	@command -v protoc >/dev/null || { echo "installing protobuf-compiler (needs root)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
+	go mod download
+
+contracts/node_modules/.teeswap-package-lock.sha256: contracts/package-lock.json
+	cd contracts && npm ci --no-audit --no-fund --loglevel=error
+	sha256sum contracts/package-lock.json | cut -d' ' -f1 > $@
+
+$(GOBIN)/geth:
+	go install github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION)
+
+geth: $(GOBIN)/geth
+
+demo:
+	go run ./cmd/teeswap demo
+
+vet:
+	go vet ./...
+
+lint:
+	go tool staticcheck ./...
+
+generate:
+	./messages/generate.sh
+	./contracts/generate.sh
+
+# test: vet and lint, the whole suite with a real geth --dev node for the
+# real-node chain conformance suite, then the race run.
+test: deps vet lint
+	@set -euo pipefail; \
+	eval "$$(GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start)"; \
+	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
+	TEESWAP_REQUIRE_GENERATORS=1 go test -count=1 -timeout 20m ./...; \
+	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+
+clean:
+	rm -rf bin

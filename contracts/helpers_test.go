@@ -3,11 +3,13 @@ package contracts_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
@@ -122,8 +124,15 @@ func (e *env) opts(from *party, value *big.Int) *bind.TransactOpts {
 
 func (e *env) mine(tx *types.Transaction) *types.Receipt {
 	e.t.Helper()
-	e.sim.Commit()
-	r, err := e.client.TransactionReceipt(context.Background(), tx.Hash())
+	var r *types.Receipt
+	var err error
+	for range 100 { // commit until the block includes tx
+		e.sim.Commit()
+		if r, err = e.client.TransactionReceipt(context.Background(), tx.Hash()); !errors.Is(err, ethereum.NotFound) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err != nil {
 		e.t.Fatalf("receipt: %v", err)
 	}
@@ -209,7 +218,16 @@ func (e *env) withdrawable(token, a common.Address) *big.Int {
 // advance moves the chain's clock by d and mines a block.
 func (e *env) advance(d time.Duration) {
 	e.t.Helper()
-	if err := e.sim.AdjustTime(d); err != nil {
+	// The tx pool drops just-mined transactions asynchronously, and
+	// AdjustTime refuses to run while it still lists any: retry briefly.
+	var err error
+	for range 500 {
+		if err = e.sim.AdjustTime(d); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.sim.Commit()

@@ -103,7 +103,15 @@ func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
 	}
 	a := &CoordinatorActor{cfg: cfg, alloc: alloc, terminals: map[common.Address]*actor.PID{},
 		children: map[[32]byte]*actor.PID{}, clients: map[[32]byte]*actor.PID{}, busy: map[[32]byte]bool{}}
+	for addr, p := range st.Peers {
+		if pid := pidOf(p); pid != nil {
+			a.terminals[addr] = pid
+		}
+	}
 	for _, rec := range st.Instances {
+		if rec.Phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED || rec.Phase == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
+			continue // decided: restored on demand when a late message names it
+		}
 		in, err := coordinator.Restore(cfg.Signer, rec)
 		if err != nil {
 			return nil, err
@@ -148,6 +156,10 @@ func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTermi
 	}
 	if err != nil || pid == nil {
 		ctx.Respond(a.registered("register: need a 20-byte address and a peer"))
+		return
+	}
+	if err := a.cfg.Store.SavePeer(addr, peerOf(pid)); err != nil {
+		ctx.Respond(a.registered("persist registration: " + err.Error()))
 		return
 	}
 	a.terminals[addr] = pid

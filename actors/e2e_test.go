@@ -2,7 +2,9 @@ package actors_test
 
 import (
 	"fmt"
+	"log/slog"
 	"math/big"
+	"os"
 	"testing"
 	"time"
 
@@ -39,7 +41,7 @@ func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
 	}
 	local, err := actors.NewLocal(actors.LocalConfig{
 		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
-		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second,
+		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second, Logger: testLogger(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +73,17 @@ func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
 		for i := 0; i+1 < len(path); i++ {
 			w.open(t, chainID, path[i], path[i+1], deposit)
 		}
+	}
+	// Every party has taken in its channels' events.
+	for name, addr := range w.names {
+		want := 2
+		if name[0] != 'i' {
+			want = 1
+		}
+		waitFor(t, func() bool {
+			list, err := local.Channels(addr, time.Second)
+			return err == nil && len(list.Channels) == want && list.Channels[0].Version == 0 && len(list.Channels[want-1].BalanceB) > 0
+		})
 	}
 	return w
 }
@@ -219,4 +232,40 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestCoordinatorRestartResumesInFlightInstance: the coordinator dies
+// while an instance waits for an offline terminal; restarted from its
+// store, it resumes the instance, and when the terminal returns the swap
+// confirms everywhere.
+func TestCoordinatorRestartResumesInFlightInstance(t *testing.T) {
+	w := newOffChainWorld(t, 1000)
+	if err := w.local.StopTerminal(w.names["r2"]); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // its client dies with the coordinator; balances tell the outcome
+		_, _ = w.local.Submit(&messages.SwapRequest{RequestId: "crash", TimeoutMs: 20_000,
+			Legs: []*messages.Leg{w.leg(1, 30), w.leg(2, 30)}}, 30*time.Second)
+	}()
+	waitFor(t, func() bool {
+		list, err := w.local.Channels(w.names["s1"], time.Second)
+		return err == nil && len(list.Channels) > 0 && list.Channels[0].Phase == messages.ChannelPhase_CHANNEL_PHASE_PREPARED
+	})
+	if err := w.local.RestartCoordinator(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.local.RestartTerminal(w.names["r2"]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1030 && w.own(t, "r2", "i2") == 1030 })
+	if got := w.own(t, "s2", "i2"); got != 970 {
+		t.Fatalf("s2 holds %d, want 970", got)
+	}
+}
+
+func testLogger() *slog.Logger {
+	if os.Getenv("TEESWAP_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

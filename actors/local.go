@@ -27,6 +27,9 @@ type LocalConfig struct {
 	ForgetDecided bool
 	Clock         Clock
 	Logger        *slog.Logger
+	// OnOutcome, when set, is called by each terminal after it applied and
+	// persisted an instance's outcome (the sim counts and times these).
+	OnOutcome func(terminal common.Address, id [32]byte, network uint32, phase messages.TerminalPhase)
 }
 
 // Local runs teeswap's actors in one process: the embedded default of the
@@ -36,6 +39,7 @@ type Local struct {
 	System      *actor.ActorSystem
 	Coordinator *actor.PID
 	CoordKey    enclave.Key
+	coordCfg    CoordinatorConfig
 
 	mu        sync.Mutex
 	terminals map[common.Address]*actor.PID
@@ -64,20 +68,40 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if err != nil {
 		return nil, err
 	}
-	props, err := NewCoordinator(CoordinatorConfig{
-		Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
-		Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	pid, err := cfg.System.Root.SpawnNamed(props, "coordinator")
-	if err != nil {
-		return nil, err
-	}
-	return &Local{cfg: cfg, System: cfg.System, Coordinator: pid, CoordKey: key,
+	l := &Local{cfg: cfg, System: cfg.System, CoordKey: key,
+		coordCfg: CoordinatorConfig{
+			Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
+			Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
+		},
 		terminals: map[common.Address]*actor.PID{}, keys: map[common.Address]enclave.Key{},
-		stores: map[common.Address]Store{}, names: map[common.Address]string{}}, nil
+		stores: map[common.Address]Store{}, names: map[common.Address]string{}}
+	if err := l.startCoordinator(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Local) startCoordinator() error {
+	props, err := NewCoordinator(l.coordCfg)
+	if err != nil {
+		return err
+	}
+	pid, err := l.System.Root.SpawnNamed(props, "coordinator")
+	if err != nil {
+		return err
+	}
+	l.Coordinator = pid
+	return nil
+}
+
+// RestartCoordinator stops the coordinator, as if its process died, and
+// starts it again from its sealed store under the same name: instances in
+// flight resume and end as they would have.
+func (l *Local) RestartCoordinator() error {
+	if err := l.System.Root.StopFuture(l.Coordinator).Wait(); err != nil {
+		return err
+	}
+	return l.startCoordinator()
 }
 
 // NewKey makes a terminal key in the backend.
@@ -99,9 +123,14 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 	if l.cfg.Chain != nil {
 		ops = l.cfg.Chain(key)
 	}
+	var onOutcome func(id [32]byte, network uint32, phase messages.TerminalPhase)
+	if f := l.cfg.OnOutcome; f != nil {
+		onOutcome = func(id [32]byte, network uint32, phase messages.TerminalPhase) { f(addr, id, network, phase) }
+	}
 	props, err := NewTerminal(TerminalConfig{
 		Signer: key, Store: store, VerifyReport: ReportVerifier(l.cfg.Verifier), Coordinator: l.Coordinator,
 		Clock: l.cfg.Clock, RetryInterval: l.cfg.RetryInterval, Chain: ops, Peers: l, Logger: l.cfg.Logger,
+		OnOutcome: onOutcome,
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,9 @@ type Store interface {
 	SaveTrusted(coordinator common.Address) error
 	LoadTerminal() (TerminalState, error)
 	SaveCoordinator(meta *messages.CoordinatorMeta, instance *messages.CoordinatorInstance) error
+	// SavePeer records where a terminal registered, so a restarted
+	// coordinator can reach the terminals of its resumed instances.
+	SavePeer(terminal common.Address, peer *messages.Peer) error
 	LoadCoordinator() (CoordinatorState, error)
 	// LoadInstance reads one coordinator instance, or nil if absent.
 	LoadInstance(id []byte) (*messages.CoordinatorInstance, error)
@@ -40,6 +43,7 @@ type TerminalState struct {
 type CoordinatorState struct {
 	Meta      *messages.CoordinatorMeta
 	Instances []*messages.CoordinatorInstance
+	Peers     map[common.Address]*messages.Peer
 }
 
 // Sealer encrypts records for the store; enclave backends implement it.
@@ -58,7 +62,8 @@ var (
 	bucketTrusted      = []byte("coordinators")
 	bucketMeta         = []byte("meta")
 	bucketCInstances   = []byte("coordinator-instances")
-	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances}
+	bucketPeers        = []byte("peers")
+	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances, bucketPeers}
 	metaKey            = []byte("meta")
 	deterministicProto = proto.MarshalOptions{Deterministic: true}
 )
@@ -323,10 +328,22 @@ func (r records) SaveCoordinator(meta *messages.CoordinatorMeta, in *messages.Co
 	return r.kv.write(recs)
 }
 
+// SavePeer records where a terminal registered.
+func (r records) SavePeer(t common.Address, peer *messages.Peer) error {
+	return r.kv.write([]record{{bucketPeers, t.Bytes(), &messages.RegisterTerminal{Address: t.Bytes(), Peer: peer}}})
+}
+
 // LoadCoordinator reads everything a coordinator persisted.
 func (r records) LoadCoordinator() (CoordinatorState, error) {
-	var st CoordinatorState
-	err := r.kv.load(bucketMeta, func() proto.Message { return &messages.CoordinatorMeta{} }, func(m proto.Message) {
+	st := CoordinatorState{Peers: map[common.Address]*messages.Peer{}}
+	err := r.kv.load(bucketPeers, func() proto.Message { return &messages.RegisterTerminal{} }, func(m proto.Message) {
+		reg := m.(*messages.RegisterTerminal)
+		st.Peers[common.BytesToAddress(reg.Address)] = reg.Peer
+	})
+	if err != nil {
+		return st, err
+	}
+	err = r.kv.load(bucketMeta, func() proto.Message { return &messages.CoordinatorMeta{} }, func(m proto.Message) {
 		st.Meta = m.(*messages.CoordinatorMeta)
 	})
 	if err == nil {

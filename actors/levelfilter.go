@@ -18,4 +18,6 @@ func (l levelFilter) Handle(ctx context.Context, r slog.Record) error { return l
 func (l levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFilter{l.inner.WithAttrs(a), l.min}
 }
-func (l levelFilter) WithGroup(n string) slog.Handler { return levelFilter{l.inner.WithGroup(n), l.min} }
+func (l levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{l.inner.WithGroup(n), l.min}
+}

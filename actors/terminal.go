@@ -392,7 +392,7 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 		fail(fmt.Errorf("counterparty %s is not reachable", peerAddr))
 		return
 	}
-	terms, out, err := a.m.CooperativeClose(id)
+	terms, out, err := a.m.CooperativeClose(id, nil)
 	if err != nil {
 		fail(err)
 		return
@@ -432,13 +432,10 @@ func (a *TerminalActor) cosign(req *messages.CloseSignature) *messages.CloseSign
 	if err != nil {
 		return &messages.CloseSigned{Error: err.Error()}
 	}
-	terms, out, err := a.m.CooperativeClose(id)
+	terms, out, err := a.m.CooperativeClose(id, &terminal.CloseTerms{ChainID: req.ChainId, Version: req.Version,
+		BalanceA: new(big.Int).SetBytes(req.BalanceA), BalanceB: new(big.Int).SetBytes(req.BalanceB)})
 	if err != nil {
 		return &messages.CloseSigned{Error: err.Error()}
-	}
-	if terms.ChainID != req.ChainId || terms.Version != req.Version ||
-		terms.BalanceA.Cmp(new(big.Int).SetBytes(req.BalanceA)) != 0 || terms.BalanceB.Cmp(new(big.Int).SetBytes(req.BalanceB)) != 0 {
-		return &messages.CloseSigned{Error: fmt.Sprintf("final balances differ: ours are %s/%s at version %d", terms.BalanceA, terms.BalanceB, terms.Version)}
 	}
 	if err := a.cfg.Store.SaveTerminal(out); err != nil {
 		return &messages.CloseSigned{Error: err.Error()}

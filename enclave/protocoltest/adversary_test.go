@@ -412,3 +412,48 @@ func TestCoordinatorRejectsRoutesThatDoNotServeTheRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestCooperativeCloseSignsOnlyAgreedTerms(t *testing.T) {
+	w := fig1(22)
+	id, err := w.Start(100, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := w.Chains[0].Hops[0].Channel
+	s1, i1 := w.Terminal("s1"), w.Terminal("i1")
+	w.DeliverUntil(func() bool { return s1.Instance(id, 0) != nil })
+	rejects(t, s1, terminal.ErrChannelBusy, func() (terminal.Output, error) {
+		_, out, err := s1.CooperativeClose(ch, nil)
+		return out, err
+	})
+	w.DeliverAll()
+	terms, _, err := s1.CooperativeClose(ch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if terms.BalanceA.Int64() != 900 || terms.BalanceB.Int64() != 1100 {
+		t.Fatalf("final balances %s/%s, want 900/1100", terms.BalanceA, terms.BalanceB)
+	}
+	greedy := terms
+	greedy.BalanceA = big.NewInt(1000)
+	greedy.BalanceB = big.NewInt(1000)
+	rejects(t, i1, terminal.ErrCloseMismatch, func() (terminal.Output, error) {
+		_, out, err := i1.CooperativeClose(ch, &greedy)
+		return out, err
+	})
+	peerTerms, _, err := i1.CooperativeClose(ch, &terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := messages.CooperativeCloseDigest(terms.ChainID, terms.Contract, ch, terms.Version, terms.BalanceA, terms.BalanceB)
+	if got, err := messages.RecoverAddress(d, peerTerms.Signature); err != nil || got != w.Addr("i1") {
+		t.Fatalf("i1's close signature recovers to %s (%v)", got, err)
+	}
+	if _, err := w.Start(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	w.DeliverAll()
+	if c := s1.Channel(ch); !c.Closed {
+		t.Fatal("closed channel still open in s1's enclave")
+	}
+}

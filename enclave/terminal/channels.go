@@ -1,6 +1,7 @@
 package terminal
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -94,10 +95,15 @@ type CloseTerms struct {
 	Signature          []byte // this terminal's EIP-712 signature
 }
 
+// ErrCloseMismatch is returned when a counterparty proposes final
+// balances this enclave does not agree with.
+var ErrCloseMismatch = errors.New("terminal: proposed final balances differ from this enclave's")
+
 // CooperativeClose signs the channel's final balances for the contract's
 // cooperative close (fig. 7) and stops using the channel. Only an idle
-// channel can be closed ([0104]).
-func (m *Machine) CooperativeClose(id [32]byte) (CloseTerms, Output, error) {
+// channel can be closed ([0104]). When expect is given (a counterparty's
+// proposal), it signs only if the terms are exactly its own.
+func (m *Machine) CooperativeClose(id [32]byte, expect *CloseTerms) (CloseTerms, Output, error) {
 	c := m.channels[id]
 	if c == nil {
 		return CloseTerms{}, Output{}, fmt.Errorf("%w: %x", ErrUnknownChannel, id)
@@ -109,6 +115,11 @@ func (m *Machine) CooperativeClose(id [32]byte) (CloseTerms, Output, error) {
 	terms := CloseTerms{
 		ChainID: c.ChainId, Contract: common.BytesToAddress(c.Contract), ChannelID: id,
 		Version: final.Version, BalanceA: amt(final.BalanceA), BalanceB: amt(final.BalanceB),
+	}
+	if expect != nil && (expect.ChainID != terms.ChainID || expect.Version != terms.Version ||
+		expect.BalanceA == nil || expect.BalanceB == nil ||
+		expect.BalanceA.Cmp(terms.BalanceA) != 0 || expect.BalanceB.Cmp(terms.BalanceB) != 0) {
+		return CloseTerms{}, Output{}, fmt.Errorf("%w: ours are %s/%s at version %d", ErrCloseMismatch, terms.BalanceA, terms.BalanceB, terms.Version)
 	}
 	sig, err := m.signer.Sign(messages.CooperativeCloseDigest(terms.ChainID, terms.Contract, id, terms.Version, terms.BalanceA, terms.BalanceB))
 	if err != nil {

@@ -269,7 +269,7 @@ func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, cl
 }
 
 func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
-	id, ok := instanceOf(env)
+	id, ok := messages.InstanceOf(env)
 	if !ok {
 		a.cfg.Logger.Warn("envelope without an instance id", "kind", env.GetKind())
 		return

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/messages"
 )
@@ -29,38 +28,6 @@ func (c Clock) nowMs() int64 {
 		return time.Now().UnixMilli()
 	}
 	return c().UnixMilli()
-}
-
-// instanceOf reads the instance id from any payload that names one.
-func instanceOf(env *messages.Envelope) ([32]byte, bool) {
-	var m interface {
-		proto.Message
-		GetInstanceId() []byte
-	}
-	switch env.GetKind() {
-	case messages.Kind_KIND_PREPARE:
-		m = &messages.Prepare{}
-	case messages.Kind_KIND_PREPARED:
-		m = &messages.Prepared{}
-	case messages.Kind_KIND_COMMIT:
-		m = &messages.Commit{}
-	case messages.Kind_KIND_COMMITTED:
-		m = &messages.Committed{}
-	case messages.Kind_KIND_CONFIRM:
-		m = &messages.Confirm{}
-	case messages.Kind_KIND_REFUND_REQUEST:
-		m = &messages.RefundRequest{}
-	case messages.Kind_KIND_REFUND_AUTHORIZED:
-		m = &messages.RefundAuthorized{}
-	case messages.Kind_KIND_REFUND_DENIED:
-		m = &messages.RefundDenied{}
-	default:
-		return [32]byte{}, false
-	}
-	if proto.Unmarshal(env.Payload, m) != nil || len(m.GetInstanceId()) != 32 {
-		return [32]byte{}, false
-	}
-	return [32]byte(m.GetInstanceId()), true
 }
 
 // pidOf turns a Peer into a PID; nil for an empty peer.

@@ -229,28 +229,6 @@ func (w *World) queueTerminal(from common.Address, o terminal.Output) {
 	}
 }
 
-// instanceOf reads the instance id from any coordinator-bound payload.
-func instanceOf(env *messages.Envelope) ([32]byte, bool) {
-	var m interface {
-		proto.Message
-		GetInstanceId() []byte
-	}
-	switch env.Kind {
-	case messages.Kind_KIND_PREPARED:
-		m = &messages.Prepared{}
-	case messages.Kind_KIND_COMMITTED:
-		m = &messages.Committed{}
-	case messages.Kind_KIND_REFUND_REQUEST:
-		m = &messages.RefundRequest{}
-	default:
-		return [32]byte{}, false
-	}
-	if proto.Unmarshal(env.Payload, m) != nil || len(m.GetInstanceId()) != 32 {
-		return [32]byte{}, false
-	}
-	return [32]byte(m.GetInstanceId()), true
-}
-
 // Deliver hands one message to its receiver, as the shells would, and
 // queues whatever the receiver sends back. Rejections are recorded.
 func (w *World) Deliver(msg Message) {
@@ -294,7 +272,7 @@ func (w *World) Deliver(msg Message) {
 }
 
 func (w *World) deliverToCoordinator(env *messages.Envelope) {
-	id, ok := instanceOf(env)
+	id, ok := messages.InstanceOf(env)
 	in := w.Instances[id]
 	if !ok || in == nil {
 		w.Rejected = append(w.Rejected, fmt.Errorf("%w: %x", coordinator.ErrUnknownInstance, id))

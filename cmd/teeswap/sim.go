@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/teeswap/teeswap/sim"
+)
+
+func init() {
+	rootCmd.AddCommand(newSimCmd())
+}
+
+func newSimCmd() *cobra.Command {
+	cfg := sim.Defaults()
+	var (
+		out, baseline, cpuProfile, memProfile string
+		bl                                    sim.BaselineConfig
+		noProgress                            bool
+	)
+	bl = sim.DefaultBaseline()
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run a load simulation: many swaps and payments at once, checked and measured",
+		Long: `sim builds channel graphs on several chains (announced off chain, as a chain
+watcher would), runs swaps and payments through the coordinator and terminal
+actors at the chosen concurrency, checks that every instance ended with exactly
+one outcome that every terminal applied, and reports throughput, latencies per
+phase, CPU, memory and the signature bound of this machine.
+
+Outputs go to --out: instances.csv (one row per instance), latency.png,
+latency_cdf.png and throughput.png. --json prints the summary as one JSON object.
+--baseline htlc also runs swaps as HTLC atomic swaps on embedded chains and
+reports both latencies and their ratio.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := logger()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			if !noProgress && isTerminal(os.Stderr) {
+				cfg.Progress = progressBar(os.Stderr)
+			}
+			if cfg.Binary == "" {
+				cfg.Binary, _ = os.Executable()
+			}
+			res, err := sim.Run(ctx, cfg, log)
+			if cfg.Progress != nil {
+				fmt.Fprintln(os.Stderr)
+			}
+			if err != nil {
+				return err
+			}
+			if memProfile != "" {
+				f, err := os.Create(memProfile)
+				if err != nil {
+					return err
+				}
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+			s := res.Summary
+			files, err := res.WriteOutputs(out)
+			if err != nil {
+				return err
+			}
+			s.Files = files
+			switch baseline {
+			case "":
+			case "htlc":
+				bl.Seed = cfg.Seed
+				b, err := sim.RunBaseline(ctx, bl, s, log)
+				if err != nil {
+					return fmt.Errorf("htlc baseline: %w", err)
+				}
+				s.Baseline = b
+			default:
+				return fmt.Errorf("unknown baseline %q (want htlc)", baseline)
+			}
+			if flagJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(s); err != nil {
+					return err
+				}
+			} else {
+				printSummary(os.Stdout, s)
+			}
+			if s.Lost > 0 {
+				return fmt.Errorf("%d instances lost: %+v", s.Lost, s.LostDetail)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Chains, "chains", cfg.Chains, "number of chains")
+	f.IntVar(&cfg.Terminals, "terminals", cfg.Terminals, "terminals per chain (0: enough for --concurrency disjoint instances)")
+	f.StringVar(&cfg.Graph, "graph", cfg.Graph, "channel graph of each chain: random, hub, line or disjoint (separate lines: instances share no channel)")
+	f.IntVar(&cfg.Degree, "degree", cfg.Degree, "average degree of the random graph")
+	f.Int64Var(&cfg.Deposit, "deposit", cfg.Deposit, "deposit on each side of each channel")
+	f.Int64Var(&cfg.MaxAmount, "max-amount", cfg.MaxAmount, "amounts are uniform in [1, max-amount]")
+	f.Float64Var(&cfg.SwapFraction, "swaps", cfg.SwapFraction, "share of cross-chain swaps; the rest are single-chain payments")
+	f.IntVar(&cfg.SwapChains, "swap-chains", cfg.SwapChains, "chains (legs) per swap")
+	f.IntVar(&cfg.Hops, "hops", cfg.Hops, "channels per leg (a leg has hops+1 parties)")
+	f.Float64Var(&cfg.RefundFraction, "refunds", cfg.RefundFraction, "share of instances sent with a deadline that passes at once (they end refunded)")
+	f.IntVar(&cfg.Instances, "instances", cfg.Instances, "instances to run (0 with --duration: until the duration ends)")
+	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "instances in flight at once")
+	f.DurationVar(&cfg.Duration, "duration", 0, "stop submitting after this long (0: run --instances)")
+	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random choice (graph, parties, amounts, kinds)")
+	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "instance deadline")
+	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
+	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
+	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
+	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
+	f.StringVar(&baseline, "baseline", "", "also run a baseline on the same swaps: htlc")
+	f.DurationVar(&bl.BlockInterval, "block-interval", bl.BlockInterval, "baseline: block interval of the embedded chains")
+	f.Uint64Var(&bl.Confirmations, "confirmations", bl.Confirmations, "baseline: confirmation depth each party waits for")
+	f.IntVar(&bl.Swaps, "baseline-swaps", bl.Swaps, "baseline: swaps to run")
+	f.IntVar(&bl.Concurrency, "baseline-concurrency", bl.Concurrency, "baseline: swaps at once")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.StringVar(&memProfile, "memprofile", "", "write a heap profile after the run to this file")
+	f.BoolVar(&noProgress, "no-progress", false, "never show the progress bar")
+	return cmd
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func progressBar(w io.Writer) func(done, submitted, total int) {
+	start := time.Now()
+	return func(done, submitted, total int) {
+		const width = 40
+		frac := 0.0
+		if total > 0 {
+			frac = float64(done) / float64(total)
+		}
+		n := min(width, int(frac*width))
+		rate := float64(done) / max(time.Since(start).Seconds(), 1e-9)
+		fmt.Fprintf(w, "\r[%s%s] %d/%d done, %d in flight, %.0f/s ", strings.Repeat("=", n), strings.Repeat(" ", width-n),
+			done, total, submitted-done, rate)
+	}
+}
+
+func printSummary(w io.Writer, s *sim.Summary) {
+	l := s.LatencyMs
+	fmt.Fprintf(w, "teeswap sim (%s, seed %d): %d instances on %d chains, %d terminals, %d channels (%s graph)\n",
+		s.Mode, s.Seed, s.Instances, s.Chains, s.Terminals, s.Channels, s.Graph)
+	fmt.Fprintf(w, "  confirmed %d, refunded %d, rejected %d, lost %d\n", s.Confirmed, s.Refunded, s.Rejected, s.Lost)
+	fmt.Fprintf(w, "  throughput %.1f/s over %.2fs; in flight max %d (running at once max %d)\n", s.ThroughputPerS, s.DurationS, s.MaxInFlight, s.MaxRunning)
+	fmt.Fprintf(w, "  latency ms      p50      p90      p99      max\n")
+	for _, q := range []struct {
+		name string
+		q    sim.Quantiles
+	}{{"end to end", l.EndToEnd}, {"applied", l.Applied}, {"queue", l.Queue}, {"prepare", l.Prepare}, {"commit", l.Commit}, {"confirm", l.Confirm}} {
+		fmt.Fprintf(w, "  %-12s %8.3f %8.3f %8.3f %8.3f\n", q.name, q.q.P50, q.q.P90, q.q.P99, q.q.Max)
+	}
+	fmt.Fprintf(w, "  cpu %.2fs on %d cores, peak rss %.1f MiB\n", s.CPUS, s.Cores, float64(s.RSSBytes)/(1<<20))
+	fmt.Fprintf(w, "  signatures per instance %.1f (%.1f signs, %.1f verifies; sign %.1fµs, verify %.1fµs)\n",
+		s.SignaturesPerInstance, s.SignsPerInstance, s.VerifiesPerInstance, s.SignUs, s.VerifyUs)
+	fmt.Fprintf(w, "  signature bound %.1f/s, bound ratio %.3f\n", s.SignatureBoundPerS, s.BoundRatio)
+	if b := s.Baseline; b != nil {
+		printBaseline(w, b)
+	}
+	for _, f := range s.Files {
+		fmt.Fprintf(w, "  wrote %s\n", f)
+	}
+}
+
+func printBaseline(w io.Writer, b *sim.BaselineSummary) {
+	fmt.Fprintf(w, "  baseline %s: %d swaps, block interval %s, %d confirmations\n", b.Kind, b.Swaps, b.BlockInterval, b.Confirmations)
+	fmt.Fprintf(w, "    htlc swap latency ms p50 %.1f p90 %.1f max %.1f; teeswap p50 %.3f\n", b.LatencyMs.P50, b.LatencyMs.P90, b.LatencyMs.Max, b.TeeswapP50Ms)
+	fmt.Fprintf(w, "    htlc / teeswap (p50): %.0fx\n", b.Ratio)
+}

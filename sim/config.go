@@ -1,0 +1,143 @@
+// Package sim is teeswap's load simulation: it builds a channel graph on
+// several chains, runs many swaps and payments through the actors at a
+// chosen concurrency, checks that nothing was lost, and reports
+// throughput, latencies per phase, resource use and how close the run
+// came to the signature bound of the machine. It also runs the HTLC
+// baseline (an atomic swap with hash-time-locked contracts on the
+// embedded chains) for comparison.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Graph shapes of each chain's channel graph.
+const (
+	GraphRandom   = "random"   // connected random graph, average degree Config.Degree
+	GraphHub      = "hub"      // one hub per chain, every other terminal a spoke
+	GraphLine     = "line"     // t0 - t1 - ... - tN-1
+	GraphDisjoint = "disjoint" // separate lines of Hops+1 terminals: instances share no channel
+)
+
+// Modes.
+const (
+	ModeInProcess    = "inproc"
+	ModeMultiProcess = "multiproc"
+)
+
+// Config is one simulation run. Every random choice comes from Seed.
+type Config struct {
+	Chains int // number of chains (chain ids FirstChainID..)
+	// Terminals per chain; each chain has its own terminals, so a swap
+	// across k chains with Hops channels per leg has k*(Hops+1) parties.
+	// 0 picks enough for Concurrency disjoint instances (see Normalize).
+	Terminals int
+	Graph     string
+	Degree    int   // random graph: average degree
+	Deposit   int64 // each side of each channel
+	MaxAmount int64 // amounts are uniform in [1, MaxAmount]
+
+	SwapFraction   float64 // share of cross-chain swaps; the rest are payments
+	SwapChains     int     // legs (chains) per swap
+	Hops           int     // channels per leg: Hops+1 parties per leg
+	RefundFraction float64 // share of instances sent with an already-passed deadline
+
+	Instances   int           // total instances (0 with Duration: unbounded)
+	Concurrency int           // instances in flight at once
+	Duration    time.Duration // stop submitting after this (0: run Instances)
+	Seed        int64
+	Timeout     time.Duration // instance deadline (coordinator timeout)
+
+	Mode string // inproc or multiproc
+	// Processes is how many terminal processes multiproc mode starts.
+	Processes int
+	// Binary is the teeswap executable multiproc mode runs (default: this one).
+	Binary string
+
+	// RetryInterval paces the actors' retries (resends, refund requests).
+	RetryInterval time.Duration
+	// Progress, when set, is called about ten times a second while the
+	// run submits and drains.
+	Progress func(done, submitted, total int)
+}
+
+// Defaults returns the configuration `teeswap sim` runs with no flags: a
+// random graph on two chains, mostly 6-party swaps, finishing in seconds.
+func Defaults() Config {
+	return Config{
+		Chains: 2, Terminals: 40, Graph: GraphRandom, Degree: 3, Deposit: 1_000_000_000, MaxAmount: 1000,
+		SwapFraction: 0.8, SwapChains: 2, Hops: 2, RefundFraction: 0.02,
+		Instances: 3000, Concurrency: 32, Seed: 1, Timeout: 10 * time.Second,
+		Mode: ModeInProcess, Processes: 2, RetryInterval: 500 * time.Millisecond,
+	}
+}
+
+// Normalize fills zero fields from Defaults and checks the rest.
+func (c *Config) Normalize() error {
+	d := Defaults()
+	if c.Chains <= 0 {
+		c.Chains = d.Chains
+	}
+	if c.Graph == "" {
+		c.Graph = d.Graph
+	}
+	if c.Degree <= 0 {
+		c.Degree = d.Degree
+	}
+	if c.Deposit <= 0 {
+		c.Deposit = d.Deposit
+	}
+	if c.MaxAmount <= 0 {
+		c.MaxAmount = d.MaxAmount
+	}
+	if c.SwapChains <= 0 {
+		c.SwapChains = d.SwapChains
+	}
+	if c.Hops <= 0 {
+		c.Hops = d.Hops
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = d.Concurrency
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = d.Timeout
+	}
+	if c.Mode == "" {
+		c.Mode = d.Mode
+	}
+	if c.Processes <= 0 {
+		c.Processes = d.Processes
+	}
+	if c.RetryInterval <= 0 {
+		c.RetryInterval = d.RetryInterval
+	}
+	if c.Instances <= 0 && c.Duration <= 0 {
+		c.Instances = d.Instances
+	}
+	if c.Terminals <= 0 {
+		// Enough for every instance in flight to have channels of its own.
+		c.Terminals = max(c.Concurrency*(c.Hops+1), c.Hops+1)
+	}
+	switch {
+	case c.SwapFraction < 0 || c.SwapFraction > 1 || c.RefundFraction < 0 || c.RefundFraction > 1:
+		return errors.New("sim: fractions must be within [0, 1]")
+	case c.SwapFraction > 0 && c.SwapChains > c.Chains:
+		return fmt.Errorf("sim: a swap over %d chains needs at least %d chains, have %d", c.SwapChains, c.SwapChains, c.Chains)
+	case c.Terminals < c.Hops+1:
+		return fmt.Errorf("sim: %d terminals per chain cannot hold a %d-hop path", c.Terminals, c.Hops)
+	case c.Mode != ModeInProcess && c.Mode != ModeMultiProcess:
+		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
+	}
+	switch c.Graph {
+	case GraphRandom, GraphLine, GraphDisjoint:
+	case GraphHub:
+		if c.Hops != 2 {
+			return errors.New("sim: in a hub-and-spoke graph every route has 2 hops: use --hops 2")
+		}
+	default:
+		return fmt.Errorf("sim: graph %q (want random, hub, line or disjoint)", c.Graph)
+	}
+	return nil
+}

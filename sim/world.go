@@ -1,0 +1,242 @@
+package sim
+
+import (
+	"fmt"
+	"log/slog"
+	"math/big"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/chain/directory"
+	"github.com/teeswap/teeswap/enclave"
+	simenclave "github.com/teeswap/teeswap/enclave/sim"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// FirstChainID is the id of the sim's first chain; chain i is FirstChainID+i.
+const FirstChainID = 1337
+
+// channel is one channel of the sim's graph and its expected balances.
+type channel struct {
+	chain  uint64
+	id     [32]byte
+	a, b   common.Address
+	ai, bi int // terminal indices on the chain
+	balA   *big.Int
+	balB   *big.Int
+}
+
+// world is a running deployment: coordinator, terminals, channels.
+type world struct {
+	cfg      Config
+	log      *slog.Logger
+	system   *actor.ActorSystem
+	coord    *actor.PID
+	coordKey common.Address
+	router   *directory.Router
+	routes   *ledgerRoutes
+	chains   []uint64
+	graphs   []*graph
+	addrs    [][]common.Address // [chain][terminal index]
+	channels map[[32]byte]*channel
+	contract map[uint64]common.Address
+	signs    atomic.Int64 // signatures made by every enclave key
+	applied  *appliedLog
+
+	remote     bool         // terminals run in other processes
+	childUsage func() usage // their CPU and peak RSS
+
+	// channelsOf queries a terminal's channels.
+	channelsOf func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error)
+	tell       func(addr common.Address, msg any)
+	shutdown   func()
+}
+
+// countingBackend counts every signature its keys make.
+type countingBackend struct {
+	enclave.Backend
+	n *atomic.Int64
+}
+
+func (b countingBackend) NewKey() (enclave.Key, error) {
+	k, err := b.Backend.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return countingKey{k, b.n}, nil
+}
+
+type countingKey struct {
+	enclave.Key
+	n *atomic.Int64
+}
+
+func (k countingKey) Sign(d [32]byte) ([]byte, error) {
+	k.n.Add(1)
+	return k.Key.Sign(d)
+}
+
+// ledgerRoutes is the directory's route finder; it also keeps the
+// expected channel balances from the coordinator's confirmed transfers.
+type ledgerRoutes struct {
+	actors.DirectoryRoutes
+	mu        sync.Mutex
+	transfers map[[32]byte][]transfer
+}
+
+type transfer struct {
+	payer  common.Address
+	amount *big.Int
+}
+
+// Transferred records a confirmed network (called by the coordinator).
+func (l *ledgerRoutes) Transferred(n *messages.Network) {
+	l.DirectoryRoutes.Transferred(n)
+	amount := new(big.Int).SetBytes(n.Amount)
+	l.mu.Lock()
+	for _, h := range n.Hops {
+		id := [32]byte(h.ChannelId)
+		l.transfers[id] = append(l.transfers[id], transfer{common.BytesToAddress(h.Payer), amount})
+	}
+	l.mu.Unlock()
+}
+
+// appliedLog records terminals applying outcomes (in process only).
+type appliedLog struct {
+	mu sync.Mutex
+	m  map[[32]byte]*applied
+}
+
+type applied struct {
+	parties   map[common.Address]messages.TerminalPhase
+	last      time.Time
+	conflicts int
+}
+
+func (l *appliedLog) record(t common.Address, id [32]byte, _ uint32, phase messages.TerminalPhase) {
+	now := time.Now()
+	l.mu.Lock()
+	a := l.m[id]
+	if a == nil {
+		a = &applied{parties: make(map[common.Address]messages.TerminalPhase, 6)}
+		l.m[id] = a
+	}
+	if old, ok := a.parties[t]; ok && old != phase {
+		a.conflicts++
+	}
+	a.parties[t] = phase
+	a.last = now
+	l.mu.Unlock()
+}
+
+func (l *appliedLog) get(id [32]byte) (applied, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.m[id]
+	if a == nil {
+		return applied{}, false
+	}
+	return *a, true
+}
+
+// newLocalWorld starts everything in this process.
+func newLocalWorld(cfg Config, log *slog.Logger) (*world, error) {
+	w := &world{cfg: cfg, log: log, applied: &appliedLog{m: map[[32]byte]*applied{}}}
+	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		return nil, err
+	}
+	w.router = router
+	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}}
+	local, err := actors.NewLocal(actors.LocalConfig{
+		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
+		Logger: log, OnOutcome: w.applied.record,
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.system, w.coord, w.coordKey = local.System, local.Coordinator, local.CoordKey.Address()
+	w.channelsOf, w.tell, w.shutdown = local.Channels, local.Tell, local.Shutdown
+	w.childUsage = func() usage { return usage{} }
+	w.addrs = make([][]common.Address, cfg.Chains)
+	for c := range cfg.Chains {
+		for i := range cfg.Terminals {
+			key, err := local.NewKey()
+			if err != nil {
+				local.Shutdown()
+				return nil, err
+			}
+			if _, err := local.AddTerminal(fmt.Sprintf("c%d-t%d", c, i), key); err != nil {
+				local.Shutdown()
+				return nil, err
+			}
+			w.addrs[c] = append(w.addrs[c], key.Address())
+		}
+	}
+	if err := local.WaitRegistered(time.Minute); err != nil {
+		local.Shutdown()
+		return nil, err
+	}
+	if err := w.openChannels(); err != nil {
+		local.Shutdown()
+		return nil, err
+	}
+	return w, nil
+}
+
+// openChannels builds every chain's graph from the seed and announces its
+// channels off chain, as a chain watcher would: to both parties and to the
+// directory.
+func (w *world) openChannels() error {
+	cfg := w.cfg
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6772617068))
+	w.channels = map[[32]byte]*channel{}
+	w.contract = map[uint64]common.Address{}
+	token := make([]byte, 20)
+	dep := big.NewInt(cfg.Deposit)
+	for c := range cfg.Chains {
+		chainID := uint64(FirstChainID + c)
+		w.chains = append(w.chains, chainID)
+		contract := common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprint("teeswap-sim/contract/", chainID))))
+		w.contract[chainID] = contract
+		g, err := newGraph(cfg.Graph, cfg.Terminals, cfg.Hops, cfg.Degree, rng)
+		if err != nil {
+			return err
+		}
+		w.graphs = append(w.graphs, g)
+		for k, e := range g.edges {
+			id := crypto.Keccak256Hash([]byte(fmt.Sprintf("teeswap-sim/%d/%d/%d/%d", cfg.Seed, chainID, k, e[0])))
+			a, b := w.addrs[c][e[0]], w.addrs[c][e[1]]
+			ch := &channel{chain: chainID, id: id, a: a, b: b, ai: e[0], bi: e[1], balA: new(big.Int).Set(dep), balB: new(big.Int).Set(dep)}
+			w.channels[id] = ch
+			for _, ev := range []*messages.ChainEvent{
+				{Kind: messages.ChainEventKind_CHAIN_EVENT_KIND_OPENED, ChainId: chainID, Contract: contract.Bytes(),
+					ChannelId: id[:], PartyA: a.Bytes(), PartyB: b.Bytes(), Token: token,
+					Coordinator: w.coordKey.Bytes(), DepositA: dep.Bytes()},
+				{Kind: messages.ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP, ChainId: chainID, ChannelId: id[:], DepositA: dep.Bytes(), DepositB: dep.Bytes()},
+			} {
+				w.tell(a, ev)
+				w.tell(b, ev)
+			}
+			err := w.router.Put(directory.Channel{ChainID: chainID, Contract: contract, ID: directory.ChannelID(id),
+				A: a, B: b, BalanceA: new(big.Int).Set(dep), BalanceB: new(big.Int).Set(dep), Status: directory.StatusOpen,
+				Coordinator: w.coordKey})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

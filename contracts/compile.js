@@ -9,7 +9,7 @@ const path = require('path');
 const solc = require('solc');
 
 const SOLC_VERSION = '0.8.28+commit.7893614a';
-const SOURCES = ['PaymentChannels.sol', 'testtokens/TestToken.sol', 'testtokens/HostileToken.sol', 'testtokens/TestWallet.sol'];
+const SOURCES = ['PaymentChannels.sol', 'HTLC.sol', 'testtokens/TestToken.sol', 'testtokens/HostileToken.sol', 'testtokens/TestWallet.sol'];
 
 function main() {
   const outDir = process.argv[2];

@@ -2,7 +2,7 @@
 # Regenerates the contract artifacts: build/<Contract>.abi and .bin from
 # the Solidity sources with the solc pinned in package-lock.json (compile.js),
 # then the Go bindings with the abigen pinned in go.mod (go tool abigen --v2):
-# paymentchannels.go (package contracts) and testtokens/*.go (package
+# paymentchannels.go and htlc.go (package contracts) and testtokens/*.go (package
 # testtokens, test-only contracts). With an argument, writes everything
 # under that folder instead of here; generate_test.go uses that to check
 # the committed files. Runs `npm ci` only when node_modules does not match
@@ -27,6 +27,7 @@ bindgen() { # NAME PKG OUTFILE
 		--pkg "$2" --type "$1" --out "$3"
 }
 bindgen PaymentChannels contracts "$out/paymentchannels.go"
+bindgen HTLC contracts "$out/htlc.go"
 bindgen TestToken testtokens "$out/testtokens/testtoken.go"
 bindgen HostileToken testtokens "$out/testtokens/hostiletoken.go"
 bindgen TestWallet testtokens "$out/testtokens/testwallet.go"

@@ -11,10 +11,11 @@ import (
 // generated lists every artifact generate.sh writes, relative to contracts/.
 var generated = []string{
 	"build/PaymentChannels.abi", "build/PaymentChannels.bin",
+	"build/HTLC.abi", "build/HTLC.bin",
 	"build/TestToken.abi", "build/TestToken.bin",
 	"build/HostileToken.abi", "build/HostileToken.bin",
 	"build/TestWallet.abi", "build/TestWallet.bin",
-	"paymentchannels.go",
+	"paymentchannels.go", "htlc.go",
 	"testtokens/testtoken.go", "testtokens/hostiletoken.go", "testtokens/testwallet.go",
 }
 

@@ -38,6 +38,7 @@ func TestChain(t *testing.T, newChain NewChainFunc) {
 		{"NonceResync", testNonceResync},
 		{"WaitTimeout", testWaitTimeout},
 		{"NewHeads", testNewHeads},
+		{"PaymentChannels", testPaymentChannels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

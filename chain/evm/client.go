@@ -226,7 +226,7 @@ func (c *Client) sendLocked(ctx context.Context, s chain.TxSigner, inner *types.
 		if sender, err := types.Sender(c.signer, signed); err != nil || sender != from {
 			return nil, fmt.Errorf("%w: signed by %s (%v), want %s", chain.ErrSigner, sender, err, from)
 		}
-		err = c.rpc.SendTransaction(ctx, signed)
+		err = c.sendWithLagRetry(ctx, signed, from)
 		if err == nil {
 			acc.next++
 			return signed, nil
@@ -239,6 +239,31 @@ func (c *Client) sendLocked(ctx context.Context, s chain.TxSigner, inner *types.
 		lastErr = err
 	}
 	return nil, fmt.Errorf("%w: %w", chain.ErrNonce, lastErr)
+}
+
+// poolLagRetries bounds retries of a send the pool rejects for funds the
+// latest block shows: a node's pool adopts a new head asynchronously, so
+// right after a funding transaction is mined it may still see the old
+// balance.
+const poolLagRetries = 20
+
+func (c *Client) sendWithLagRetry(ctx context.Context, tx *types.Transaction, from common.Address) error {
+	for i := 0; ; i++ {
+		err := c.rpc.SendTransaction(ctx, tx)
+		if err == nil || i == poolLagRetries || !errors.Is(classify(err), chain.ErrInsufficientFunds) {
+			return err
+		}
+		bal, berr := c.rpc.BalanceAt(ctx, from, nil)
+		if berr != nil || bal.Cmp(tx.Cost()) < 0 {
+			return err // really short of funds
+		}
+		c.cfg.Logger.Debug("pool behind head, retrying send", "chain", c.chainID, "from", from, "attempt", i+1)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(c.cfg.PollInterval + 5*time.Millisecond):
+		}
+	}
 }
 
 // WaitReceipt implements chain.Chain.

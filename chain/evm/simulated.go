@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,10 +173,21 @@ func (s *Simulated) Fork(parent common.Hash) error {
 }
 
 // AdjustTime seals an empty block whose timestamp is d after its parent's.
+// It fails while transactions are pending.
 func (s *Simulated) AdjustTime(d time.Duration) error {
 	s.mineMu.Lock()
 	defer s.mineMu.Unlock()
-	return s.sim.AdjustTime(d)
+	// The pool adopts a new head asynchronously and, until it has, still
+	// lists just-mined transactions as pending, which AdjustTime refuses
+	// (Fork waits for the pool itself). Give it a moment.
+	var err error
+	for range 200 {
+		if err = s.sim.AdjustTime(d); err == nil || !strings.Contains(err.Error(), "non-empty block") {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return err
 }
 
 // Rollback drops all pending transactions. Senders' nonces are resynced.

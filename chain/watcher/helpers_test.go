@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,8 +106,17 @@ func (e *env) replaceNonce(s *chaintest.KeySigner, nonce uint64) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.sim.Backend().SendTransaction(e.ctx(), tx); err != nil {
-		e.t.Fatal(err)
+	// Right after Fork the pool may not have adopted the new head yet and
+	// still count the dropped transaction's nonce as used: retry.
+	for i := 0; ; i++ {
+		err := e.sim.Backend().SendTransaction(e.ctx(), tx)
+		if err == nil {
+			return
+		}
+		if i == 100 || !strings.Contains(err.Error(), "nonce too low") {
+			e.t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -15,7 +15,9 @@ type SigCount struct {
 }
 
 // Add sums two counts.
-func (s SigCount) Add(o SigCount) SigCount { return SigCount{s.Signs + o.Signs, s.Verifies + o.Verifies} }
+func (s SigCount) Add(o SigCount) SigCount {
+	return SigCount{s.Signs + o.Signs, s.Verifies + o.Verifies}
+}
 
 // Total is signs plus verifications.
 func (s SigCount) Total() int { return s.Signs + s.Verifies }

@@ -89,7 +89,7 @@ reports both latencies and their ratio.`,
 			case "":
 			case "htlc":
 				bl.Seed = cfg.Seed
-				b, err := sim.RunBaseline(ctx, bl, s, log)
+				b, err := sim.RunBaseline(ctx, bl, res, log)
 				if err != nil {
 					return fmt.Errorf("htlc baseline: %w", err)
 				}
@@ -191,6 +191,7 @@ func printSummary(w io.Writer, s *sim.Summary) {
 
 func printBaseline(w io.Writer, b *sim.BaselineSummary) {
 	fmt.Fprintf(w, "  baseline %s: %d swaps, block interval %s, %d confirmations\n", b.Kind, b.Swaps, b.BlockInterval, b.Confirmations)
-	fmt.Fprintf(w, "    htlc swap latency ms p50 %.1f p90 %.1f max %.1f; teeswap p50 %.3f\n", b.LatencyMs.P50, b.LatencyMs.P90, b.LatencyMs.Max, b.TeeswapP50Ms)
+	fmt.Fprintf(w, "    htlc swap latency ms p50 %.1f p90 %.1f max %.1f (%d failed); the same swaps in teeswap p50 %.3f\n",
+		b.LatencyMs.P50, b.LatencyMs.P90, b.LatencyMs.Max, b.Failed, b.TeeswapP50Ms)
 	fmt.Fprintf(w, "    htlc / teeswap (p50): %.0fx\n", b.Ratio)
 }

@@ -1,0 +1,648 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// target is how a client command names the node actor it talks to.
+type target struct {
+	node, actorID, listen string
+	coordinator, term     string
+	timeout               time.Duration
+}
+
+// register adds the addressing flags; def is the actor a bare --node
+// reaches (coordinator or terminal).
+func (t *target) register(fs *pflag.FlagSet, def string) {
+	fs.StringVar(&t.node, "node", "", "node host:port (with --actor)")
+	fs.StringVar(&t.actorID, "actor", def, "actor id at --node")
+	switch def {
+	case actorCoordinator:
+		fs.StringVar(&t.coordinator, "coordinator", "", "coordinator node host:port (env TEESWAP_COORDINATOR)")
+	case actorTerminal:
+		fs.StringVar(&t.term, "terminal", "", "terminal node host:port (env TEESWAP_TERMINAL)")
+	}
+	fs.StringVar(&t.listen, "listen", "127.0.0.1:0", "where this client listens for the answer; the node must reach it")
+	fs.DurationVar(&t.timeout, "wait", 2*time.Minute, "how long to wait for the answer")
+}
+
+func (t *target) pid() (*actor.PID, error) {
+	switch {
+	case t.node != "":
+		if _, _, err := actors.SplitHostPort(t.node); err != nil {
+			return nil, usageError("--node: %v", err)
+		}
+		return actor.NewPID(t.node, t.actorID), nil
+	case t.coordinator != "" || (t.actorID == actorCoordinator && os.Getenv("TEESWAP_COORDINATOR") != ""):
+		return t.named(t.coordinator, "TEESWAP_COORDINATOR", actorCoordinator)
+	case t.term != "" || (t.actorID == actorTerminal && os.Getenv("TEESWAP_TERMINAL") != ""):
+		return t.named(t.term, "TEESWAP_TERMINAL", actorTerminal)
+	}
+	switch t.actorID {
+	case actorCoordinator:
+		return nil, usageError("which coordinator? give --coordinator host:port (or --node host:port)")
+	case actorTerminal:
+		return nil, usageError("which terminal? give --terminal host:port (or --node host:port)")
+	}
+	return nil, usageError("which node? give --node host:port")
+}
+
+func (t *target) named(v, env, id string) (*actor.PID, error) {
+	if v == "" {
+		v = os.Getenv(env)
+	}
+	if _, _, err := actors.SplitHostPort(v); err != nil {
+		return nil, usageError("%v", err)
+	}
+	return actor.NewPID(v, id), nil
+}
+
+// clientConn is a client's own small actor system, listening so the node
+// can answer.
+type clientConn struct {
+	sys    *actor.ActorSystem
+	remote *remote.Remote
+	pid    *actor.PID
+	t      *target
+}
+
+func (t *target) dial() (*clientConn, error) {
+	pid, err := t.pid()
+	if err != nil {
+		return nil, err
+	}
+	host, port, err := actors.SplitHostPort(t.listen)
+	if err != nil {
+		return nil, usageError("--listen: %v", err)
+	}
+	sys := actors.NewSystem(quietRemote(logger()))
+	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, Logger: logger()})
+	if err != nil {
+		sys.Shutdown()
+		return nil, err
+	}
+	return &clientConn{sys: sys, remote: r, pid: pid, t: t}, nil
+}
+
+func (c *clientConn) close() {
+	c.remote.Shutdown(false)
+	c.sys.Shutdown()
+}
+
+// ask sends msg and waits for the node's answer of type T.
+func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
+	var zero T
+	res, err := c.sys.Root.RequestFuture(c.pid, msg, timeout).Result()
+	if err != nil {
+		return zero, fmt.Errorf("no answer from %s at %s within %v (is the node running, and can it reach this client at %s?): %w",
+			c.pid.Id, c.pid.Address, timeout, c.sys.Address(), err)
+	}
+	v, ok := res.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s at %s answered %T, not %T: is that the right actor?", c.pid.Id, c.pid.Address, res, zero)
+	}
+	return v, nil
+}
+
+// parseAmount reads a non-negative integer amount in base units (wei),
+// decimal or 0x-hex.
+func parseAmount(s string) (*big.Int, error) {
+	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 0)
+	if !ok || v.Sign() < 0 {
+		return nil, fmt.Errorf("amount %q is not a non-negative integer (base units, e.g. wei)", s)
+	}
+	return v, nil
+}
+
+func parseAddress(what, s string) (common.Address, error) {
+	if !common.IsHexAddress(s) {
+		return common.Address{}, fmt.Errorf("%s %q is not a 0x address", what, s)
+	}
+	return common.HexToAddress(s), nil
+}
+
+// parseLeg reads "chain=1,from=0x..,to=0x..,amount=100[,asset=0x..]".
+func parseLeg(spec string) (*messages.Leg, error) {
+	leg := &messages.Leg{Asset: make([]byte, common.AddressLength)}
+	var have [4]bool
+	for _, kv := range splitList(spec, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		var err error
+		switch strings.TrimSpace(k) {
+		case "chain":
+			leg.ChainId, err = strconv.ParseUint(v, 10, 64)
+			have[0] = true
+		case "from", "sender":
+			var a common.Address
+			a, err = parseAddress("from", v)
+			leg.Sender, have[1] = a.Bytes(), true
+		case "to", "receiver":
+			var a common.Address
+			a, err = parseAddress("to", v)
+			leg.Receiver, have[2] = a.Bytes(), true
+		case "amount":
+			var a *big.Int
+			a, err = parseAmount(v)
+			if err == nil && a.Sign() == 0 {
+				err = errors.New("amount must be positive")
+			}
+			leg.Amount, have[3] = messages.AmountBytes(a), true
+		case "asset", "token":
+			var a common.Address
+			a, err = parseAddress("asset", v)
+			leg.Asset = a.Bytes()
+		default:
+			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset)", k)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("leg %q: %w", spec, err)
+		}
+	}
+	for i, name := range []string{"chain", "from", "to", "amount"} {
+		if !have[i] {
+			return nil, fmt.Errorf("leg %q: %s missing (chain=ID,from=0x..,to=0x..,amount=N)", spec, name)
+		}
+	}
+	return leg, nil
+}
+
+// swapOutput is what swap and pay print.
+type swapOutput struct {
+	RequestID    string       `json:"request_id"`
+	InstanceID   string       `json:"instance_id,omitempty"`
+	Outcome      string       `json:"outcome"` // CONFIRMED, REFUNDED or FAILED
+	Confirmed    bool         `json:"confirmed"`
+	Phase        string       `json:"phase,omitempty"` // the instance phase as the protocol names it
+	RefundReason string       `json:"refund_reason,omitempty"`
+	Error        string       `json:"error,omitempty"`
+	Times        *phaseTimesO `json:"times_us,omitempty"`
+	ElapsedMs    float64      `json:"elapsed_ms"`
+}
+
+type phaseTimesO struct {
+	Prepared  int64 `json:"prepared"`
+	Committed int64 `json:"committed"`
+	Decided   int64 `json:"decided"`
+}
+
+func init() {
+	rootCmd.AddCommand(swapCommand(), payCommand(), channelCommand(), routeCommand())
+}
+
+type swapFlags struct {
+	t         target
+	legs      []string
+	id        string
+	timeoutMs int64
+}
+
+func (f *swapFlags) register(fs *pflag.FlagSet) {
+	f.t.register(fs, actorCoordinator)
+	fs.StringVar(&f.id, "id", "", "request id (idempotency key; default: generated)")
+	fs.Int64Var(&f.timeoutMs, "timeout-ms", 0, "refund deadline of the instance in ms (0: the coordinator's default)")
+}
+
+func swapCommand() *cobra.Command {
+	var f swapFlags
+	cmd := &cobra.Command{
+		Use:   "swap --coordinator HOST:PORT --leg chain=ID,from=0x..,to=0x..,amount=N [--leg ...]",
+		Short: "Run an all-or-nothing cross-chain swap through a coordinator node",
+		Long: `Submit a swap to a running coordinator node and wait for its outcome: every
+leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
+a chain, a sender and a receiver terminal's chain address and an amount in
+base units (wei); asset=0x.. picks a token (default: the native coin).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(f.legs) == 0 {
+				return usageError("no legs: give --leg chain=ID,from=0x..,to=0x..,amount=N, once per chain")
+			}
+			return runSwap(cmd.OutOrStdout(), &f, messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP, f.legs)
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..]; repeat per chain")
+	return cmd
+}
+
+func payCommand() *cobra.Command {
+	var (
+		f                       swapFlags
+		leg, chainID            string
+		from, to, amount, asset string
+	)
+	cmd := &cobra.Command{
+		Use:   "pay --coordinator HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
+		Short: "Run a same-chain multi-hop payment through a coordinator node",
+		Long: `Pay from one terminal to another on one chain, over the shortest route of
+channels with enough balance, all-or-nothing. Exit 0 when confirmed, 1 when
+refunded or refused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := leg
+			if spec == "" {
+				if chainID == "" || from == "" || to == "" || amount == "" {
+					return usageError("give --chain, --from, --to and --amount (or --leg chain=..,from=..,to=..,amount=..)")
+				}
+				spec = fmt.Sprintf("chain=%s,from=%s,to=%s,amount=%s", chainID, from, to, amount)
+				if asset != "" {
+					spec += ",asset=" + asset
+				}
+			}
+			return runSwap(cmd.OutOrStdout(), &f, messages.InstanceKind_INSTANCE_KIND_PAYMENT, []string{spec})
+		},
+	}
+	f.register(cmd.Flags())
+	fs := cmd.Flags()
+	fs.StringVar(&leg, "leg", "", "the payment as one leg: chain=ID,from=0x..,to=0x..,amount=N")
+	fs.StringVar(&chainID, "chain", "", "chain id")
+	fs.StringVar(&from, "from", "", "payer terminal's chain address")
+	fs.StringVar(&to, "to", "", "payee terminal's chain address")
+	fs.StringVar(&amount, "amount", "", "amount in base units (wei)")
+	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	return cmd
+}
+
+func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs []string) error {
+	req := &messages.SwapRequest{RequestId: f.id, Kind: kind, TimeoutMs: f.timeoutMs}
+	for _, s := range specs {
+		leg, err := parseLeg(s)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		req.Legs = append(req.Legs, leg)
+	}
+	if req.RequestId == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		req.RequestId = "cli-" + hex.EncodeToString(b[:])
+	}
+	c, err := f.t.dial()
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	start := time.Now()
+	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req}, f.t.timeout)
+	if err != nil {
+		return err
+	}
+	out := swapOutput{RequestID: req.RequestId, ElapsedMs: float64(time.Since(start).Microseconds()) / 1000, Error: res.Error}
+	if len(res.InstanceId) > 0 {
+		out.InstanceID = "0x" + hex.EncodeToString(res.InstanceId)
+	}
+	if res.Times != nil {
+		out.Times = &phaseTimesO{Prepared: res.Times.PreparedUs, Committed: res.Times.CommittedUs, Decided: res.Times.DecidedUs}
+	}
+	switch {
+	case res.Error != "":
+		out.Outcome = "FAILED"
+	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED:
+		out.Outcome, out.Confirmed = "CONFIRMED", true
+	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED:
+		out.Outcome = "REFUNDED"
+		out.RefundReason = strings.TrimPrefix(res.RefundReason.String(), "REFUND_REASON_")
+	default:
+		out.Outcome = "FAILED"
+		out.Error = "the coordinator reported no outcome (" + res.Outcome.String() + ")"
+	}
+	if res.Error == "" {
+		out.Phase = res.Outcome.String()
+	}
+	what := "swap"
+	if kind == messages.InstanceKind_INSTANCE_KIND_PAYMENT {
+		what = "payment"
+	}
+	if flagJSON {
+		b, _ := json.Marshal(out)
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		fmt.Fprintf(stdout, "%s %s: %s", what, out.RequestID, out.Outcome)
+		if out.RefundReason != "" {
+			fmt.Fprintf(stdout, " (%s)", strings.ToLower(out.RefundReason))
+		}
+		if out.InstanceID != "" {
+			fmt.Fprintf(stdout, ", instance %s", out.InstanceID)
+		}
+		fmt.Fprintln(stdout)
+		if out.Times != nil && out.Error == "" {
+			var parts []string
+			for _, p := range []struct {
+				name string
+				us   int64
+			}{{"prepared", out.Times.Prepared}, {"committed", out.Times.Committed}, {"decided", out.Times.Decided}} {
+				if p.us > 0 {
+					parts = append(parts, fmt.Sprintf("%s %.1f ms", p.name, float64(p.us)/1000))
+				}
+			}
+			fmt.Fprintf(stdout, "  %s after the instance started; %.1f ms round trip\n", strings.Join(parts, ", "), out.ElapsedMs)
+		}
+	}
+	switch out.Outcome {
+	case "CONFIRMED":
+		return nil
+	case "REFUNDED":
+		return fmt.Errorf("the %s was refunded: nothing moved", what)
+	default:
+		return fmt.Errorf("the %s was refused: %s", what, out.Error)
+	}
+}
+
+func channelCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "channel",
+		Short: "Open, close and list a terminal node's payment channels",
+	}
+	cmd.AddCommand(channelOpenCommand(), channelCloseCommand(), channelListCommand())
+	return cmd
+}
+
+func channelOpenCommand() *cobra.Command {
+	var (
+		t                                        target
+		chainID                                  uint64
+		counterparty, amount, token, coordinator string
+		waitTracked                              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "open --terminal HOST:PORT --chain ID --counterparty 0x.. --amount N",
+		Short: "Open a channel on chain from a terminal, signed by its enclave",
+		Long: `Ask a terminal node to open a payment channel on chain: its enclave signs the
+open transaction, which deposits --amount (wei, or token units with --token)
+from the terminal's chain address. The command waits until the transaction
+is mined and, unless --wait-tracked=false, until the terminal's enclave tracks
+the channel from the chain event.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cp, err := parseAddress("--counterparty", counterparty)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			amt, err := parseAmount(amount)
+			if err != nil || amt.Sign() == 0 {
+				return usageError("--amount: a positive integer amount is required")
+			}
+			if chainID == 0 {
+				return usageError("--chain: the chain id is required")
+			}
+			req := &messages.ChannelOpen{ChainId: chainID, Counterparty: cp.Bytes(), Amount: messages.AmountBytes(amt)}
+			if token != "" {
+				a, err := parseAddress("--token", token)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				req.Token = a.Bytes()
+			}
+			if coordinator != "" {
+				a, err := parseAddress("--coordinator-address", coordinator)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				req.Coordinator = a.Bytes()
+			}
+			c, err := t.dial()
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			start := time.Now()
+			res, err := ask[*messages.ChannelOpened](c, req, t.timeout)
+			if err != nil {
+				return err
+			}
+			if res.Error != "" {
+				return fmt.Errorf("the terminal could not open the channel: %s", res.Error)
+			}
+			id := "0x" + hex.EncodeToString(res.ChannelId)
+			tracked := false
+			if waitTracked {
+				deadline := time.Now().Add(t.timeout - time.Since(start))
+				for !tracked && time.Now().Before(deadline) {
+					if l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{}, 5*time.Second); err == nil {
+						for _, ch := range l.Channels {
+							tracked = tracked || string(ch.ChannelId) == string(res.ChannelId)
+						}
+					}
+					if !tracked {
+						time.Sleep(100 * time.Millisecond)
+					}
+				}
+				if !tracked {
+					return fmt.Errorf("channel %s was opened on chain, but the terminal's enclave has not seen the event within %v (is the node following chain %d?)", id, t.timeout, chainID)
+				}
+			}
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if flagJSON {
+				b, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": chainID, "counterparty": cp.Hex(), "amount": amt.String(), "tracked": tracked, "elapsed_ms": ms})
+				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), amt, ms)
+			}
+			return nil
+		},
+	}
+	t.register(cmd.Flags(), actorTerminal)
+	fs := cmd.Flags()
+	fs.Uint64Var(&chainID, "chain", 0, "chain id")
+	fs.StringVar(&counterparty, "counterparty", "", "the other party's chain address")
+	fs.StringVar(&amount, "amount", "", "deposit in base units (wei)")
+	fs.StringVar(&token, "token", "", "ERC-20 token address (default: the native coin)")
+	fs.StringVar(&coordinator, "coordinator-address", "", "coordinator enclave address for the channel (default: the terminal's attested coordinator)")
+	fs.BoolVar(&waitTracked, "wait-tracked", true, "wait until the terminal's enclave tracks the channel")
+	return cmd
+}
+
+func channelCloseCommand() *cobra.Command {
+	var (
+		t       target
+		channel string
+	)
+	cmd := &cobra.Command{
+		Use:   "close --terminal HOST:PORT --channel 0x..",
+		Short: "Close a channel cooperatively at its final off-chain balances",
+		Long: `Ask a terminal node to close one of its channels cooperatively: its enclave
+and the counterparty terminal's enclave both sign the final balances, and the
+contract pays them out at once. Only a channel no instance is using can be
+closed; the counterparty's node must be among the terminal's peers.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			id, err := hex.DecodeString(strings.TrimPrefix(channel, "0x"))
+			if err != nil || len(id) != 32 {
+				return usageError("--channel: a 32-byte hex channel id is required")
+			}
+			c, err := t.dial()
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id}, t.timeout)
+			if err != nil {
+				return err
+			}
+			if res.Error != "" {
+				return fmt.Errorf("the terminal could not close the channel: %s", res.Error)
+			}
+			a, b := new(big.Int).SetBytes(res.PayoutA), new(big.Int).SetBytes(res.PayoutB)
+			if flagJSON {
+				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String()})
+				fmt.Fprintln(cmd.OutOrStdout(), string(out))
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A, %s to party B\n", id, a, b)
+			}
+			return nil
+		},
+	}
+	t.register(cmd.Flags(), actorTerminal)
+	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits)")
+	return cmd
+}
+
+// channelJSON is one channel in `channel list --json`.
+type channelJSON struct {
+	ChainID   uint64 `json:"chain_id"`
+	ChannelID string `json:"channel_id"`
+	PartyA    string `json:"party_a"`
+	PartyB    string `json:"party_b"`
+	BalanceA  string `json:"balance_a"`
+	BalanceB  string `json:"balance_b"`
+	Version   uint64 `json:"version"`
+	Phase     string `json:"phase"`
+	Closed    bool   `json:"closed"`
+}
+
+func channelListCommand() *cobra.Command {
+	var t target
+	cmd := &cobra.Command{
+		Use:   "list --terminal HOST:PORT",
+		Short: "List a terminal's channels as its enclave holds them",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := t.dial()
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{}, t.timeout)
+			if err != nil {
+				return err
+			}
+			if l.Error != "" {
+				return errors.New(l.Error)
+			}
+			var chans []channelJSON
+			for _, ch := range l.Channels {
+				chans = append(chans, channelJSON{
+					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
+					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
+					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
+					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed,
+				})
+			}
+			var coords []string
+			for _, a := range l.Coordinators {
+				coords = append(coords, common.BytesToAddress(a).Hex())
+			}
+			term := common.BytesToAddress(l.Terminal).Hex()
+			if flagJSON {
+				b, _ := json.Marshal(map[string]any{"terminal": term, "coordinators": coords, "channels": chans})
+				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "terminal %s, trusts coordinators %v\n", term, coords)
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "CHAIN\tCHANNEL\tPARTY A\tPARTY B\tBALANCE A\tBALANCE B\tVERSION\tPHASE")
+			for _, ch := range chans {
+				phase := ch.Phase
+				if ch.Closed {
+					phase = "CLOSED"
+				}
+				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)
+			}
+			return w.Flush()
+		},
+	}
+	t.register(cmd.Flags(), actorTerminal)
+	return cmd
+}
+
+func routeCommand() *cobra.Command {
+	var (
+		t                       target
+		chainID                 uint64
+		from, to, amount, asset string
+	)
+	cmd := &cobra.Command{
+		Use:   "route --node HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
+		Short: "Ask a coordinator or watcher node's directory for a route",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err1 := parseAddress("--from", from)
+			tt, err2 := parseAddress("--to", to)
+			amt, err3 := parseAmount(amount)
+			if err := errors.Join(err1, err2, err3); err != nil || chainID == 0 {
+				return usageError("give --chain, --from, --to and --amount: %v", err)
+			}
+			req := &messages.RouteRequest{ChainId: chainID, From: f.Bytes(), To: tt.Bytes(), Amount: messages.AmountBytes(amt), Asset: make([]byte, 20)}
+			if asset != "" {
+				a, err := parseAddress("--asset", asset)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				req.Asset = a.Bytes()
+			}
+			c, err := t.dial()
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			res, err := ask[*messages.RouteResponse](c, req, t.timeout)
+			if err != nil {
+				return err
+			}
+			if res.Error != "" {
+				return fmt.Errorf("no route: %s", res.Error)
+			}
+			var hops []map[string]string
+			for _, h := range res.Network.Hops {
+				hops = append(hops, map[string]string{"channel_id": "0x" + hex.EncodeToString(h.ChannelId),
+					"payer": common.BytesToAddress(h.Payer).Hex(), "payee": common.BytesToAddress(h.Payee).Hex()})
+			}
+			if flagJSON {
+				b, _ := json.Marshal(map[string]any{"chain_id": chainID, "hops": hops})
+				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+				return nil
+			}
+			for i, h := range hops {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d. %s -> %s over %s\n", i+1, h["payer"], h["payee"], h["channel_id"])
+			}
+			return nil
+		},
+	}
+	t.register(cmd.Flags(), actorDirectory)
+	fs := cmd.Flags()
+	fs.Uint64Var(&chainID, "chain", 0, "chain id")
+	fs.StringVar(&from, "from", "", "payer's chain address")
+	fs.StringVar(&to, "to", "", "payee's chain address")
+	fs.StringVar(&amount, "amount", "", "amount in base units")
+	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	return cmd
+}

@@ -39,7 +39,8 @@ generate:
 # real-node chain conformance suite, then the race run.
 test: deps vet lint
 	@set -euo pipefail; \
-	eval "$$(GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start)"; \
+	GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start > /tmp/teeswap-geth.env; \
+	. /tmp/teeswap-geth.env; \
 	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
 	TEESWAP_REQUIRE_GENERATORS=1 go test -count=1 -timeout 20m ./...; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/scheduler"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/enclave/terminal"
@@ -78,8 +77,7 @@ type TerminalActor struct {
 	active     map[activeKey]int64
 	parked     []parked
 	registered bool
-	timers     *scheduler.TimerScheduler
-	cancel     scheduler.CancelFunc
+	cancel     func()
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -107,8 +105,7 @@ func NewTerminal(cfg TerminalConfig) (*actor.Props, error) {
 func (a *TerminalActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		a.timers = scheduler.NewTimerScheduler(ctx)
-		a.cancel = a.timers.SendRepeatedly(a.cfg.RetryInterval, a.cfg.RetryInterval, ctx.Self(), terminalTick{})
+		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.register(ctx)
 	case *actor.Stopping:
 		if a.cancel != nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/scheduler"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/chain/directory"
@@ -69,7 +68,7 @@ type WatcherActor struct {
 	ctx            context.Context
 	stop           context.CancelFunc
 	done           chan struct{} // closed when the running poll returns
-	cancelTimer    scheduler.CancelFunc
+	cancelTimer    func()
 }
 
 // NewWatcher checks cfg and returns the watcher actor's props.
@@ -105,7 +104,7 @@ func (a *WatcherActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.ctx, a.stop = context.WithCancel(context.Background())
-		a.cancelTimer = scheduler.NewTimerScheduler(ctx).SendRepeatedly(a.cfg.Interval, a.cfg.Interval, ctx.Self(), watcherTick{})
+		a.cancelTimer = sendEvery(ctx.ActorSystem(), a.cfg.Interval, ctx.Self(), watcherTick{})
 		a.poll(ctx)
 	case watcherTick, Poke, *Poke:
 		a.poll(ctx)
@@ -238,4 +237,29 @@ func (a *WatcherActor) chainEvent(ev watcher.Event) (*messages.ChainEvent, []com
 	}
 	msg.PartyA, msg.PartyB, msg.Token, msg.Coordinator = ch.A.Bytes(), ch.B.Bytes(), ch.Asset.Bytes(), ch.Coordinator.Bytes()
 	return msg, []common.Address{ch.A, ch.B}
+}
+
+// sendEvery sends msg to pid every interval until the returned function is
+// called or the actor system shuts down. It replaces protoactor's scheduler.SendRepeatedly, whose timer
+// reads its cancellation state without synchronisation: cancelling it
+// from an actor's Stopping is a data race under -race.
+func sendEvery(system *actor.ActorSystem, interval time.Duration, pid *actor.PID, msg any) (cancel func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if system.IsStopped() {
+					return
+				}
+				system.Root.Send(pid, msg)
+			}
+		}
+	}()
+	return func() { once.Do(func() { close(done) }) }
 }

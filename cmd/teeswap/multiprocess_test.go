@@ -90,6 +90,19 @@ func findGeth() string {
 	return ""
 }
 
+// childEnv is the test's environment without any TEESWAP_* setting, so
+// a developer's own node settings cannot leak into the children; extra
+// settings are appended.
+func childEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TEESWAP_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -140,7 +153,7 @@ func (h *mpHarness) startChains() {
 		h.chains[name] = c
 		httpPort, wsPort := freePort(t), freePort(t)
 		c.ws, c.httpURL = fmt.Sprintf("ws://127.0.0.1:%d", wsPort), fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-		env := append(os.Environ(), "GETH="+h.geth, "TEESWAP_GETH_DIR="+c.dir, fmt.Sprintf("TEESWAP_GETH_HTTP_PORT=%d", httpPort),
+		env := childEnv("GETH="+h.geth, "TEESWAP_GETH_DIR="+c.dir, fmt.Sprintf("TEESWAP_GETH_HTTP_PORT=%d", httpPort),
 			fmt.Sprintf("TEESWAP_GETH_WS_PORT=%d", wsPort), fmt.Sprintf("TEESWAP_GETH_CHAIN_ID=%d", id))
 		t.Cleanup(func() {
 			stop := exec.Command("bash", h.script, "stop")
@@ -189,6 +202,7 @@ func (h *mpHarness) teeswap(args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(h.ctx, 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.bin, args...)
+	cmd.Env = childEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -286,7 +300,7 @@ func (h *mpHarness) start(name string) *mpProc {
 	}
 	cmd := exec.Command(h.bin, "--json", "--log-level", "info", "node")
 	// The role-independent settings come from the environment.
-	cmd.Env = append(os.Environ(), "TEESWAP_CONFIG="+cfgPath, "TEESWAP_ALLOW_SIMULATION=true", "TEESWAP_ENCLAVE=simulation")
+	cmd.Env = childEnv("TEESWAP_CONFIG="+cfgPath, "TEESWAP_ALLOW_SIMULATION=true", "TEESWAP_ENCLAVE=simulation")
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

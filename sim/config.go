@@ -35,7 +35,11 @@ type Config struct {
 	// 0 picks enough for Concurrency disjoint instances (see Normalize).
 	Terminals int
 	Graph     string
-	Degree    int   // random graph: average degree
+	Degree    int // random graph: average degree
+	// Parallel is the number of channels between each pair of neighbours
+	// (default 1): a disjoint segment then carries Parallel instances at
+	// once with no more terminals.
+	Parallel  int
 	Deposit   int64 // each side of each channel
 	MaxAmount int64 // amounts are uniform in [1, MaxAmount]
 
@@ -116,9 +120,13 @@ func (c *Config) Normalize() error {
 	if c.Instances <= 0 && c.Duration <= 0 {
 		c.Instances = d.Instances
 	}
+	if c.Parallel <= 0 {
+		c.Parallel = 1
+	}
 	if c.Terminals <= 0 {
 		// Enough for every instance in flight to have channels of its own.
-		c.Terminals = max(c.Concurrency*(c.Hops+1), c.Hops+1)
+		segments := (c.Concurrency + c.Parallel - 1) / c.Parallel
+		c.Terminals = max(segments*(c.Hops+1), c.Hops+1)
 	}
 	switch {
 	case c.SwapFraction < 0 || c.SwapFraction > 1 || c.RefundFraction < 0 || c.RefundFraction > 1:

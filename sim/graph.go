@@ -15,8 +15,9 @@ type graph struct {
 	next  int      // disjoint: next segment, round robin
 }
 
-// newGraph builds a graph of the given kind from rng.
-func newGraph(kind string, n, hops, degree int, rng *rand.Rand) (*graph, error) {
+// newGraph builds a graph of the given kind from rng, with parallel
+// channels between each pair of neighbours.
+func newGraph(kind string, n, hops, degree, parallel int, rng *rand.Rand) (*graph, error) {
 	g := &graph{kind: kind, n: n, hops: hops, adj: make([][]int, n)}
 	seen := map[[2]int]bool{}
 	add := func(a, b int) {
@@ -60,6 +61,15 @@ func newGraph(kind string, n, hops, degree int, rng *rand.Rand) (*graph, error) 
 		want := n * degree / 2
 		for tries := 0; len(g.edges) < want && tries < 20*want; tries++ {
 			add(rng.IntN(n), rng.IntN(n))
+		}
+	}
+	if parallel > 1 {
+		base := g.edges
+		g.edges = make([][2]int, 0, len(base)*parallel)
+		for _, e := range base {
+			for range parallel {
+				g.edges = append(g.edges, e)
+			}
 		}
 	}
 	return g, nil

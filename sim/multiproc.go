@@ -1,11 +1,327 @@
 package sim
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/chain/directory"
+	"github.com/teeswap/teeswap/enclave"
+	simenclave "github.com/teeswap/teeswap/enclave/sim"
+	"github.com/teeswap/teeswap/messages"
 )
 
-func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world, error) {
-	return nil, errors.New("sim: multiproc mode is not available yet")
+// TerminalsConfig configures a terminal process of the multiproc mode.
+type TerminalsConfig struct {
+	Coordinator   string // host:port of the coordinator's actor system
+	Count         int
+	Name          string // prefix of the terminals' actor names
+	RetryInterval time.Duration
 }
+
+// terminalsHello is the one JSON line a terminal process prints once its
+// terminals run.
+type terminalsHello struct {
+	Address   string   `json:"address"`
+	Terminals []string `json:"terminals"` // chain address per terminal
+	IDs       []string `json:"ids"`       // actor id per terminal
+}
+
+// ServeTerminals runs cfg.Count terminals in this process, reachable over
+// loopback remoting, registered with the coordinator at cfg.Coordinator.
+// It prints one JSON line describing them to out, then serves until ctx
+// ends or stdin closes (the parent sim went away).
+func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out io.Writer, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sys := actors.NewSystem(log)
+	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: log}); err != nil {
+		return err
+	}
+	defer sys.Shutdown()
+	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	verify := actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: true}))
+	coord := actor.NewPID(cfg.Coordinator, "coordinator")
+	hello := terminalsHello{Address: sys.Address()}
+	for i := range cfg.Count {
+		key, err := backend.NewKey()
+		if err != nil {
+			return err
+		}
+		props, err := actors.NewTerminal(actors.TerminalConfig{Signer: key, Store: actors.NewMemStore(), VerifyReport: verify,
+			Coordinator: coord, RetryInterval: cfg.RetryInterval, Logger: log})
+		if err != nil {
+			return err
+		}
+		pid, err := sys.Root.SpawnNamed(props, fmt.Sprintf("terminal-%s-%d", cfg.Name, i))
+		if err != nil {
+			return err
+		}
+		hello.Terminals = append(hello.Terminals, key.Address().Hex())
+		hello.IDs = append(hello.IDs, pid.Id)
+	}
+	if err := json.NewEncoder(out).Encode(hello); err != nil {
+		return err
+	}
+	closed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, in)
+		close(closed)
+	}()
+	select {
+	case <-ctx.Done():
+	case <-closed:
+	}
+	return nil
+}
+
+// newMultiProcessWorld runs the coordinator, the directory and the load
+// here and the terminals in cfg.Processes child processes (`teeswap sim
+// terminals`), all over loopback remoting.
+func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world, error) {
+	if cfg.Binary == "" {
+		var err error
+		if cfg.Binary, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	w := &world{cfg: cfg, log: log, remote: true, applied: &appliedLog{m: map[[32]byte]*applied{}}}
+	var stopping atomic.Bool
+	quiet := slog.New(muteHandler{log.Handler(), &stopping})
+	sys := actors.NewSystem(quiet)
+	rem, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: quiet})
+	if err != nil {
+		return nil, err
+	}
+	var children []*exec.Cmd
+	var stdins []io.Closer
+	w.shutdown = func() {
+		// Connections close now: that is no news.
+		stopping.Store(true)
+		rem.Shutdown(true)
+		for _, s := range stdins {
+			_ = s.Close()
+		}
+		for _, c := range children {
+			done := make(chan struct{})
+			go func() { _ = c.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = c.Process.Kill()
+				<-done
+			}
+		}
+		sys.Shutdown()
+	}
+	fail := func(err error) (*world, error) {
+		w.shutdown()
+		return nil, err
+	}
+	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fail(err)
+	}
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		return fail(err)
+	}
+	w.router = router
+	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}}
+	local, err := actors.NewLocal(actors.LocalConfig{System: sys,
+		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	w.system, w.coord, w.coordKey = sys, local.Coordinator, local.CoordKey.Address()
+
+	total := cfg.Chains * cfg.Terminals
+	pids := map[common.Address]*actor.PID{}
+	var order []common.Address
+	for p := range cfg.Processes {
+		count := total/cfg.Processes + btoi(p < total%cfg.Processes)
+		if count == 0 {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, cfg.Binary, "sim", "terminals", "--coordinator", sys.Address(),
+			"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--retry", cfg.RetryInterval.String())
+		var errBuf strings.Builder
+		cmd.Stderr = &limitedWriter{w: &errBuf, n: 4096}
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return fail(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return fail(err)
+		}
+		if err := cmd.Start(); err != nil {
+			return fail(fmt.Errorf("sim: start terminal process: %w", err))
+		}
+		children, stdins = append(children, cmd), append(stdins, stdin)
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			_ = cmd.Wait()
+			return fail(fmt.Errorf("sim: terminal process %d: %w: %s", p, err, errBuf.String()))
+		}
+		var hello terminalsHello
+		if err := json.Unmarshal([]byte(line), &hello); err != nil {
+			return fail(fmt.Errorf("sim: terminal process %d said %q: %w", p, strings.TrimSpace(line), err))
+		}
+		for i, t := range hello.Terminals {
+			addr := common.HexToAddress(t)
+			pids[addr] = actor.NewPID(hello.Address, hello.IDs[i])
+			order = append(order, addr)
+		}
+	}
+	// Chain c's terminals are spread over the processes round robin, so
+	// every instance crosses processes.
+	w.addrs = make([][]common.Address, cfg.Chains)
+	for i := range cfg.Terminals {
+		for c := range cfg.Chains {
+			w.addrs[c] = append(w.addrs[c], order[(i*cfg.Chains+c)%len(order)])
+		}
+	}
+	w.tell = func(addr common.Address, msg any) {
+		if pid := pids[addr]; pid != nil {
+			sys.Root.Send(pid, msg)
+		}
+	}
+	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
+		pid := pids[addr]
+		if pid == nil {
+			return nil, fmt.Errorf("no terminal %s", addr)
+		}
+		res, err := sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
+		if err != nil {
+			return nil, fmt.Errorf("terminal %s: %w", addr, err)
+		}
+		list, ok := res.(*messages.ChannelList)
+		if !ok {
+			return nil, fmt.Errorf("terminal %s answered %T", addr, res)
+		}
+		return list, nil
+	}
+	childPIDs := make([]int, len(children))
+	for i, c := range children {
+		childPIDs[i] = c.Process.Pid
+	}
+	w.childUsage = func() usage { return procUsage(childPIDs) }
+	// Wait until every terminal trusts the coordinator.
+	deadline := time.Now().Add(time.Minute)
+	for _, addr := range order {
+		for {
+			list, err := w.channelsOf(addr, 2*time.Second)
+			if err == nil && len(list.Coordinators) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fail(fmt.Errorf("sim: terminal %s did not register: %v", addr, err))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if err := w.openChannels(); err != nil {
+		return fail(err)
+	}
+	return w, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// procUsage sums the CPU time and peak RSS of processes from /proc.
+func procUsage(pids []int) usage {
+	var u usage
+	for _, pid := range pids {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			// Fields after the command (which may hold spaces) in ")".
+			s := string(b)
+			if i := strings.LastIndexByte(s, ')'); i >= 0 {
+				f := strings.Fields(s[i+1:])
+				if len(f) > 13 {
+					ut, _ := strconv.ParseInt(f[11], 10, 64)
+					st, _ := strconv.ParseInt(f[12], 10, 64)
+					u.cpu += time.Duration(ut+st) * (time.Second / 100) // USER_HZ
+				}
+			}
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					if f := strings.Fields(line); len(f) >= 2 {
+						kb, _ := strconv.ParseUint(f[1], 10, 64)
+						u.rss += kb * 1024
+					}
+				}
+			}
+		}
+	}
+	return u
+}
+
+// limitedWriter keeps the first n bytes a child process writes to stderr
+// (its start-up errors) and drops the rest (remoting noise at shutdown).
+type limitedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	n  int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n > 0 {
+		k := min(l.n, len(p))
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
+
+// muteHandler drops every record once mute is set (remoting's reports of
+// closed connections while the sim shuts down).
+type muteHandler struct {
+	slog.Handler
+	mute *atomic.Bool
+}
+
+func (h muteHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return !h.mute.Load() && h.Handler.Enabled(ctx, l)
+}
+
+func (h muteHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.mute.Load() {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h muteHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return muteHandler{h.Handler.WithAttrs(a), h.mute}
+}
+
+func (h muteHandler) WithGroup(n string) slog.Handler { return muteHandler{h.Handler.WithGroup(n), h.mute} }

@@ -106,6 +106,13 @@ type Summary struct {
 	VerifyUs                 float64 `json:"verify_us"`
 	SignatureBoundPerS       float64 `json:"signature_bound_per_s"`
 	BoundRatio               float64 `json:"bound_ratio"`
+	// CPUUtilization is cpu_s over duration times cores: below 1 the run
+	// did not get the whole machine (idle, or other processes).
+	CPUUtilization float64 `json:"cpu_utilization"`
+	// SignatureCPUShare is the share of the run's CPU time spent on
+	// signatures (their count times their measured cost): the bound ratio
+	// the run would reach with every core to itself.
+	SignatureCPUShare float64 `json:"signature_cpu_share"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

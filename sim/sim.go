@@ -154,6 +154,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		s.ThroughputPerS = round3(float64(ended) / span.Seconds())
 	}
 	s.CPUS = round3(cpu.Seconds())
+	if span > 0 {
+		s.CPUUtilization = round3(cpu.Seconds() / (span.Seconds() * float64(s.Cores)))
+	}
 	s.RSSBytes = peakRSS() + children.rss
 	s.SignUs, s.VerifyUs = round3(float64(cost.Sign.Nanoseconds())/1000), round3(float64(cost.Verify.Nanoseconds())/1000)
 	if ended > 0 {
@@ -167,6 +170,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		if per > 0 {
 			s.SignatureBoundPerS = round3(float64(s.Cores) / per.Seconds())
 			s.BoundRatio = round3(s.ThroughputPerS / s.SignatureBoundPerS)
+		}
+		if cpu > 0 {
+			s.SignatureCPUShare = round3(per.Seconds() * float64(ended) / cpu.Seconds())
 		}
 	}
 	if st.timedOut {

@@ -211,7 +211,7 @@ func (w *world) openChannels() error {
 		w.chains = append(w.chains, chainID)
 		contract := common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprint("teeswap-sim/contract/", chainID))))
 		w.contract[chainID] = contract
-		g, err := newGraph(cfg.Graph, cfg.Terminals, cfg.Hops, cfg.Degree, rng)
+		g, err := newGraph(cfg.Graph, cfg.Terminals, cfg.Hops, cfg.Degree, cfg.Parallel, rng)
 		if err != nil {
 			return err
 		}

@@ -117,6 +117,7 @@ reports both latencies and their ratio.`,
 	f.IntVar(&cfg.Terminals, "terminals", cfg.Terminals, "terminals per chain (0: enough for --concurrency disjoint instances)")
 	f.StringVar(&cfg.Graph, "graph", cfg.Graph, "channel graph of each chain: random, hub, line or disjoint (separate lines: instances share no channel)")
 	f.IntVar(&cfg.Degree, "degree", cfg.Degree, "average degree of the random graph")
+	f.IntVar(&cfg.Parallel, "parallel", 1, "channels between each pair of neighbours (a disjoint segment carries this many instances at once)")
 	f.Int64Var(&cfg.Deposit, "deposit", cfg.Deposit, "deposit on each side of each channel")
 	f.Int64Var(&cfg.MaxAmount, "max-amount", cfg.MaxAmount, "amounts are uniform in [1, max-amount]")
 	f.Float64Var(&cfg.SwapFraction, "swaps", cfg.SwapFraction, "share of cross-chain swaps; the rest are single-chain payments")
@@ -140,6 +141,29 @@ reports both latencies and their ratio.`,
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&memProfile, "memprofile", "", "write a heap profile after the run to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show the progress bar")
+	cmd.AddCommand(newSimTerminalsCmd())
+	return cmd
+}
+
+// newSimTerminalsCmd is the terminal process of `sim --mode multiproc`.
+func newSimTerminalsCmd() *cobra.Command {
+	var tc sim.TerminalsConfig
+	cmd := &cobra.Command{
+		Use:    "terminals",
+		Short:  "Run terminals for a multi-process sim (started by 'teeswap sim --mode multiproc')",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			return sim.ServeTerminals(ctx, tc, os.Stdin, os.Stdout, logger())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&tc.Coordinator, "coordinator", "", "host:port of the coordinator's actor system")
+	f.IntVar(&tc.Count, "count", 1, "terminals to run")
+	f.StringVar(&tc.Name, "name", "p0", "prefix of the terminals' actor names")
+	f.DurationVar(&tc.RetryInterval, "retry", 500*time.Millisecond, "terminals' retry interval")
 	return cmd
 }
 
@@ -180,7 +204,8 @@ func printSummary(w io.Writer, s *sim.Summary) {
 	fmt.Fprintf(w, "  cpu %.2fs on %d cores, peak rss %.1f MiB\n", s.CPUS, s.Cores, float64(s.RSSBytes)/(1<<20))
 	fmt.Fprintf(w, "  signatures per instance %.1f (%.1f signs, %.1f verifies; sign %.1fµs, verify %.1fµs)\n",
 		s.SignaturesPerInstance, s.SignsPerInstance, s.VerifiesPerInstance, s.SignUs, s.VerifyUs)
-	fmt.Fprintf(w, "  signature bound %.1f/s, bound ratio %.3f\n", s.SignatureBoundPerS, s.BoundRatio)
+	fmt.Fprintf(w, "  signature bound %.1f/s, bound ratio %.3f (cpu utilisation %.2f, signatures' share of the cpu %.2f)\n",
+		s.SignatureBoundPerS, s.BoundRatio, s.CPUUtilization, s.SignatureCPUShare)
 	if b := s.Baseline; b != nil {
 		printBaseline(w, b)
 	}

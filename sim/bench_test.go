@@ -13,8 +13,8 @@ import (
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave"
-	simenclave "github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/enclave/protocoltest"
+	simenclave "github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 	"github.com/teeswap/teeswap/sim"
 )

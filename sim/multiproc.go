@@ -324,4 +324,6 @@ func (h muteHandler) WithAttrs(a []slog.Attr) slog.Handler {
 	return muteHandler{h.Handler.WithAttrs(a), h.mute}
 }
 
-func (h muteHandler) WithGroup(n string) slog.Handler { return muteHandler{h.Handler.WithGroup(n), h.mute} }
+func (h muteHandler) WithGroup(n string) slog.Handler {
+	return muteHandler{h.Handler.WithGroup(n), h.mute}
+}

@@ -951,14 +951,14 @@ func (d *demoRun) table() {
 	d.print("\non-chain balances (ETH; exact wei in --json)\n")
 	for _, cj := range d.rep.Chains {
 		d.print("chain %d (contract %s, holds %s wei at the end)\n", cj.ChainID, cj.Contract, cj.ContractFinalWei)
-		d.print("  %-9s %-12s %18s %18s %16s %14s %16s  %s\n", "account", "address", "before", "after", "delta", "gas paid", "transfers", "check")
+		d.print("  %-9s %-11s %15s %15s %14s %12s %14s  %s\n", "account", "address", "before", "after", "delta", "gas paid", "transfers", "check")
 		for _, a := range cj.Accounts {
 			w := func(s string) *big.Int { v, _ := new(big.Int).SetString(s, 10); return v }
 			check := "ok"
 			if !a.Conserved {
 				check = "MISMATCH"
 			}
-			d.print("  %-9s %-12s %18s %18s %16s %14s %16s  %s\n", a.Name, a.Address[:10]+"…", fmtEth(w(a.StartWei)), fmtEth(w(a.EndWei)),
+			d.print("  %-9s %-11s %15s %15s %14s %12s %14s  %s\n", a.Name, a.Address[:10], fmtEth(w(a.StartWei)), fmtEth(w(a.EndWei)),
 				signed(w(a.DeltaWei)), fmtEth(w(a.GasWei)), signed(w(a.TransfersWei)), check)
 		}
 	}

@@ -509,10 +509,13 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	all := append(append([]string{}, A.terminals...), B.terminals...)
 
 	// Ports first, so every terminal can name all others as peers.
-	for _, n := range append([]string{"coordinator"}, all...) {
+	for _, n := range append([]string{"coordinator", "watcher"}, all...) {
 		h.ports[n] = freePort(t)
 	}
 	h.writeNodeConfig("coordinator", nodeConfig{Role: roleCoordinator, Chains: []chainConfig{A.config(), B.config()}})
+	// A stand-alone watcher node keeps its own directory; rA subscribes
+	// to it on top of following chain A itself.
+	h.writeNodeConfig("watcher", nodeConfig{Role: roleWatcher, Chains: []chainConfig{A.config(), B.config()}})
 	for _, c := range []*mpChain{A, B} {
 		for _, n := range c.terminals {
 			var peers []string
@@ -521,13 +524,18 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 					peers = append(peers, h.addr(p))
 				}
 			}
-			h.writeNodeConfig(n, nodeConfig{Role: roleTerminal, Coordinator: h.addr("coordinator"), Peers: peers, Chains: []chainConfig{c.config()}})
+			cfg := nodeConfig{Role: roleTerminal, Coordinator: h.addr("coordinator"), Peers: peers, Chains: []chainConfig{c.config()}}
+			if n == "rA" {
+				cfg.Watchers = []string{h.addr("watcher")}
+			}
+			h.writeNodeConfig(n, cfg)
 		}
 	}
 	coord := h.start("coordinator")
 	if coord.info.Address != h.addr("coordinator") || coord.info.Enclave != "simulation" {
 		t.Fatalf("coordinator info %+v", coord.info)
 	}
+	h.start("watcher")
 	var wg sync.WaitGroup
 	for _, n := range all {
 		wg.Add(1)
@@ -611,13 +619,18 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		})
 	}
 	for _, c := range []*mpChain{A, B} {
-		h.eventually(fmt.Sprintf("route on chain %d", c.id), 20*time.Second, func() bool {
-			_, code := h.teeswap("route", "--node", h.addr("coordinator"), "--chain", fmt.Sprint(c.id),
-				"--from", addr(c.terminals[0]).Hex(), "--to", addr(c.terminals[2]).Hex(), "--amount", "1", "--wait", "5s")
-			return code == 0
-		})
+		for _, dir := range []string{"coordinator", "watcher"} {
+			h.eventually(fmt.Sprintf("route on chain %d at the %s", c.id, dir), 20*time.Second, func() bool {
+				var route struct {
+					Hops []map[string]string `json:"hops"`
+				}
+				err := h.tryJSON(&route, 0, "route", "--node", h.addr(dir), "--chain", fmt.Sprint(c.id),
+					"--from", addr(c.terminals[0]).Hex(), "--to", addr(c.terminals[2]).Hex(), "--amount", "1", "--wait", "5s")
+				return err == nil && len(route.Hops) == 2
+			})
+		}
 	}
-	t.Logf("7 nodes up, 4 channels open at %v", time.Since(began).Round(time.Millisecond))
+	t.Logf("8 nodes up (coordinator, watcher, 6 terminals), 4 channels open at %v", time.Since(began).Round(time.Millisecond))
 
 	leg := func(c *mpChain, amount int) string {
 		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addr(c.terminals[0]).Hex(), addr(c.terminals[2]).Hex(), amount)

@@ -249,7 +249,7 @@ func runDemo(parent context.Context, opts demoOptions) (rep *demoReport, err err
 	d := &demoRun{opts: opts, t0: time.Now(), ctx: ctx, contract: map[uint64]common.Address{},
 		byName: map[string]*demoAccount{}, byAddr: map[common.Address]*demoAccount{},
 		watchers: map[uint64]*actor.PID{}, offline: map[string]bool{},
-		rep: &demoReport{ledger: map[demoKey]*demoLedger{}, Instances: []demoInstanceJSON{}, Steps: []demoStepJSON{}}}
+		rep: &demoReport{ledger: map[demoKey]*demoLedger{}, Instances: []demoInstanceJSON{}, Chains: []demoChainJSON{}, Steps: []demoStepJSON{}}}
 	defer d.shutdown()
 	defer func() {
 		d.rep.ElapsedMs = time.Since(d.t0).Milliseconds()

@@ -82,13 +82,18 @@ type nodeInfo struct {
 	Role         string          `json:"role"`
 	Name         string          `json:"name"`
 	Address      string          `json:"address"` // remoting host:port
-	PID          *messages.Peer  `json:"-"`
-	Actor        string          `json:"actor"` // the main actor's id
+	Actor        string          `json:"actor"`   // the main actor's id
+	PID          pidJSON         `json:"pid"`     // Address + Actor: what clients dial
 	ChainAddress string          `json:"chain_address,omitempty"`
 	Enclave      string          `json:"enclave,omitempty"`
 	DataDir      string          `json:"data_dir"`
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
+}
+
+type pidJSON struct {
+	Address string `json:"address"`
+	ID      string `json:"id"`
 }
 
 type nodeChainInfo struct {
@@ -153,6 +158,7 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 	if err := n.start(ctx); err != nil {
 		return err
 	}
+	n.info.PID = pidJSON{Address: n.info.Address, ID: n.info.Actor}
 	if flagJSON {
 		b, _ := json.Marshal(n.info)
 		fmt.Fprintln(stdout, string(b))

@@ -71,9 +71,9 @@ type Config struct {
 // random graph on two chains, mostly 6-party swaps, finishing in seconds.
 func Defaults() Config {
 	return Config{
-		Chains: 2, Terminals: 40, Graph: GraphRandom, Degree: 3, Deposit: 1_000_000_000, MaxAmount: 1000,
+		Chains: 2, Terminals: 60, Graph: GraphRandom, Degree: 3, Deposit: 1_000_000_000, MaxAmount: 1000,
 		SwapFraction: 0.8, SwapChains: 2, Hops: 2, RefundFraction: 0.02,
-		Instances: 3000, Concurrency: 32, Seed: 1, Timeout: 10 * time.Second,
+		Instances: 2000, Concurrency: 32, Seed: 1, Timeout: 10 * time.Second,
 		Mode: ModeInProcess, Processes: 2, RetryInterval: 500 * time.Millisecond,
 	}
 }

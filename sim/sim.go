@@ -106,17 +106,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		switch in.Outcome() {
 		case "confirmed":
 			s.Confirmed++
-			per = ConfirmedCount(cfg.Hops)
+			// The routes' real lengths, where terminals reported them: a
+			// route around busy channels can be longer than --hops.
+			if a, ok := w.applied.get(in.id()); ok && len(a.nets) == len(in.legs) {
+				for _, n := range a.nets {
+					per = per.Add(ConfirmedCount(n - 1))
+				}
+			} else {
+				for range in.legs {
+					per = per.Add(ConfirmedCount(cfg.Hops))
+				}
+			}
 		case "refunded":
 			s.Refunded++
-			per = RefundedCount(cfg.Hops)
+			for range in.legs {
+				per = per.Add(RefundedCount(cfg.Hops))
+			}
 		case "rejected":
 			s.Rejected++
 		default:
 			s.LostDetail.NoOutcome++
 		}
-		count.signs += float64(per.Signs * len(in.legs))
-		count.verifies += float64(per.Verifies * len(in.legs))
+		count.signs += float64(per.Signs)
+		count.verifies += float64(per.Verifies)
 		p, ok := in.phases()
 		if !ok {
 			continue

@@ -116,20 +116,23 @@ type appliedLog struct {
 
 type applied struct {
 	parties   map[common.Address]messages.TerminalPhase
+	nets      map[uint32]int // terminals that applied, per network
 	last      time.Time
 	conflicts int
 }
 
-func (l *appliedLog) record(t common.Address, id [32]byte, _ uint32, phase messages.TerminalPhase) {
+func (l *appliedLog) record(t common.Address, id [32]byte, net uint32, phase messages.TerminalPhase) {
 	now := time.Now()
 	l.mu.Lock()
 	a := l.m[id]
 	if a == nil {
-		a = &applied{parties: make(map[common.Address]messages.TerminalPhase, 6)}
+		a = &applied{parties: make(map[common.Address]messages.TerminalPhase, 6), nets: map[uint32]int{}}
 		l.m[id] = a
 	}
 	if old, ok := a.parties[t]; ok && old != phase {
 		a.conflicts++
+	} else if !ok {
+		a.nets[net]++
 	}
 	a.parties[t] = phase
 	a.last = now

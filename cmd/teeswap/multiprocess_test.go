@@ -339,6 +339,18 @@ func (h *mpHarness) start(name string) *mpProc {
 	return p
 }
 
+// grepLog returns the lines of a node's log that contain s.
+func (h *mpHarness) grepLog(name, s string) string {
+	b, _ := os.ReadFile(filepath.Join(h.dir, name+".log"))
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 func (h *mpHarness) tail(path string) string {
 	b, _ := os.ReadFile(path)
 	if len(b) > 4000 {
@@ -752,7 +764,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				PayoutB string `json:"payout_b"`
 			}
 			if err := h.tryJSON(&out, 0, "channel", "close", "--terminal", h.addr(c.by), "--channel", channelOf[c.from+"-"+c.to], "--wait", "60s"); err != nil {
-				t.Error(err)
+				t.Errorf("%s closing %s-%s: %v\n%s", c.by, c.from, c.to, err, h.grepLog(c.by, "peer"))
 				return
 			}
 			a, _ := new(big.Int).SetString(out.PayoutA, 10)

@@ -526,11 +526,12 @@ func (p *remotePeers) learn(ctx context.Context) {
 			res, err := p.sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, 2*time.Second).Result()
 			list, ok := res.(*messages.ChannelList)
 			if err != nil || !ok || len(list.Terminal) != common.AddressLength {
+				p.log.Info("peer terminal not answering yet", "at", hp, "err", err)
 				still = append(still, hp)
 				continue
 			}
 			addr := common.BytesToAddress(list.Terminal)
-			p.log.Debug("peer terminal", "address", addr, "at", hp)
+			p.log.Info("peer terminal", "address", addr, "at", hp)
 			p.mu.Lock()
 			p.known[addr] = pid
 			p.mu.Unlock()

@@ -234,16 +234,16 @@ func runHTLCSwap(ctx context.Context, c [2]chain.Chain, addrs [2]common.Address,
 		return ch.WaitReceipt(ctx, tx.Hash(), conf)
 	}
 	if _, err := send(c[0], s.a, addrs[0], htlc.PackLock(id1, s.b.addr, hash, now+48*3600), s.amountA); err != nil {
-		return fmt.Errorf("A locks on chain 1: %w", err)
+		return fmt.Errorf("party A locks on chain 1: %w", err)
 	}
 	step(0)
 	if _, err := send(c[1], s.b, addrs[1], htlc.PackLock(id2, s.a.addr, hash, now+24*3600), s.amountB); err != nil {
-		return fmt.Errorf("B locks on chain 2: %w", err)
+		return fmt.Errorf("party B locks on chain 2: %w", err)
 	}
 	step(1)
 	rcpt, err := send(c[1], s.a, addrs[1], htlc.PackClaim(id2, secret), nil)
 	if err != nil {
-		return fmt.Errorf("A claims on chain 2: %w", err)
+		return fmt.Errorf("party A claims on chain 2: %w", err)
 	}
 	step(2)
 	var preimage [32]byte
@@ -257,7 +257,7 @@ func runHTLCSwap(ctx context.Context, c [2]chain.Chain, addrs [2]common.Address,
 		return errors.New("no Claimed event in A's claim")
 	}
 	if _, err := send(c[0], s.b, addrs[0], htlc.PackClaim(id1, preimage), nil); err != nil {
-		return fmt.Errorf("B claims on chain 1: %w", err)
+		return fmt.Errorf("party B claims on chain 1: %w", err)
 	}
 	step(3)
 	s.total = time.Since(t0)

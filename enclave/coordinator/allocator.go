@@ -31,6 +31,10 @@ type Output struct {
 // request names none.
 const DefaultTimeoutMs = 10_000
 
+// MaxTimeoutMs bounds a request's timeout: funds stay reserved until the
+// deadline, and a client-chosen value must not overflow it.
+const MaxTimeoutMs = 24 * 60 * 60 * 1000
+
 // Allocator creates instances. It owns the instance nonce and the
 // per-channel version counters, so ids and versions are never reused.
 type Allocator struct {
@@ -83,6 +87,9 @@ func (a *Allocator) Create(req *messages.SwapRequest, routes []*messages.Network
 	timeout := req.TimeoutMs
 	if timeout <= 0 {
 		timeout = DefaultTimeoutMs
+	}
+	if timeout > MaxTimeoutMs {
+		return nil, Output{}, fmt.Errorf("%w: timeout %d ms is above the %d ms limit", ErrMalformed, timeout, MaxTimeoutMs)
 	}
 	rec := &messages.CoordinatorInstance{
 		InstanceId: id[:], RequestId: req.RequestId, Kind: kind, Phase: messages.InstancePhase_INSTANCE_PHASE_NONE,

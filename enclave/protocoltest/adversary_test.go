@@ -457,3 +457,46 @@ func TestCooperativeCloseSignsOnlyAgreedTerms(t *testing.T) {
 		t.Fatal("closed channel still open in s1's enclave")
 	}
 }
+
+// TestCreateRejectsOverlongTimeout: a client's timeout beyond the limit is
+// refused before any instance exists, instead of overflowing the deadline
+// and holding reservations.
+func TestCreateRejectsOverlongTimeout(t *testing.T) {
+	w := fig1(20)
+	leg, route := w.Leg(0, 100)
+	before := proto.Clone(w.Alloc.Meta())
+	req := &messages.SwapRequest{RequestId: "long", Legs: []*messages.Leg{leg}, TimeoutMs: 1 << 62}
+	if _, _, err := w.Alloc.Create(req, []*messages.Network{route}, w.Now); !errors.Is(err, coordinator.ErrMalformed) {
+		t.Fatalf("got %v, want ErrMalformed", err)
+	}
+	if !proto.Equal(before, w.Alloc.Meta()) {
+		t.Fatal("a refused request used an instance nonce")
+	}
+	req.TimeoutMs = coordinator.MaxTimeoutMs
+	in, _, err := w.Alloc.Create(req, []*messages.Network{route}, w.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Deadline() != w.Now+coordinator.MaxTimeoutMs {
+		t.Fatalf("deadline %d", in.Deadline())
+	}
+}
+
+// TestRefundReasonNeedNotBeUTF8: a reason with invalid bytes still gives
+// a signed refund request.
+func TestRefundReasonNeedNotBeUTF8(t *testing.T) {
+	w := fig1(21)
+	id, err := w.Start(100, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.DeliverUntil(func() bool { return w.Terminal("s1").Instance(id, 0) != nil })
+	out, err := w.Terminal("s1").RequestRefund(id, "bad \xff bytes")
+	if err != nil || len(out.Send) != 1 {
+		t.Fatalf("refund request: %v %+v", err, out)
+	}
+	r := decode(t, out.Send[0], &messages.RefundRequest{})
+	if r.Reason != "bad \uFFFD bytes" {
+		t.Fatalf("reason %q", r.Reason)
+	}
+}

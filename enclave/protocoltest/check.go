@@ -65,11 +65,7 @@ func (w *World) Violations(delivered bool) []string {
 				if want := expected[balanceKey{h.Channel, party}]; got.Cmp(want) != 0 {
 					v = append(v, fmt.Sprintf("chain %d hop %d: %s holds %s, outcomes say %s", ci, hi, name, got, want))
 				}
-				if party == h.Payer {
-					total.Add(total, got)
-				} else {
-					total.Add(total, got)
-				}
+				total.Add(total, got)
 			}
 		}
 		if delivered && total.Cmp(new(big.Int).Mul(ch.Deposit, big.NewInt(int64(2*len(ch.Hops))))) != 0 {

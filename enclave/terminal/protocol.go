@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
@@ -498,6 +499,7 @@ func (m *Machine) HandleRefundAuthorized(env *messages.Envelope) (Output, error)
 // part of and that has not ended ([0099]). It changes nothing: the
 // coordinator decides.
 func (m *Machine) RequestRefund(id [32]byte, reason string) (Output, error) {
+	reason = cleanReason(reason)
 	nets := m.instanceIDs[id]
 	var coord []byte
 	for _, n := range nets {
@@ -524,6 +526,7 @@ func (m *Machine) RequestRefund(id [32]byte, reason string) (Output, error) {
 // (too little balance, a busy channel) with a signed refund request, so the
 // coordinator can end the instance at once instead of at its deadline.
 func (m *Machine) Decline(env *messages.Envelope, reason string) (Output, error) {
+	reason = cleanReason(reason)
 	var p messages.Prepare
 	if _, err := m.open(env, messages.Kind_KIND_PREPARE, &p); err != nil {
 		return Output{}, err
@@ -541,3 +544,7 @@ func (m *Machine) Decline(env *messages.Envelope, reason string) (Output, error)
 	}
 	return Output{Send: []*messages.Envelope{out}}, nil
 }
+
+// cleanReason makes a free-text reason valid UTF-8, which protobuf
+// strings must be, so a caller's odd bytes cannot fail the signing.
+func cleanReason(reason string) string { return strings.ToValidUTF8(reason, "\uFFFD") }

@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 # inside the library; see docs/ARCHITECTURE.md.
 RACE_PKGS := ./...
 
-.PHONY: deps demo test vet lint generate geth clean
+.PHONY: deps demo test vet lint generate geth clean sim-smoke
 
 deps: contracts/node_modules/.teeswap-package-lock.sha256 $(GOBIN)/geth
 	@command -v protoc >/dev/null || { echo "installing protobuf-compiler (needs root)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
@@ -36,14 +36,20 @@ generate:
 	./contracts/generate.sh
 
 # test: vet and lint, the whole suite with a real geth --dev node for the
-# real-node chain conformance suite, then the race run.
+# real-node chain conformance suite, a sim smoke run, then the race run.
 test: deps vet lint
 	@set -euo pipefail; \
 	GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start > /tmp/teeswap-geth.env; \
 	. /tmp/teeswap-geth.env; \
 	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
 	TEESWAP_REQUIRE_GENERATORS=1 go test -count=1 -timeout 20m ./...; \
+	$(MAKE) --no-print-directory sim-smoke; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
+
+# sim-smoke: the real binary under a small load; teeswap sim exits non-zero
+# when any instance is lost, and the summary line shows lost 0.
+sim-smoke:
+	set -o pipefail; go run ./cmd/teeswap sim --instances 300 --no-progress --out /tmp/teeswap-sim-smoke --json | grep -E '"(instances|confirmed|refunded|lost)"'
 
 clean:
 	rm -rf bin

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"errors"
-	"fmt"
 	"math/big"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -26,7 +25,7 @@ func (d DirectoryRoutes) Route(chainID uint64, asset, from, to common.Address, a
 	hops, err := d.Router.FindRoute(chainID, asset, from, to, amount, opts...)
 	if err != nil {
 		if errors.Is(err, directory.ErrNoRoute) || errors.Is(err, directory.ErrUnknownAddress) {
-			return nil, fmt.Errorf("%w: %v", ErrNoRoute, err)
+			return nil, noRouteError{err}
 		}
 		return nil, err
 	}
@@ -40,6 +39,14 @@ func (d DirectoryRoutes) Route(chainID uint64, asset, from, to common.Address, a
 	}
 	return n, nil
 }
+
+// noRouteError wraps the directory's reason under ErrNoRoute. Its text is
+// built only when asked: the coordinator retries routes for waiting
+// requests after every finished instance and mostly only tests the error.
+type noRouteError struct{ reason error }
+
+func (e noRouteError) Error() string   { return ErrNoRoute.Error() + ": " + e.reason.Error() }
+func (e noRouteError) Unwrap() []error { return []error{ErrNoRoute, e.reason} }
 
 // Transferred moves a confirmed amount across a route's channels in the
 // directory, so later routes see capacities as they are off chain.

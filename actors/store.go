@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -63,7 +64,8 @@ var (
 	bucketMeta         = []byte("meta")
 	bucketCInstances   = []byte("coordinator-instances")
 	bucketPeers        = []byte("peers")
-	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances, bucketPeers}
+	bucketVersions     = []byte("channel-versions")
+	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances, bucketPeers, bucketVersions}
 	metaKey            = []byte("meta")
 	deterministicProto = proto.MarshalOptions{Deterministic: true}
 )
@@ -317,7 +319,8 @@ func (r records) LoadTerminal() (TerminalState, error) {
 func (r records) SaveCoordinator(meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance) error {
 	var recs []record
 	if meta != nil {
-		recs = append(recs, record{bucketMeta, metaKey, meta})
+		recs = append(recs, record{bucketMeta, metaKey, &messages.CoordinatorMeta{Coordinator: meta.Coordinator, NextNonce: meta.NextNonce}})
+		recs = appendVersions(recs, meta, in)
 	}
 	if in != nil {
 		recs = append(recs, record{bucketCInstances, in.InstanceId, in})
@@ -326,6 +329,30 @@ func (r records) SaveCoordinator(meta *messages.CoordinatorMeta, in *messages.Co
 		return nil
 	}
 	return r.kv.write(recs)
+}
+
+// appendVersions adds the channel version counters to persist, one record
+// per channel: those of the instance's routes, the only ones Create moves,
+// or every one when there is no route to go by. One record for the whole
+// map would cost a sorted marshal of every channel ever used per instance.
+func appendVersions(recs []record, meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance) []record {
+	one := func(key string) record {
+		return record{bucketVersions, []byte(key), &messages.CoordinatorMeta{NextVersion: map[string]uint64{key: meta.NextVersion[key]}}}
+	}
+	if len(in.GetNetworks()) == 0 {
+		for key := range meta.NextVersion {
+			recs = append(recs, one(key))
+		}
+		return recs
+	}
+	for _, np := range in.Networks {
+		for _, h := range np.GetNetwork().GetHops() {
+			if key := hex.EncodeToString(h.ChannelId); meta.NextVersion[key] != 0 {
+				recs = append(recs, one(key))
+			}
+		}
+	}
+	return recs
 }
 
 // SavePeer records where a terminal registered.
@@ -346,6 +373,17 @@ func (r records) LoadCoordinator() (CoordinatorState, error) {
 	err = r.kv.load(bucketMeta, func() proto.Message { return &messages.CoordinatorMeta{} }, func(m proto.Message) {
 		st.Meta = m.(*messages.CoordinatorMeta)
 	})
+	if err == nil && st.Meta != nil {
+		// Stores written before per-channel records hold the map in meta.
+		if st.Meta.NextVersion == nil {
+			st.Meta.NextVersion = map[string]uint64{}
+		}
+		err = r.kv.load(bucketVersions, func() proto.Message { return &messages.CoordinatorMeta{} }, func(m proto.Message) {
+			for k, v := range m.(*messages.CoordinatorMeta).NextVersion {
+				st.Meta.NextVersion[k] = v
+			}
+		})
+	}
 	if err == nil {
 		err = r.kv.load(bucketCInstances, func() proto.Message { return &messages.CoordinatorInstance{} }, func(m proto.Message) {
 			st.Instances = append(st.Instances, m.(*messages.CoordinatorInstance))

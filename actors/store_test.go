@@ -72,6 +72,18 @@ func testStore(t *testing.T, open func(t *testing.T) (s actors.Store, reopen fun
 		if !proto.Equal(st.Meta, meta) || len(st.Instances) != 1 || !proto.Equal(st.Instances[0], a) {
 			t.Fatalf("loaded %v %v", st.Meta, st.Instances)
 		}
+		// A later instance persists only its own channels' counters;
+		// loading merges them with the earlier ones.
+		c := &messages.CoordinatorInstance{InstanceId: []byte{3, 31: 3}, Networks: []*messages.NetworkProgress{{Network: &messages.Network{
+			Hops: []*messages.Hop{{ChannelId: []byte{0xcd}}}}}}}
+		meta2 := &messages.CoordinatorMeta{NextNonce: 43, NextVersion: map[string]uint64{"ab": 5, "cd": 3}}
+		if err := r.SaveCoordinator(meta2, c); err != nil {
+			t.Fatal(err)
+		}
+		r = reopen()
+		if st, err := r.LoadCoordinator(); err != nil || !proto.Equal(st.Meta, meta2) {
+			t.Fatalf("meta after a second instance: %v %v", st.Meta, err)
+		}
 		got, err := r.LoadInstance(a.InstanceId)
 		if err != nil || !proto.Equal(got, a) {
 			t.Fatalf("LoadInstance: %v %v", got, err)
@@ -100,15 +112,17 @@ func TestBoltStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cur := s // the open handle: bolt locks its file, so close before reopening
+		t.Cleanup(func() { cur.Close() })
 		return s, func() actors.Store {
-			if err := s.Close(); err != nil {
+			if err := cur.Close(); err != nil {
 				t.Fatal(err)
 			}
 			r, err := actors.OpenBolt(path, backend, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { r.Close() })
+			cur = r
 			return r
 		}
 	})

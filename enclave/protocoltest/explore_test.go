@@ -31,7 +31,6 @@ var exploreConfigs = []struct {
 	{"swap-2x2/crash", swap2x2, protocoltest.Budgets{Refunds: 1, Ticks: 1, Crashes: 1}, false, false},
 	{"fig1-2x3/orders", fig1x3, protocoltest.Budgets{}, true, false},
 	{"swap-2x2/dup", swap2x2, protocoltest.Budgets{Dups: 1, Refunds: 1, Ticks: 1}, false, true},
-	{"swap-2x2/all", swap2x2, protocoltest.Budgets{Drops: 1, Dups: 1, Refunds: 1, Ticks: 1, Crashes: 1}, false, true},
 	{"fig1-2x3/tick", fig1x3, protocoltest.Budgets{Ticks: 1}, false, true},
 	{"fig1-2x3/refund", fig1x3, protocoltest.Budgets{Refunds: 1}, false, true},
 }

@@ -42,7 +42,9 @@ test: deps vet lint
 	GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start > /tmp/teeswap-geth.env; \
 	. /tmp/teeswap-geth.env; \
 	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
-	TEESWAP_REQUIRE_GENERATORS=1 go test -count=1 -timeout 20m ./...; \
+	rm -f /tmp/teeswap-explorer.txt; \
+	TEESWAP_REQUIRE_GENERATORS=1 TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m ./...; \
+	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 

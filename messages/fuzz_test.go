@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -30,8 +29,6 @@ import (
 )
 
 var (
-	fuzzOnce sync.Once
-	fuzzFx   *protocoltest.FuzzSwap
 	// fuzzKey signs inside the targets (Seal/Open and sign/verify round trips).
 	fuzzKey = protocoltest.NewKey(7002, "fuzz-signer")
 	det     = proto.MarshalOptions{Deterministic: true}
@@ -39,10 +36,7 @@ var (
 	halfN   = new(big.Int).Rsh(secpN, 1)
 )
 
-func fixture() *protocoltest.FuzzSwap {
-	fuzzOnce.Do(func() { fuzzFx = protocoltest.NewFuzzSwap() })
-	return fuzzFx
-}
+func fixture() *protocoltest.FuzzSwap { return protocoltest.SharedFuzzSwap() }
 
 func mustMarshalDet(tb testing.TB, m proto.Message) []byte {
 	tb.Helper()

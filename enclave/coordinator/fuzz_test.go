@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -43,15 +42,10 @@ import (
 )
 
 var (
-	fuzzOnce sync.Once
-	fuzzFx   *protocoltest.FuzzSwap
-	det      = proto.MarshalOptions{Deterministic: true}
+	det = proto.MarshalOptions{Deterministic: true}
 )
 
-func fixture() *protocoltest.FuzzSwap {
-	fuzzOnce.Do(func() { fuzzFx = protocoltest.NewFuzzSwap() })
-	return fuzzFx
-}
+func fixture() *protocoltest.FuzzSwap { return protocoltest.SharedFuzzSwap() }
 
 var coordinatorErrors = []error{
 	coordinator.ErrMalformed, coordinator.ErrBadSignature, coordinator.ErrInvalidRoute, coordinator.ErrUnknownInstance,

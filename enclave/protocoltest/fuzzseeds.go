@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
@@ -58,6 +59,18 @@ type FuzzSwap struct {
 	Sent []Message
 	// Mallory is a key no terminal trusts.
 	Mallory *Key
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *FuzzSwap
+)
+
+// SharedFuzzSwap is one FuzzSwap per process, built on first use: the
+// fuzz targets of several packages read it and never change it.
+func SharedFuzzSwap() *FuzzSwap {
+	sharedOnce.Do(func() { shared = NewFuzzSwap() })
+	return shared
 }
 
 // NewFuzzSwap runs the swap and keeps its points.

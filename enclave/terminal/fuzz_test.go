@@ -29,7 +29,6 @@ import (
 	"math/big"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -41,15 +40,10 @@ import (
 )
 
 var (
-	fuzzOnce sync.Once
-	fuzzFx   *protocoltest.FuzzSwap
-	det      = proto.MarshalOptions{Deterministic: true}
+	det = proto.MarshalOptions{Deterministic: true}
 )
 
-func fixture() *protocoltest.FuzzSwap {
-	fuzzOnce.Do(func() { fuzzFx = protocoltest.NewFuzzSwap() })
-	return fuzzFx
-}
+func fixture() *protocoltest.FuzzSwap { return protocoltest.SharedFuzzSwap() }
 
 var terminalErrors = []error{
 	terminal.ErrMalformed, terminal.ErrBadSignature, terminal.ErrUntrustedCoordinator, terminal.ErrReplayedInstance,

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/scheduler"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/enclave/coordinator"
@@ -38,6 +37,9 @@ type CoordinatorConfig struct {
 	// RetryInterval is how often an undecided instance re-sends its
 	// current phase to terminals that have not answered.
 	RetryInterval time.Duration
+	// RetryLimit caps the doubling wait between resends of one phase
+	// (default 8 x RetryInterval).
+	RetryLimit time.Duration
 	// Linger is how long a decided instance's actor stays to answer late
 	// messages before it is stopped (its record stays in the store).
 	Linger time.Duration
@@ -50,6 +52,9 @@ type CoordinatorConfig struct {
 func (c *CoordinatorConfig) defaults() {
 	if c.RetryInterval <= 0 {
 		c.RetryInterval = 500 * time.Millisecond
+	}
+	if c.RetryLimit <= 0 {
+		c.RetryLimit = 8 * c.RetryInterval
 	}
 	if c.Linger <= 0 {
 		c.Linger = 5 * time.Second
@@ -335,8 +340,9 @@ type instanceActor struct {
 	in       *coordinator.Instance
 	peers    map[common.Address]*actor.PID
 	channels [][32]byte
-	timers   *scheduler.TimerScheduler
-	cancel   []scheduler.CancelFunc
+	retry    backoff
+	phase    messages.InstancePhase
+	cancel   []func()
 	started  time.Time
 	times    phaseTimes
 	reported bool
@@ -346,10 +352,11 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.started = time.Now()
-		c.timers = scheduler.NewTimerScheduler(ctx)
-		c.cancel = append(c.cancel, c.timers.SendRepeatedly(c.cfg.RetryInterval, c.cfg.RetryInterval, ctx.Self(), retryTick{}))
+		c.retry = newBackoff(c.cfg.RetryInterval, c.cfg.RetryLimit)
+		c.phase = c.in.Phase()
+		c.after(ctx, c.retry.wait(), retryTick{})
 		if delay := time.Duration(c.in.Deadline()-c.cfg.Clock.nowMs()) * time.Millisecond; !c.in.Decided() {
-			c.cancel = append(c.cancel, c.timers.SendOnce(max(delay, 0), ctx.Self(), deadlineTick{}))
+			c.after(ctx, max(delay, 0), deadlineTick{})
 		}
 		if c.in.Decided() {
 			c.finish(ctx)
@@ -365,6 +372,7 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case retryTick:
 		if !c.in.Decided() {
 			c.send(ctx, c.in.Resend())
+			c.after(ctx, c.retry.wait(), retryTick{})
 		}
 	case deadlineTick:
 		out, err := c.in.Tick(c.cfg.Clock.nowMs())
@@ -416,6 +424,11 @@ func (c *instanceActor) apply(ctx actor.Context, out coordinator.Output, err err
 		}
 	}
 	c.mark()
+	if p := c.in.Phase(); p != c.phase {
+		// A new phase is progress: its first resend waits the base interval.
+		c.phase = p
+		c.retry.reset()
+	}
 	c.send(ctx, out.Send)
 	if c.in.Decided() {
 		c.finish(ctx)
@@ -457,7 +470,12 @@ func (c *instanceActor) finish(ctx actor.Context) {
 	}
 	ctx.Send(ctx.Parent(), &instanceDone{id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
 		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
-	c.cancel = append(c.cancel, c.timers.SendOnce(c.cfg.Linger, ctx.Self(), lingerDone{}))
+	c.after(ctx, c.cfg.Linger, lingerDone{})
+}
+
+// after sends msg to this actor after d; Stopping cancels it.
+func (c *instanceActor) after(ctx actor.Context, d time.Duration, msg any) {
+	c.cancel = append(c.cancel, sendAfter(ctx.ActorSystem(), d, ctx.Self(), msg))
 }
 
 func (c *instanceActor) send(ctx actor.Context, send []coordinator.Outbound) {

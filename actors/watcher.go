@@ -238,28 +238,3 @@ func (a *WatcherActor) chainEvent(ev watcher.Event) (*messages.ChainEvent, []com
 	msg.PartyA, msg.PartyB, msg.Token, msg.Coordinator = ch.A.Bytes(), ch.B.Bytes(), ch.Asset.Bytes(), ch.Coordinator.Bytes()
 	return msg, []common.Address{ch.A, ch.B}
 }
-
-// sendEvery sends msg to pid every interval until the returned function is
-// called or the actor system shuts down. It replaces protoactor's scheduler.SendRepeatedly, whose timer
-// reads its cancellation state without synchronisation: cancelling it
-// from an actor's Stopping is a data race under -race.
-func sendEvery(system *actor.ActorSystem, interval time.Duration, pid *actor.PID, msg any) (cancel func()) {
-	done := make(chan struct{})
-	var once sync.Once
-	go func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if system.IsStopped() {
-					return
-				}
-				system.Root.Send(pid, msg)
-			}
-		}
-	}()
-	return func() { once.Do(func() { close(done) }) }
-}

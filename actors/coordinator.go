@@ -90,6 +90,7 @@ type CoordinatorActor struct {
 	children  map[[32]byte]*actor.PID
 	clients   map[[32]byte]*actor.PID
 	busy      map[[32]byte]bool
+	rtt       roundTrips
 	waiting   []waitingSwap
 	restored  []*coordinator.Instance
 }
@@ -265,7 +266,7 @@ func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, cl
 			}
 		}
 	}
-	child := &instanceActor{cfg: &a.cfg, in: in, peers: peers, channels: channels}
+	child := &instanceActor{cfg: &a.cfg, rtt: &a.rtt, in: in, peers: peers, channels: channels}
 	pid := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return child }))
 	a.children[in.ID()] = pid
 	if client != nil {
@@ -341,7 +342,9 @@ type instanceActor struct {
 	peers    map[common.Address]*actor.PID
 	channels [][32]byte
 	retry    backoff
+	rtt      *roundTrips
 	phase    messages.InstancePhase
+	phaseAt  time.Time
 	cancel   []func()
 	started  time.Time
 	times    phaseTimes
@@ -353,8 +356,8 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		c.started = time.Now()
 		c.retry = newBackoff(c.cfg.RetryInterval, c.cfg.RetryLimit)
-		c.phase = c.in.Phase()
-		c.after(ctx, c.retry.wait(), retryTick{})
+		c.phase, c.phaseAt = c.in.Phase(), c.started
+		c.after(ctx, c.retryWait(), retryTick{})
 		if delay := time.Duration(c.in.Deadline()-c.cfg.Clock.nowMs()) * time.Millisecond; !c.in.Decided() {
 			c.after(ctx, max(delay, 0), deadlineTick{})
 		}
@@ -372,7 +375,7 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case retryTick:
 		if !c.in.Decided() {
 			c.send(ctx, c.in.Resend())
-			c.after(ctx, c.retry.wait(), retryTick{})
+			c.after(ctx, c.retryWait(), retryTick{})
 		}
 	case deadlineTick:
 		out, err := c.in.Tick(c.cfg.Clock.nowMs())
@@ -426,7 +429,12 @@ func (c *instanceActor) apply(ctx actor.Context, out coordinator.Output, err err
 	c.mark()
 	if p := c.in.Phase(); p != c.phase {
 		// A new phase is progress: its first resend waits the base interval.
-		c.phase = p
+		now := time.Now()
+		if p != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
+			// Only the ack-driven phases measure a round trip.
+			c.rtt.observe(now.Sub(c.phaseAt))
+		}
+		c.phase, c.phaseAt = p, now
 		c.retry.reset()
 	}
 	c.send(ctx, out.Send)
@@ -471,6 +479,12 @@ func (c *instanceActor) finish(ctx actor.Context) {
 	ctx.Send(ctx.Parent(), &instanceDone{id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
 		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
 	c.after(ctx, c.cfg.Linger, lingerDone{})
+}
+
+// retryWait is the wait before the next resend: the backoff schedule, but
+// never less than the coordinator's phase-timeout estimate.
+func (c *instanceActor) retryWait() time.Duration {
+	return max(c.retry.wait(), c.rtt.timeout())
 }
 
 // after sends msg to this actor after d; Stopping cancels it.

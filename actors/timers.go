@@ -2,6 +2,7 @@ package actors
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -72,3 +73,30 @@ func (b *backoff) wait() time.Duration {
 
 // reset starts the schedule over: the peers answered, so they are live.
 func (b *backoff) reset() { b.next = b.base }
+
+// roundTrips estimates how long a phase takes, from PREPARE out to the
+// last PREPARED in, across all of a coordinator's instances (an EWMA with
+// weight 1/8, as TCP's smoothed RTT). A resend waits at least twice that:
+// under load a phase is slow for everyone, and resending what is merely
+// queued only adds to the queue.
+type roundTrips struct {
+	smoothed atomic.Int64 // nanoseconds; 0 until the first sample
+}
+
+func (r *roundTrips) observe(d time.Duration) {
+	for {
+		old := r.smoothed.Load()
+		next := int64(d)
+		if old != 0 {
+			next = old + (int64(d)-old)/8
+		}
+		if r.smoothed.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}
+
+// timeout is the least wait before resending a phase.
+func (r *roundTrips) timeout() time.Duration {
+	return 2 * time.Duration(r.smoothed.Load())
+}

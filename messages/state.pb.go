@@ -440,7 +440,8 @@ func (x *ChannelLeg) GetCommittedSigPeer() []byte {
 }
 
 // TerminalInstance is a terminal's record of one network of an instance.
-// Ended records are kept so a replayed instance id is always refused.
+// Ended records are kept so a replayed instance id is always refused, but
+// compacted to id, network, phase, coordinator and outcome signature.
 type TerminalInstance struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	InstanceId       []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
@@ -454,6 +455,11 @@ type TerminalInstance struct {
 	CommittedAck     *Envelope              `protobuf:"bytes,9,opt,name=committed_ack,json=committedAck,proto3" json:"committed_ack,omitempty"`
 	Legs             []*ChannelLeg          `protobuf:"bytes,10,rep,name=legs,proto3" json:"legs,omitempty"`
 	OutcomeSignature []byte                 `protobuf:"bytes,11,opt,name=outcome_signature,json=outcomeSignature,proto3" json:"outcome_signature,omitempty"`
+	// The coordinator's signatures on the accepted PREPARE and COMMIT: a
+	// resent envelope identical to it is answered without a second
+	// signature recovery.
+	PrepareSignature []byte `protobuf:"bytes,12,opt,name=prepare_signature,json=prepareSignature,proto3" json:"prepare_signature,omitempty"`
+	CommitSignature  []byte `protobuf:"bytes,13,opt,name=commit_signature,json=commitSignature,proto3" json:"commit_signature,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -561,6 +567,20 @@ func (x *TerminalInstance) GetLegs() []*ChannelLeg {
 func (x *TerminalInstance) GetOutcomeSignature() []byte {
 	if x != nil {
 		return x.OutcomeSignature
+	}
+	return nil
+}
+
+func (x *TerminalInstance) GetPrepareSignature() []byte {
+	if x != nil {
+		return x.PrepareSignature
+	}
+	return nil
+}
+
+func (x *TerminalInstance) GetCommitSignature() []byte {
+	if x != nil {
+		return x.CommitSignature
 	}
 	return nil
 }
@@ -873,7 +893,7 @@ const file_state_proto_rawDesc = "" +
 	"\x11prepared_sig_peer\x18\x04 \x01(\fR\x0fpreparedSigPeer\x126\n" +
 	"\tcommitted\x18\x05 \x01(\v2\x18.teeswap.v1.ChannelStateR\tcommitted\x12,\n" +
 	"\x12committed_sig_self\x18\x06 \x01(\fR\x10committedSigSelf\x12,\n" +
-	"\x12committed_sig_peer\x18\a \x01(\fR\x10committedSigPeer\"\xf3\x03\n" +
+	"\x12committed_sig_peer\x18\a \x01(\fR\x10committedSigPeer\"\xcb\x04\n" +
 	"\x10TerminalInstance\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12#\n" +
@@ -887,7 +907,9 @@ const file_state_proto_rawDesc = "" +
 	"\rcommitted_ack\x18\t \x01(\v2\x14.teeswap.v1.EnvelopeR\fcommittedAck\x12*\n" +
 	"\x04legs\x18\n" +
 	" \x03(\v2\x16.teeswap.v1.ChannelLegR\x04legs\x12+\n" +
-	"\x11outcome_signature\x18\v \x01(\fR\x10outcomeSignature\"\x92\x03\n" +
+	"\x11outcome_signature\x18\v \x01(\fR\x10outcomeSignature\x12+\n" +
+	"\x11prepare_signature\x18\f \x01(\fR\x10prepareSignature\x12)\n" +
+	"\x10commit_signature\x18\r \x01(\fR\x0fcommitSignature\"\x92\x03\n" +
 	"\x0fNetworkProgress\x12-\n" +
 	"\anetwork\x18\x01 \x01(\v2\x13.teeswap.v1.NetworkR\anetwork\x12\x1c\n" +
 	"\tterminals\x18\x02 \x03(\fR\tterminals\x12.\n" +

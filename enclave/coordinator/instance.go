@@ -230,6 +230,11 @@ func (in *Instance) handleAck(env *messages.Envelope, kind messages.Kind, nowMs 
 	if in.rec.Phase != want {
 		return Output{}, fmt.Errorf("%w: %v in %v", ErrWrongPhase, kind, in.rec.Phase)
 	}
+	if in.haveAck(env, kind) {
+		// A resent ack, byte for byte one already verified: answering it
+		// costs no second signature recovery.
+		return Output{}, nil
+	}
 	h, err := in.openAck(env, kind)
 	if err != nil {
 		return Output{}, err
@@ -259,6 +264,23 @@ func (in *Instance) handleAck(env *messages.Envelope, kind messages.Kind, nowMs 
 		return in.commit()
 	}
 	return in.confirm()
+}
+
+// haveAck reports whether env is identical to an ack already accepted.
+func (in *Instance) haveAck(env *messages.Envelope, kind messages.Kind) bool {
+	for _, np := range in.rec.Networks {
+		slots := np.PreparedAcks
+		if kind == messages.Kind_KIND_COMMITTED {
+			slots = np.CommittedAcks
+		}
+		for _, s := range slots {
+			if s.Kind == kind && env.GetKind() == kind && bytes.Equal(s.Signature, env.GetSignature()) &&
+				bytes.Equal(s.Signer, env.GetSigner()) && bytes.Equal(s.Payload, env.GetPayload()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (in *Instance) allAcked(kind messages.Kind) bool {

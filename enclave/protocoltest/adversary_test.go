@@ -500,3 +500,59 @@ func TestRefundReasonNeedNotBeUTF8(t *testing.T) {
 		t.Fatalf("reason %q", r.Reason)
 	}
 }
+
+// A resent PREPARE identical to the accepted one is answered with the
+// recorded ack; the same payload under any other signature bytes takes the
+// full check and is refused, so the shortcut answers no forgery.
+func TestTerminalAnswersResentPrepareOnlyIfIdentical(t *testing.T) {
+	w := fig1(14)
+	_, m := takePrepare(t, w, "s1")
+	s1 := w.Terminal("s1")
+	first, err := s1.HandlePrepare(m.Env, w.Now)
+	if err != nil || len(first.Send) != 1 {
+		t.Fatalf("first PREPARE: %v, %d sent", err, len(first.Send))
+	}
+	again, err := s1.HandlePrepare(proto.Clone(m.Env).(*messages.Envelope), w.Now)
+	if err != nil || len(again.Send) != 1 || !proto.Equal(again.Send[0], first.Send[0]) || len(again.Instances)+len(again.Channels) != 0 {
+		t.Fatalf("resent PREPARE: %v; want the recorded ack and no state change", err)
+	}
+	forged := proto.Clone(m.Env).(*messages.Envelope)
+	forged.Signature[5] ^= 0xff
+	rejects(t, s1, terminal.ErrBadSignature, func() (terminal.Output, error) { return s1.HandlePrepare(forged, w.Now) })
+	unsigned := proto.Clone(m.Env).(*messages.Envelope)
+	unsigned.Signature = nil
+	rejects(t, s1, terminal.ErrBadSignature, func() (terminal.Output, error) { return s1.HandlePrepare(unsigned, w.Now) })
+}
+
+// A resent ack identical to an accepted one changes nothing and costs no
+// signature check; the same payload under other signature bytes is checked
+// and refused.
+func TestCoordinatorTakesResentAckOnlyIfIdentical(t *testing.T) {
+	w := fig1(19)
+	id, err := w.Start(100, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := w.Instances[id]
+	w.DeliverUntil(func() bool { return len(w.Queue) > 0 && w.Queue[0].Env.Kind == messages.Kind_KIND_PREPARED })
+	ack := w.Queue[0].Env
+	if _, err := in.HandlePrepared(ack, w.Now); err != nil {
+		t.Fatal(err)
+	}
+	before := protocoltest.InstanceDigest(in)
+	if out, err := in.HandlePrepared(proto.Clone(ack).(*messages.Envelope), w.Now); err != nil || len(out.Send) != 0 || out.Instance != nil {
+		t.Fatalf("resent ack: %v %+v", err, out)
+	}
+	forged := proto.Clone(ack).(*messages.Envelope)
+	forged.Signature[7] ^= 1
+	if _, err := in.HandlePrepared(forged, w.Now); !errors.Is(err, coordinator.ErrBadSignature) && !errors.Is(err, coordinator.ErrConflictingAck) {
+		t.Fatalf("resent ack under other signature bytes: %v", err)
+	}
+	var empty *messages.Envelope
+	if _, err := in.HandlePrepared(empty, w.Now); !errors.Is(err, coordinator.ErrMalformed) {
+		t.Fatalf("nil ack: %v", err)
+	}
+	if protocoltest.InstanceDigest(in) != before {
+		t.Fatal("resent or forged acks changed the instance")
+	}
+}

@@ -395,8 +395,25 @@ func decoded[T proto.Message](t *testing.T, env *messages.Envelope, msg T) T {
 	return msg
 }
 
-func checkOutcomeSig(t *testing.T, r *messages.TerminalInstance, confirmed bool) {
-	n := r.Prepare.Network
+// recordOf is the machine's record for the instance an envelope names,
+// read before the machine handles it (an ended record keeps no legs).
+func recordOf(m *terminal.Machine, env *messages.Envelope, msg interface {
+	proto.Message
+	GetInstanceId() []byte
+	GetNetworkIndex() uint32
+}) *messages.TerminalInstance {
+	if env == nil || proto.Unmarshal(env.Payload, msg) != nil || len(msg.GetInstanceId()) != 32 {
+		return nil
+	}
+	return m.Instance([32]byte(msg.GetInstanceId()), msg.GetNetworkIndex())
+}
+
+// checkEnded checks an ended record: compacted to what refuses a replay,
+// with the coordinator's outcome signature over the network it ran in.
+func checkEnded(t *testing.T, n *messages.Network, r *messages.TerminalInstance, confirmed bool) {
+	if r.Prepare != nil || len(r.Legs) != 0 || r.PreparedAck != nil || r.CommittedAck != nil {
+		t.Fatalf("ended instance %x keeps its PREPARE, legs or acks", r.InstanceId[:4])
+	}
 	d := messages.OutcomeDigest(n.ChainId, common.BytesToAddress(n.Contract), [32]byte(r.InstanceId), confirmed)
 	if got, err := messages.RecoverAddress(d, r.OutcomeSignature); err != nil || got != common.BytesToAddress(r.Coordinator) {
 		t.Fatalf("instance %x %v without the coordinator's outcome signature (%s, %v)", r.InstanceId[:4], r.Phase, got, err)
@@ -501,6 +518,7 @@ func FuzzHandleConfirm(f *testing.F) {
 			return
 		}
 		ft := pick(point, who)
+		pre := recordOf(ft.m, env, &messages.Confirm{})
 		out, err := ft.m.HandleConfirm(env)
 		ft.step(t, out, err, false)
 		if err != nil {
@@ -514,8 +532,11 @@ func FuzzHandleConfirm(f *testing.F) {
 		if r == nil || r.Phase != messages.TerminalPhase_TERMINAL_PHASE_CONFIRMED {
 			t.Fatalf("accepted CONFIRM left record %v", r)
 		}
-		checkOutcomeSig(t, r, true)
-		for _, l := range r.Legs {
+		if pre == nil || len(pre.Legs) == 0 {
+			t.Fatal("accepted a CONFIRM for an instance with no prepared legs")
+		}
+		checkEnded(t, pre.Prepare.Network, r, true)
+		for _, l := range pre.Legs {
 			ch := ft.m.Channel([32]byte(l.ChannelId))
 			if ch.Phase != messages.ChannelPhase_CHANNEL_PHASE_IDLE || !proto.Equal(ch.Latest, l.Committed) ||
 				len(ch.LatestSigA) == 0 || len(ch.LatestSigB) == 0 {
@@ -537,6 +558,7 @@ func FuzzHandleRefundAuthorized(f *testing.F) {
 			return
 		}
 		ft := pick(point, who)
+		pre := recordOf(ft.m, env, &messages.RefundAuthorized{})
 		out, err := ft.m.HandleRefundAuthorized(env)
 		ft.step(t, out, err, false)
 		if err != nil {
@@ -550,10 +572,10 @@ func FuzzHandleRefundAuthorized(f *testing.F) {
 		if r == nil || r.Phase != messages.TerminalPhase_TERMINAL_PHASE_REFUNDED {
 			t.Fatalf("accepted REFUND-AUTHORIZED left record %v", r)
 		}
-		if r.Prepare != nil {
-			checkOutcomeSig(t, r, false)
+		if pre != nil {
+			checkEnded(t, pre.Prepare.Network, r, false)
 		}
-		for _, l := range r.Legs {
+		for _, l := range pre.GetLegs() {
 			ch := ft.m.Channel([32]byte(l.ChannelId))
 			var old messages.ChannelRecord
 			_ = proto.Unmarshal(ft.before.channels[[32]byte(l.ChannelId)], &old)

@@ -25,6 +25,35 @@ func (m *Machine) open(env *messages.Envelope, kind messages.Kind, msg proto.Mes
 	return signer, nil
 }
 
+// repeated returns the record of the instance env names, decoding its
+// payload as msg without checking the signature, or nil. Callers answer
+// from the record only if env is the very envelope accepted (same).
+func (m *Machine) repeated(env *messages.Envelope, kind messages.Kind, msg interface {
+	proto.Message
+	GetInstanceId() []byte
+	GetNetworkIndex() uint32
+}) *messages.TerminalInstance {
+	if env.GetKind() != kind || len(env.GetSignature()) == 0 || proto.Unmarshal(env.GetPayload(), msg) != nil {
+		return nil
+	}
+	id, err := messages.Hash32(msg.GetInstanceId())
+	if err != nil {
+		return nil
+	}
+	r := m.instances[instanceKey{id, msg.GetNetworkIndex()}]
+	if r == nil || !bytes.Equal(env.Signer, r.Coordinator) {
+		return nil
+	}
+	return r
+}
+
+// same reports whether env has the payload digest and signature of an
+// envelope whose signature was checked when it was accepted.
+func same(env *messages.Envelope, digest, sig []byte) bool {
+	d := env.Digest()
+	return len(sig) > 0 && bytes.Equal(env.Signature, sig) && bytes.Equal(d[:], digest)
+}
+
 func wrapEnvelopeErr(err error) error {
 	if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
@@ -46,6 +75,10 @@ type myLeg struct {
 // prepared-stage channel states and answers with a signed PREPARED ack.
 // An identical PREPARE already accepted is answered with the same ack.
 func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, error) {
+	if r := m.repeated(env, messages.Kind_KIND_PREPARE, &messages.Prepare{}); r != nil &&
+		r.Phase == messages.TerminalPhase_TERMINAL_PHASE_PREPARED && same(env, r.PrepareDigest, r.PrepareSignature) {
+		return Output{Send: []*messages.Envelope{r.PreparedAck}}, nil
+	}
 	var p messages.Prepare
 	coord, err := m.open(env, messages.Kind_KIND_PREPARE, &p)
 	if err != nil {
@@ -95,7 +128,7 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 	}
 	rec := &messages.TerminalInstance{
 		InstanceId: id[:], NetworkIndex: p.NetworkIndex, Phase: messages.TerminalPhase_TERMINAL_PHASE_PREPARED,
-		Prepare: &p, PrepareDigest: digest[:], Coordinator: coord.Bytes(),
+		Prepare: &p, PrepareDigest: digest[:], PrepareSignature: env.Signature, Coordinator: coord.Bytes(),
 	}
 	ack := &messages.Prepared{InstanceId: id[:], NetworkIndex: p.NetworkIndex, Terminal: m.self.Bytes(), PrepareDigest: digest[:]}
 	out := Output{}
@@ -287,6 +320,10 @@ func (m *Machine) instanceFor(coord common.Address, rawID []byte, net uint32) (*
 // it ([0121]-[0122]), takes the counterparties' signatures over the
 // prepared states, signs the committed-stage states and answers COMMITTED.
 func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, error) {
+	if r := m.repeated(env, messages.Kind_KIND_COMMIT, &messages.Commit{}); r != nil &&
+		r.Phase == messages.TerminalPhase_TERMINAL_PHASE_COMMITTED && same(env, r.CommitDigest, r.CommitSignature) {
+		return Output{Send: []*messages.Envelope{r.CommittedAck}}, nil
+	}
 	var c messages.Commit
 	coord, err := m.open(env, messages.Kind_KIND_COMMIT, &c)
 	if err != nil {
@@ -316,7 +353,7 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	}
 	next := proto.Clone(r).(*messages.TerminalInstance)
 	next.Phase = messages.TerminalPhase_TERMINAL_PHASE_COMMITTED
-	next.CommitDigest = digest[:]
+	next.CommitDigest, next.CommitSignature = digest[:], env.Signature
 	ack := &messages.Committed{InstanceId: id[:], NetworkIndex: c.NetworkIndex, Terminal: m.self.Bytes(), CommitDigest: digest[:]}
 	var chans []*messages.ChannelRecord
 	for _, leg := range next.Legs {
@@ -400,11 +437,9 @@ func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 	if err := checkOutcome(n, id, true, c.OutcomeSignature, coord); err != nil {
 		return Output{}, err
 	}
-	next := proto.Clone(r).(*messages.TerminalInstance)
-	next.Phase = messages.TerminalPhase_TERMINAL_PHASE_CONFIRMED
-	next.OutcomeSignature = c.OutcomeSignature
 	var chans []*messages.ChannelRecord
-	for _, leg := range next.Legs {
+	for _, leg := range r.Legs {
+		leg := proto.Clone(leg).(*messages.ChannelLeg)
 		ch := m.channels[[32]byte(leg.ChannelId)]
 		peer := peerOf(ch, m.self)
 		sig, err := peerSignature(states[peer], peer, leg.Committed)
@@ -425,8 +460,19 @@ func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 	for _, nc := range chans {
 		m.channels[[32]byte(nc.ChannelId)] = nc
 	}
+	next := ended(r, messages.TerminalPhase_TERMINAL_PHASE_CONFIRMED, c.OutcomeSignature)
 	m.instances[instanceKey{id, c.NetworkIndex}] = next
 	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}}, nil
+}
+
+// ended is the record an instance keeps once its outcome is applied: what
+// refuses a replayed id and answers a late duplicate. The PREPARE, acks
+// and per-leg states go: the channel records now hold the states the
+// contract needs, and a terminal that has run a million swaps must not
+// keep a million PREPAREs.
+func ended(r *messages.TerminalInstance, phase messages.TerminalPhase, outcomeSig []byte) *messages.TerminalInstance {
+	return &messages.TerminalInstance{InstanceId: r.InstanceId, NetworkIndex: r.NetworkIndex, Phase: phase,
+		Coordinator: r.Coordinator, OutcomeSignature: outcomeSig}
 }
 
 func release(c *messages.ChannelRecord) {
@@ -479,11 +525,9 @@ func (m *Machine) HandleRefundAuthorized(env *messages.Envelope) (Output, error)
 	if err := checkOutcome(r.Prepare.Network, id, false, ra.OutcomeSignature, coord); err != nil {
 		return Output{}, err
 	}
-	next := proto.Clone(r).(*messages.TerminalInstance)
-	next.Phase = messages.TerminalPhase_TERMINAL_PHASE_REFUNDED
-	next.OutcomeSignature = ra.OutcomeSignature
+	next := ended(r, messages.TerminalPhase_TERMINAL_PHASE_REFUNDED, ra.OutcomeSignature)
 	var chans []*messages.ChannelRecord
-	for _, leg := range next.Legs {
+	for _, leg := range r.Legs {
 		nc := proto.Clone(m.channels[[32]byte(leg.ChannelId)]).(*messages.ChannelRecord)
 		release(nc) // latest is untouched: the state before the instance
 		chans = append(chans, nc)

@@ -27,6 +27,12 @@ const (
 	ModeMultiProcess = "multiproc"
 )
 
+// Stores.
+const (
+	StoreMemory = "mem"
+	StoreLog    = "log"
+)
+
 // Config is one simulation run. Every random choice comes from Seed.
 type Config struct {
 	Chains int // number of chains (chain ids FirstChainID..)
@@ -62,6 +68,11 @@ type Config struct {
 
 	// RetryInterval paces the actors' retries (resends, refund requests).
 	RetryInterval time.Duration
+	// Store is where in-process actors keep their write-ahead records:
+	// StoreMemory (in the heap) or StoreLog (a sealed append-only file per
+	// actor in a temporary folder, not fsynced, as a node keeps them on
+	// disk rather than in RAM).
+	Store string
 	// Progress, when set, is called about ten times a second while the
 	// run submits and drains.
 	Progress func(done, submitted, total int)
@@ -74,7 +85,7 @@ func Defaults() Config {
 		Chains: 2, Terminals: 60, Graph: GraphRandom, Degree: 3, Deposit: 1_000_000_000, MaxAmount: 1000,
 		SwapFraction: 0.8, SwapChains: 2, Hops: 2, RefundFraction: 0.02,
 		Instances: 2000, Concurrency: 32, Seed: 1, Timeout: 10 * time.Second,
-		Mode: ModeInProcess, Processes: 2, RetryInterval: 500 * time.Millisecond,
+		Mode: ModeInProcess, Processes: 2, RetryInterval: 500 * time.Millisecond, Store: StoreMemory,
 	}
 }
 
@@ -114,6 +125,9 @@ func (c *Config) Normalize() error {
 	if c.Processes <= 0 {
 		c.Processes = d.Processes
 	}
+	if c.Store == "" {
+		c.Store = d.Store
+	}
 	if c.RetryInterval <= 0 {
 		c.RetryInterval = d.RetryInterval
 	}
@@ -137,6 +151,8 @@ func (c *Config) Normalize() error {
 		return fmt.Errorf("sim: %d terminals per chain cannot hold a %d-hop path", c.Terminals, c.Hops)
 	case c.Mode != ModeInProcess && c.Mode != ModeMultiProcess:
 		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
+	case c.Store != StoreMemory && c.Store != StoreLog:
+		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}
 	switch c.Graph {
 	case GraphRandom, GraphLine, GraphDisjoint:

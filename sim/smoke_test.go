@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +13,15 @@ import (
 // TestSmoke is CI's run of the sim: a small mixed load in process that must
 // end with every instance confirmed or refunded and nothing lost.
 func TestSmoke(t *testing.T) {
+	for _, store := range []string{sim.StoreMemory, sim.StoreLog} {
+		t.Run(store, func(t *testing.T) { smoke(t, store) })
+	}
+}
+
+func smoke(t *testing.T, store string) {
+	t.Setenv("TMPDIR", t.TempDir()) // the log store's folder must be gone after the run
 	cfg := sim.Defaults()
+	cfg.Store = store
 	cfg.Terminals, cfg.Instances, cfg.Concurrency = 12, 200, 16
 	cfg.RefundFraction = 0.05
 	cfg.RetryInterval = 200 * time.Millisecond
@@ -42,5 +52,8 @@ func TestSmoke(t *testing.T) {
 	}
 	if len(files) != 4 {
 		t.Errorf("wrote %v", files)
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "teeswap-sim-store-*")); len(left) != 0 {
+		t.Errorf("the run left its store folder behind: %v", left)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"math/big"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,38 +164,47 @@ func newLocalWorld(cfg Config, log *slog.Logger) (*world, error) {
 	}
 	w.router = router
 	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}}
-	local, err := actors.NewLocal(actors.LocalConfig{
-		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
-		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
-		Logger: log, OnOutcome: w.applied.record,
-	})
+	newStore, closeStores, err := storeFactory(cfg.Store, backend)
 	if err != nil {
 		return nil, err
 	}
+	local, err := actors.NewLocal(actors.LocalConfig{
+		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
+		NewStore: newStore, Logger: log, OnOutcome: w.applied.record,
+	})
+	if err != nil {
+		closeStores()
+		return nil, err
+	}
 	w.system, w.coord, w.coordKey = local.System, local.Coordinator, local.CoordKey.Address()
-	w.channelsOf, w.tell, w.shutdown = local.Channels, local.Tell, local.Shutdown
+	w.channelsOf, w.tell = local.Channels, local.Tell
+	w.shutdown = func() {
+		local.Shutdown()
+		closeStores()
+	}
 	w.childUsage = func() usage { return usage{} }
 	w.addrs = make([][]common.Address, cfg.Chains)
 	for c := range cfg.Chains {
 		for i := range cfg.Terminals {
 			key, err := local.NewKey()
 			if err != nil {
-				local.Shutdown()
+				w.shutdown()
 				return nil, err
 			}
 			if _, err := local.AddTerminal(fmt.Sprintf("c%d-t%d", c, i), key); err != nil {
-				local.Shutdown()
+				w.shutdown()
 				return nil, err
 			}
 			w.addrs[c] = append(w.addrs[c], key.Address())
 		}
 	}
 	if err := local.WaitRegistered(time.Minute); err != nil {
-		local.Shutdown()
+		w.shutdown()
 		return nil, err
 	}
 	if err := w.openChannels(); err != nil {
-		local.Shutdown()
+		w.shutdown()
 		return nil, err
 	}
 	return w, nil
@@ -242,4 +253,40 @@ func (w *world) openChannels() error {
 		}
 	}
 	return nil
+}
+
+// storeFactory returns how the run's actors get their stores, and what
+// closes them (and removes a log store's folder) at the end.
+func storeFactory(kind string, sealer actors.Sealer) (func(name string) (actors.Store, error), func(), error) {
+	if kind != StoreLog {
+		return func(string) (actors.Store, error) { return actors.NewMemStore(), nil }, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "teeswap-sim-store-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("sim: store folder: %w", err)
+	}
+	var (
+		mu     sync.Mutex
+		opened []*actors.LogStore
+	)
+	open := func(name string) (actors.Store, error) {
+		s, err := actors.OpenLog(filepath.Join(dir, name+".log"), sealer, false)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		opened = append(opened, s)
+		mu.Unlock()
+		return s, nil
+	}
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range opened {
+			s.Close()
+		}
+		opened = nil
+		os.RemoveAll(dir)
+	}
+	return open, closeAll, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -64,20 +65,19 @@ reports both latencies and their ratio.`,
 			if cfg.Binary == "" {
 				cfg.Binary, _ = os.Executable()
 			}
+			stopPeak := func() error { return nil }
+			if memProfile != "" {
+				stopPeak = heapAtPeak(memProfile, time.Second)
+			}
 			res, err := sim.Run(ctx, cfg, log)
+			if perr := stopPeak(); err == nil && perr != nil {
+				err = perr
+			}
 			if cfg.Progress != nil {
 				fmt.Fprintln(os.Stderr)
 			}
 			if err != nil {
 				return err
-			}
-			if memProfile != "" {
-				f, err := os.Create(memProfile)
-				if err != nil {
-					return err
-				}
-				_ = pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
 			}
 			s := res.Summary
 			files, err := res.WriteOutputs(out)
@@ -130,6 +130,7 @@ reports both latencies and their ratio.`,
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random choice (graph, parties, amounts, kinds)")
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "instance deadline")
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
+	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
 	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
@@ -139,7 +140,7 @@ reports both latencies and their ratio.`,
 	f.IntVar(&bl.Swaps, "baseline-swaps", bl.Swaps, "baseline: swaps to run")
 	f.IntVar(&bl.Concurrency, "baseline-concurrency", bl.Concurrency, "baseline: swaps at once")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
-	f.StringVar(&memProfile, "memprofile", "", "write a heap profile after the run to this file")
+	f.StringVar(&memProfile, "memprofile", "", "write a heap profile taken at the run's largest live heap to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show the progress bar")
 	cmd.AddCommand(newSimTerminalsCmd())
 	return cmd
@@ -219,4 +220,51 @@ func printBaseline(w io.Writer, b *sim.BaselineSummary) {
 	fmt.Fprintf(w, "    htlc swap latency ms p50 %.1f p90 %.1f max %.1f (%d failed); the same swaps in teeswap p50 %.3f\n",
 		b.LatencyMs.P50, b.LatencyMs.P90, b.LatencyMs.Max, b.Failed, b.TeeswapP50Ms)
 	fmt.Fprintf(w, "    htlc / teeswap (p50): %.0fx\n", b.Ratio)
+}
+
+// heapAtPeak samples the live heap every interval and writes a heap profile
+// to path each time it is 5% above the largest seen so far, so the file
+// ends holding the peak: an after-the-run profile shows what is left, not
+// what pushed RSS up. The returned function stops sampling.
+func heapAtPeak(path string, interval time.Duration) (stop func() error) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	done, finished := make(chan struct{}), make(chan error, 1)
+	go func() {
+		var peak uint64
+		var werr error
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				if peak == 0 {
+					werr = writeHeap(path)
+				}
+				finished <- werr
+				return
+			case <-t.C:
+				metrics.Read(sample)
+				if live := sample[0].Value.Uint64(); live > peak+peak/20 {
+					peak = live
+					werr = writeHeap(path)
+				}
+			}
+		}
+	}()
+	return func() error {
+		close(done)
+		return <-finished
+	}
+}
+
+func writeHeap(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

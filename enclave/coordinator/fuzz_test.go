@@ -268,18 +268,32 @@ func recordInvariants(t *testing.T, in *coordinator.Instance) {
 		if len(np.PreparedAcks) != len(ts) || len(np.CommittedAcks) != len(ts) {
 			t.Fatalf("network %d: %d/%d ack slots for %d terminals", i, len(np.PreparedAcks), len(np.CommittedAcks), len(ts))
 		}
+		// A slot of the current phase holds the signed ack; once that phase
+		// has passed it keeps only kind and signer (spent).
+		preparedPassed := phase != messages.InstancePhase_INSTANCE_PHASE_NONE
+		committedPassed := phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED || phase == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED
 		for _, slots := range []struct {
-			acks []*messages.Envelope
-			kind messages.Kind
-		}{{np.PreparedAcks, messages.Kind_KIND_PREPARED}, {np.CommittedAcks, messages.Kind_KIND_COMMITTED}} {
+			acks   []*messages.Envelope
+			kind   messages.Kind
+			passed bool
+		}{{np.PreparedAcks, messages.Kind_KIND_PREPARED, preparedPassed}, {np.CommittedAcks, messages.Kind_KIND_COMMITTED, committedPassed}} {
 			for j, a := range slots.acks {
 				if a.Kind == messages.Kind_KIND_UNSPECIFIED {
+					continue
+				}
+				if slots.passed {
+					if a.Kind != slots.kind || common.BytesToAddress(a.Signer) != ts[j] || len(a.Payload)+len(a.Signature) != 0 {
+						t.Fatalf("network %d: spent slot %d is %v from %x with %d payload bytes", i, j, a.Kind, a.Signer, len(a.Payload))
+					}
 					continue
 				}
 				if signer, err := a.Verify(); a.Kind != slots.kind || err != nil || signer != ts[j] {
 					t.Fatalf("network %d slot %d holds a %v from %s (%v), want %v from %s", i, j, a.Kind, signer, err, slots.kind, ts[j])
 				}
 			}
+		}
+		if preparedPassed && np.Prepare != nil || committedPassed && np.Commit != nil {
+			t.Fatalf("network %d: %v still holds the PREPARE or COMMIT of a passed phase", i, phase)
 		}
 		filled := func(acks []*messages.Envelope) bool {
 			for _, a := range acks {

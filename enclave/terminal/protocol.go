@@ -354,6 +354,9 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	next := proto.Clone(r).(*messages.TerminalInstance)
 	next.Phase = messages.TerminalPhase_TERMINAL_PHASE_COMMITTED
 	next.CommitDigest, next.CommitSignature = digest[:], env.Signature
+	// PREPARED is answered: a PREPARE for this instance is now refused as
+	// a replay, so its ack is never sent again.
+	next.PreparedAck = nil
 	ack := &messages.Committed{InstanceId: id[:], NetworkIndex: c.NetworkIndex, Terminal: m.self.Bytes(), CommitDigest: digest[:]}
 	var chans []*messages.ChannelRecord
 	for _, leg := range next.Legs {

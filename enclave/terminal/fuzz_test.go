@@ -959,3 +959,43 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	}
 	write("FuzzTerminalSchedule", map[string][]any{"run-i1": {uint32(1), prog}})
 }
+
+// A new record version shares the old one's parts: running every message
+// of the swap into a clone of each terminal at each point must leave the
+// fixture's machine exactly as it was.
+func TestStepsLeaveEarlierRecordsUntouched(t *testing.T) {
+	fx := fixture()
+	for p, point := range protocoltest.FuzzTerminalPoints {
+		for w := range protocoltest.FuzzTerminalNames {
+			ft := pick(uint32(p), uint32(w))
+			applied := 0
+			for _, msg := range fx.Sent {
+				if msg.To != ft.m.Address() {
+					continue
+				}
+				var err error
+				switch msg.Env.Kind {
+				case messages.Kind_KIND_PREPARE:
+					_, err = ft.m.HandlePrepare(msg.Env, fx.World.Now)
+				case messages.Kind_KIND_COMMIT:
+					_, err = ft.m.HandleCommit(msg.Env, fx.World.Now)
+				case messages.Kind_KIND_CONFIRM:
+					_, err = ft.m.HandleConfirm(msg.Env)
+				case messages.Kind_KIND_REFUND_AUTHORIZED:
+					_, err = ft.m.HandleRefundAuthorized(msg.Env)
+				default:
+					continue
+				}
+				if err == nil {
+					applied++
+				}
+			}
+			if point != protocoltest.FuzzConfirmed && point != protocoltest.FuzzRefunded && applied == 0 {
+				t.Fatalf("%s at %s: no message of the run applied", ft.name, point)
+			}
+			if protocoltest.TerminalDigest(ft.base) != ft.baseD {
+				t.Fatalf("%s at %s: stepping a clone changed the original", ft.name, point)
+			}
+		}
+	}
+}

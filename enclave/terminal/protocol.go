@@ -141,7 +141,7 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 		}
 		ack.ChannelStates = append(ack.ChannelStates, signed)
 		rec.Legs = append(rec.Legs, &messages.ChannelLeg{ChannelId: l.id[:], Prepared: st, PreparedSigSelf: signed.Signature})
-		c := proto.Clone(l.channel).(*messages.ChannelRecord)
+		c := shallow(l.channel)
 		c.Phase = messages.ChannelPhase_CHANNEL_PHASE_PREPARED
 		c.ActiveInstance, c.ActiveNetwork = id[:], p.NetworkIndex
 		c.MaxSignedVersion = l.hop.Version
@@ -351,7 +351,11 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	if !proto.Equal(mustOpenPrepared(c.PreparedAcks, m.self), mustOpenPrepared([]*messages.Envelope{r.PreparedAck}, m.self)) {
 		return Output{}, fmt.Errorf("%w: COMMIT carries an ack of ours we did not send", ErrForgedAck)
 	}
-	next := proto.Clone(r).(*messages.TerminalInstance)
+	next := shallow(r)
+	next.Legs = make([]*messages.ChannelLeg, len(r.Legs))
+	for i, l := range r.Legs {
+		next.Legs[i] = shallow(l)
+	}
 	next.Phase = messages.TerminalPhase_TERMINAL_PHASE_COMMITTED
 	next.CommitDigest, next.CommitSignature = digest[:], env.Signature
 	// PREPARED is answered: a PREPARE for this instance is now refused as
@@ -374,7 +378,7 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 		}
 		leg.CommittedSigSelf = signed.Signature
 		ack.ChannelStates = append(ack.ChannelStates, signed)
-		nc := proto.Clone(ch).(*messages.ChannelRecord)
+		nc := shallow(ch)
 		nc.Phase = messages.ChannelPhase_CHANNEL_PHASE_COMMITTED
 		nc.MaxSignedVersion = leg.Committed.Version
 		chans = append(chans, nc)
@@ -442,15 +446,13 @@ func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 	}
 	var chans []*messages.ChannelRecord
 	for _, leg := range r.Legs {
-		leg := proto.Clone(leg).(*messages.ChannelLeg)
 		ch := m.channels[[32]byte(leg.ChannelId)]
 		peer := peerOf(ch, m.self)
 		sig, err := peerSignature(states[peer], peer, leg.Committed)
 		if err != nil {
 			return Output{}, err
 		}
-		leg.CommittedSigPeer = sig
-		nc := proto.Clone(ch).(*messages.ChannelRecord)
+		nc := shallow(ch)
 		nc.Latest = leg.Committed
 		if common.BytesToAddress(nc.PartyA) == m.self {
 			nc.LatestSigA, nc.LatestSigB = leg.CommittedSigSelf, sig
@@ -531,7 +533,7 @@ func (m *Machine) HandleRefundAuthorized(env *messages.Envelope) (Output, error)
 	next := ended(r, messages.TerminalPhase_TERMINAL_PHASE_REFUNDED, ra.OutcomeSignature)
 	var chans []*messages.ChannelRecord
 	for _, leg := range r.Legs {
-		nc := proto.Clone(m.channels[[32]byte(leg.ChannelId)]).(*messages.ChannelRecord)
+		nc := shallow(m.channels[[32]byte(leg.ChannelId)])
 		release(nc) // latest is untouched: the state before the instance
 		chans = append(chans, nc)
 	}

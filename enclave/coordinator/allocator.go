@@ -124,6 +124,7 @@ func (a *Allocator) Create(req *messages.SwapRequest, routes []*messages.Network
 			return nil, Output{}, err
 		}
 		np.Prepare = env
+		in.asked[i] = env.Digest()
 		np.PreparedAcks = emptyAcks(len(in.terminals[i]))
 		np.CommittedAcks = emptyAcks(len(in.terminals[i]))
 		send = appendTo(send, in.terminals[i], env)

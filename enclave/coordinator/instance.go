@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
@@ -19,12 +20,26 @@ type Instance struct {
 	rec       *messages.CoordinatorInstance
 	id        [32]byte
 	terminals [][]common.Address // per network, path order
+	// asked is, per network, the signing digest of the envelope the
+	// current phase's acks answer: hashed once, not once per ack.
+	asked [][32]byte
 }
 
 func newInstance(signer messages.Signer, rec *messages.CoordinatorInstance) *Instance {
 	in := &Instance{signer: signer, self: signer.Address(), rec: rec, id: [32]byte(rec.InstanceId)}
-	for _, np := range rec.Networks {
+	in.asked = make([][32]byte, len(rec.Networks))
+	for i, np := range rec.Networks {
 		in.terminals = append(in.terminals, np.Network.Terminals())
+		switch rec.Phase {
+		case messages.InstancePhase_INSTANCE_PHASE_NONE:
+			if np.Prepare != nil {
+				in.asked[i] = np.Prepare.Digest()
+			}
+		case messages.InstancePhase_INSTANCE_PHASE_PREPARED:
+			if np.Commit != nil {
+				in.asked[i] = np.Commit.Digest()
+			}
+		}
 	}
 	return in
 }
@@ -46,6 +61,7 @@ func Restore(signer messages.Signer, rec *messages.CoordinatorInstance) (*Instan
 func (in *Instance) Clone() *Instance {
 	c := *in
 	c.rec = proto.Clone(in.rec).(*messages.CoordinatorInstance)
+	c.asked = slices.Clone(in.asked)
 	return &c
 }
 
@@ -136,12 +152,11 @@ func (in *Instance) openAck(env *messages.Envelope, kind messages.Kind) (ackHead
 	if !bytes.Equal(instance, in.id[:]) || int(h.net) >= len(in.rec.Networks) {
 		return h, fmt.Errorf("%w: instance %x network %d", ErrForeignAck, instance, h.net)
 	}
-	np := in.rec.Networks[h.net]
-	var want [32]byte
-	if h.prepared {
-		want = np.Prepare.Digest()
-	} else if np.Commit != nil {
-		want = np.Commit.Digest()
+	// An ack answers the envelope of the current phase, whose digest
+	// asked holds (PREPARE in NONE, COMMIT in PREPARED).
+	want := in.asked[h.net]
+	if want == ([32]byte{}) || h.prepared != (in.rec.Phase == messages.InstancePhase_INSTANCE_PHASE_NONE) {
+		return h, fmt.Errorf("%w: %v in %v", ErrWrongPhase, kind, in.rec.Phase)
 	}
 	if !bytes.Equal(digestRaw, want[:]) {
 		return h, fmt.Errorf("%w: ack refers to another %v", ErrForeignAck, map[bool]string{true: "PREPARE", false: "COMMIT"}[h.prepared])
@@ -339,6 +354,7 @@ func (in *Instance) commit() (Output, error) {
 			return Output{}, err
 		}
 		np.Commit = env
+		in.asked[i] = env.Digest()
 		send = appendTo(send, in.terminals[i], env)
 	}
 	for _, np := range in.rec.Networks {

@@ -15,14 +15,20 @@ import (
 
 // open verifies an envelope from a trusted coordinator and decodes it.
 func (m *Machine) open(env *messages.Envelope, kind messages.Kind, msg proto.Message) (common.Address, error) {
-	signer, err := env.Open(kind, msg)
+	signer, _, err := m.openDigest(env, kind, msg)
+	return signer, err
+}
+
+// openDigest is open that also returns the envelope's signing digest.
+func (m *Machine) openDigest(env *messages.Envelope, kind messages.Kind, msg proto.Message) (common.Address, [32]byte, error) {
+	signer, d, err := env.OpenDigest(kind, msg)
 	if err != nil {
-		return common.Address{}, wrapEnvelopeErr(err)
+		return common.Address{}, d, wrapEnvelopeErr(err)
 	}
 	if !m.trusted[signer] {
-		return common.Address{}, fmt.Errorf("%w: %s", ErrUntrustedCoordinator, signer)
+		return common.Address{}, d, fmt.Errorf("%w: %s", ErrUntrustedCoordinator, signer)
 	}
-	return signer, nil
+	return signer, d, nil
 }
 
 // repeated returns the record of the instance env names, decoding its
@@ -80,7 +86,7 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 		return Output{Send: []*messages.Envelope{r.PreparedAck}}, nil
 	}
 	var p messages.Prepare
-	coord, err := m.open(env, messages.Kind_KIND_PREPARE, &p)
+	coord, digest, err := m.openDigest(env, messages.Kind_KIND_PREPARE, &p)
 	if err != nil {
 		return Output{}, err
 	}
@@ -100,7 +106,6 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 	if p.Kind != messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP && p.Kind != messages.InstanceKind_INSTANCE_KIND_PAYMENT {
 		return Output{}, fmt.Errorf("%w: instance kind %v", ErrMalformed, p.Kind)
 	}
-	digest := env.Digest()
 	key := instanceKey{id, p.NetworkIndex}
 	if r := m.instances[key]; r != nil {
 		if r.Phase == messages.TerminalPhase_TERMINAL_PHASE_PREPARED && bytes.Equal(r.PrepareDigest, digest[:]) {
@@ -325,7 +330,7 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 		return Output{Send: []*messages.Envelope{r.CommittedAck}}, nil
 	}
 	var c messages.Commit
-	coord, err := m.open(env, messages.Kind_KIND_COMMIT, &c)
+	coord, digest, err := m.openDigest(env, messages.Kind_KIND_COMMIT, &c)
 	if err != nil {
 		return Output{}, err
 	}
@@ -333,7 +338,6 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	if err != nil {
 		return Output{}, err
 	}
-	digest := env.Digest()
 	switch r.Phase {
 	case messages.TerminalPhase_TERMINAL_PHASE_PREPARED:
 	case messages.TerminalPhase_TERMINAL_PHASE_COMMITTED:

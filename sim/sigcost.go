@@ -61,6 +61,11 @@ type SigCost struct {
 	Sign, Verify time.Duration
 }
 
+// Min is the cheaper of c and o, per operation.
+func (c SigCost) Min(o SigCost) SigCost {
+	return SigCost{Sign: min(c.Sign, o.Sign), Verify: min(c.Verify, o.Verify)}
+}
+
 // MeasureSigCost times n signatures and n verifications (recovery plus
 // address comparison, as messages.Envelope.Verify does) on one goroutine
 // locked to its thread, in that thread's CPU time: the cost of the work

@@ -23,7 +23,10 @@ import (
 // MemStore keeps every record in the heap.
 //
 // The file is compacted (live records rewritten, then renamed over it)
-// when it has grown past twice its live bytes.
+// when it has grown past twice its live bytes. A frame whose checksum fails
+// before the last one is damage, not a torn write, and refuses the open; a
+// damaged length field that points past the end cannot be told from a torn
+// tail, which is why this store is for load runs and nodes use BoltStore.
 type LogStore struct {
 	records
 	path   string

@@ -315,8 +315,8 @@ func (s *LogStore) load(bucket []byte, newMsg func() proto.Message, each func(pr
 			return err
 		}
 		m := newMsg()
-		if err := proto.Unmarshal(plain, m); err != nil {
-			return fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
+		if err := decodeRecord(bucket, key, plain, m); err != nil {
+			return err
 		}
 		each(m)
 	}
@@ -334,8 +334,8 @@ func (s *LogStore) get(bucket, key []byte, msg proto.Message) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := proto.Unmarshal(plain, msg); err != nil {
-		return false, fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
+	if err := decodeRecord(bucket, key, plain, msg); err != nil {
+		return false, err
 	}
 	return true, nil
 }

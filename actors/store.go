@@ -163,8 +163,8 @@ func (s *BoltStore) load(bucket []byte, newMsg func() proto.Message, each func(p
 				return fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, k, err)
 			}
 			m := newMsg()
-			if err := proto.Unmarshal(plain, m); err != nil {
-				return fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, k, err)
+			if err := decodeRecord(bucket, k, plain, m); err != nil {
+				return err
 			}
 			each(m)
 			return nil
@@ -187,8 +187,8 @@ func (s *BoltStore) get(bucket, key []byte, msg proto.Message) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
 	}
-	if err := proto.Unmarshal(plain, msg); err != nil {
-		return false, fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
+	if err := decodeRecord(bucket, key, plain, msg); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -239,8 +239,8 @@ func (m *MemStore) load(bucket []byte, newMsg func() proto.Message, each func(pr
 	defer m.mu.Unlock()
 	for k, v := range m.data[string(bucket)] {
 		msg := newMsg()
-		if err := proto.Unmarshal(v, msg); err != nil {
-			return fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, k, err)
+		if err := decodeRecord(bucket, k, v, msg); err != nil {
+			return err
 		}
 		each(msg)
 	}
@@ -254,14 +254,22 @@ func (m *MemStore) get(bucket, key []byte, msg proto.Message) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if err := proto.Unmarshal(v, msg); err != nil {
-		return false, fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
+	if err := decodeRecord(bucket, key, v, msg); err != nil {
+		return false, err
 	}
 	return true, nil
 }
 
 // Close does nothing.
 func (m *MemStore) Close() error { return nil }
+
+// decodeRecord unmarshals a stored record; failing, the store is corrupt.
+func decodeRecord[K ~string | ~[]byte](bucket []byte, key K, plain []byte, msg proto.Message) error {
+	if err := proto.Unmarshal(plain, msg); err != nil {
+		return fmt.Errorf("%w: %s/%x: %v", ErrCorruptStore, bucket, key, err)
+	}
+	return nil
+}
 
 // kv is what a store backend provides: atomic writes and scans.
 type kv interface {

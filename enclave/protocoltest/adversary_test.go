@@ -284,15 +284,21 @@ func TestLateRefundBeforePrepare(t *testing.T) {
 	assertClean(t, w)
 }
 
-func TestCoordinatorRejections(t *testing.T) {
-	w := fig1(18)
+// firstAck starts a fig-1 swap and runs it until the first PREPARED ack
+// is next in the queue.
+func firstAck(t *testing.T, seed int64) (*protocoltest.World, [32]byte, *coordinator.Instance, *messages.Envelope) {
+	t.Helper()
+	w := fig1(seed)
 	id, err := w.Start(100, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := w.Instances[id]
 	w.DeliverUntil(func() bool { return len(w.Queue) > 0 && w.Queue[0].Env.Kind == messages.Kind_KIND_PREPARED })
-	ack := w.Queue[0].Env
+	return w, id, w.Instances[id], w.Queue[0].Env
+}
+
+func TestCoordinatorRejections(t *testing.T) {
+	w, id, in, ack := firstAck(t, 18)
 	check := func(want error, env *messages.Envelope, step func(*messages.Envelope, int64) (coordinator.Output, error)) {
 		t.Helper()
 		before := protocoltest.InstanceDigest(in)
@@ -528,14 +534,7 @@ func TestTerminalAnswersResentPrepareOnlyIfIdentical(t *testing.T) {
 // signature check; the same payload under other signature bytes is checked
 // and refused.
 func TestCoordinatorTakesResentAckOnlyIfIdentical(t *testing.T) {
-	w := fig1(19)
-	id, err := w.Start(100, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := w.Instances[id]
-	w.DeliverUntil(func() bool { return len(w.Queue) > 0 && w.Queue[0].Env.Kind == messages.Kind_KIND_PREPARED })
-	ack := w.Queue[0].Env
+	w, _, in, ack := firstAck(t, 19)
 	if _, err := in.HandlePrepared(ack, w.Now); err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,22 @@ type instanceStopped struct{ id [32]byte }
 type waitingSwap struct {
 	req    *messages.SwapRequest
 	client *actor.PID
+	// on is the busy channels of a route that would serve the request:
+	// it is retried when one of them is freed. Empty: on every release.
+	on [][32]byte
+}
+
+// wakes reports whether freeing these channels may let w through.
+func (w waitingSwap) wakes(freed map[[32]byte]bool) bool {
+	if len(w.on) == 0 {
+		return true
+	}
+	for _, ch := range w.on {
+		if freed[ch] {
+			return true
+		}
+	}
+	return false
 }
 
 // CoordinatorActor takes swap requests, creates instances in its enclave
@@ -193,6 +209,7 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 	}
 	routes := make([]*messages.Network, 0, len(req.Legs))
 	blocked := false
+	var on [][32]byte
 	for i, leg := range req.Legs {
 		amount, err := messages.Amount(leg.Amount)
 		if err != nil {
@@ -203,9 +220,14 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 			common.BytesToAddress(leg.Receiver), amount, a.busy)
 		if err != nil {
 			// A route that exists but is held by instances in flight waits.
-			if _, free := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
+			if held, free := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
 				common.BytesToAddress(leg.Receiver), amount, nil); free == nil {
 				blocked = true
+				for _, h := range held.GetHops() {
+					if ch := [32]byte(h.ChannelId); a.busy[ch] {
+						on = append(on, ch)
+					}
+				}
 				break
 			}
 			fail(fmt.Errorf("leg %d on chain %d: %w", i, leg.ChainId, err))
@@ -214,10 +236,10 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		routes = append(routes, n)
 	}
 	if !blocked && overlaps(routes) {
-		blocked = true
+		blocked, on = true, nil
 	}
 	if blocked {
-		a.waiting = append(a.waiting, waitingSwap{req: req, client: client})
+		a.waiting = append(a.waiting, waitingSwap{req: req, client: client, on: on})
 		return
 	}
 	in, out, err := a.alloc.Create(req, routes, a.cfg.Clock.nowMs())
@@ -319,9 +341,21 @@ func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
 			a.cfg.Logger.Warn("forget instance", "err", err)
 		}
 	}
+	// Retry, in arrival order, the requests that waited for a channel this
+	// instance held; the others stay queued. Rerouting every waiting
+	// request after every instance was half of a loaded coordinator's
+	// allocations, mostly routes found only to be parked again.
+	freed := make(map[[32]byte]bool, len(m.channels))
+	for _, ch := range m.channels {
+		freed[ch] = true
+	}
 	waiting := a.waiting
 	a.waiting = nil
 	for _, w := range waiting {
+		if !w.wakes(freed) {
+			a.waiting = append(a.waiting, w)
+			continue
+		}
 		a.submit(ctx, w.req, w.client)
 	}
 }

@@ -352,7 +352,7 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	if err != nil {
 		return Output{}, err
 	}
-	if !proto.Equal(mustOpenPrepared(c.PreparedAcks, m.self), mustOpenPrepared([]*messages.Envelope{r.PreparedAck}, m.self)) {
+	if !carriesOwn(c.PreparedAcks, r.PreparedAck, m.self) {
 		return Output{}, fmt.Errorf("%w: COMMIT carries an ack of ours we did not send", ErrForgedAck)
 	}
 	next := shallow(r)
@@ -399,16 +399,17 @@ func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, err
 	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}, Send: []*messages.Envelope{ackEnv}}, nil
 }
 
-// mustOpenPrepared returns self's PREPARED ack among envs, decoded, or nil.
-// The envelopes were verified by ackSet already.
-func mustOpenPrepared(envs []*messages.Envelope, self common.Address) *messages.Prepared {
-	for _, e := range envs {
-		var a messages.Prepared
-		if proto.Unmarshal(e.Payload, &a) == nil && common.BytesToAddress(a.Terminal) == self {
-			return &a
+// carriesOwn reports whether acks holds exactly the ack self recorded.
+// ackSet verified every ack's signature and that it names its signer, so
+// self's is found by signer and compared byte for byte: self signed only
+// its own deterministic encoding, so equal content means equal bytes.
+func carriesOwn(acks []*messages.Envelope, own *messages.Envelope, self common.Address) bool {
+	for _, e := range acks {
+		if common.BytesToAddress(e.Signer) == self {
+			return own != nil && bytes.Equal(e.Payload, own.Payload)
 		}
 	}
-	return nil
+	return false
 }
 
 func peerOf(c *messages.ChannelRecord, self common.Address) common.Address {

@@ -224,8 +224,8 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 				common.BytesToAddress(leg.Receiver), amount, nil); free == nil {
 				blocked = true
 				for _, h := range held.GetHops() {
-					if ch := [32]byte(h.ChannelId); a.busy[ch] {
-						on = append(on, ch)
+					if len(h.ChannelId) == 32 && a.busy[[32]byte(h.ChannelId)] {
+						on = append(on, [32]byte(h.ChannelId))
 					}
 				}
 				break
@@ -380,9 +380,11 @@ type instanceActor struct {
 	phase    messages.InstancePhase
 	phaseAt  time.Time
 	cancel   []func()
-	started  time.Time
-	times    phaseTimes
-	reported bool
+	// retryCancel stops the pending resend timer.
+	retryCancel func()
+	started     time.Time
+	times       phaseTimes
+	reported    bool
 }
 
 func (c *instanceActor) Receive(ctx actor.Context) {
@@ -391,7 +393,7 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 		c.started = time.Now()
 		c.retry = newBackoff(c.cfg.RetryInterval, c.cfg.RetryLimit)
 		c.phase, c.phaseAt = c.in.Phase(), c.started
-		c.after(ctx, c.retryWait(), retryTick{})
+		c.armRetry(ctx)
 		if delay := time.Duration(c.in.Deadline()-c.cfg.Clock.nowMs()) * time.Millisecond; !c.in.Decided() {
 			c.after(ctx, max(delay, 0), deadlineTick{})
 		}
@@ -409,7 +411,7 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case retryTick:
 		if !c.in.Decided() {
 			c.send(ctx, c.in.Resend())
-			c.after(ctx, c.retryWait(), retryTick{})
+			c.armRetry(ctx)
 		}
 	case deadlineTick:
 		out, err := c.in.Tick(c.cfg.Clock.nowMs())
@@ -420,6 +422,9 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		for _, cancel := range c.cancel {
 			cancel()
+		}
+		if c.retryCancel != nil {
+			c.retryCancel()
 		}
 	}
 }
@@ -524,6 +529,11 @@ func (c *instanceActor) retryWait() time.Duration {
 // after sends msg to this actor after d; Stopping cancels it.
 func (c *instanceActor) after(ctx actor.Context, d time.Duration, msg any) {
 	c.cancel = append(c.cancel, sendAfter(ctx.ActorSystem(), d, ctx.Self(), msg))
+}
+
+// armRetry schedules the next resend; one is pending at a time.
+func (c *instanceActor) armRetry(ctx actor.Context) {
+	c.retryCancel = sendAfter(ctx.ActorSystem(), c.retryWait(), ctx.Self(), retryTick{})
 }
 
 func (c *instanceActor) send(ctx actor.Context, send []coordinator.Outbound) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -210,6 +211,9 @@ func (s *LogStore) write(recs []record, deletes ...record) error {
 
 // appendFrame writes one frame at the end of the file and indexes it.
 func (s *LogStore) appendFrame(body []byte) error {
+	if uint64(len(body)) > math.MaxUint32 {
+		return fmt.Errorf("actors: store log: a %d-byte write is over the frame limit", len(body))
+	}
 	frame := make([]byte, logFrameHead, logFrameHead+len(body))
 	binary.LittleEndian.PutUint32(frame, uint32(len(body)))
 	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(body, castagnoli))

@@ -23,8 +23,9 @@ func TestBackoffDoublesToItsLimitAndResets(t *testing.T) {
 	if w := b.wait(); w != 100*time.Millisecond {
 		t.Fatalf("after reset the wait is %v", w)
 	}
-	if b := newBackoff(time.Second, time.Millisecond); b.wait() != time.Second || b.wait() != time.Second {
-		t.Fatal("a limit below the base must not shorten the base")
+	short := newBackoff(time.Second, time.Millisecond)
+	if first, second := short.wait(), short.wait(); first != time.Second || second != time.Second {
+		t.Fatalf("a limit below the base shortened the waits to %v, %v", first, second)
 	}
 }
 

@@ -286,6 +286,25 @@ func checkInstanceOf(t *testing.T, env *messages.Envelope) {
 	}
 }
 
+// checkPeek: for a payload that decodes, PeekInstance finds the instance
+// id and network index the decode found.
+func checkPeek(t *testing.T, m proto.Message, data []byte) {
+	named, ok := m.(interface {
+		GetInstanceId() []byte
+		GetNetworkIndex() uint32
+	})
+	if !ok {
+		return
+	}
+	id, net, peeked := messages.PeekInstance(data)
+	if want := len(named.GetInstanceId()) == 32; peeked != want {
+		t.Fatalf("PeekInstance ok=%v, decode found a %d-byte id", peeked, len(named.GetInstanceId()))
+	}
+	if peeked && (!bytes.Equal(id[:], named.GetInstanceId()) || net != named.GetNetworkIndex()) {
+		t.Fatalf("PeekInstance = %x/%d, decode = %x/%d", id, net, named.GetInstanceId(), named.GetNetworkIndex())
+	}
+}
+
 // roundTrip: deterministic marshalling is a fixed point after one decode,
 // and decoding it gives an equal message.
 func roundTrip(t *testing.T, m proto.Message) {
@@ -360,6 +379,9 @@ func fuzzUnmarshal(f *testing.F, kind messages.Kind, seeds [][]byte, extra func(
 		err := proto.Unmarshal(data, m)
 		if kind != messages.Kind_KIND_UNSPECIFIED && kind != messages.Kind_KIND_SWAP_REQUEST {
 			checkInstanceOf(t, &messages.Envelope{Kind: kind, Payload: data})
+		}
+		if err == nil {
+			checkPeek(t, m, data)
 		}
 		if err != nil {
 			return

@@ -31,22 +31,19 @@ func (m *Machine) openDigest(env *messages.Envelope, kind messages.Kind, msg pro
 	return signer, d, nil
 }
 
-// repeated returns the record of the instance env names, decoding its
-// payload as msg without checking the signature, or nil. Callers answer
-// from the record only if env is the very envelope accepted (same).
-func (m *Machine) repeated(env *messages.Envelope, kind messages.Kind, msg interface {
-	proto.Message
-	GetInstanceId() []byte
-	GetNetworkIndex() uint32
-}) *messages.TerminalInstance {
-	if env.GetKind() != kind || len(env.GetSignature()) == 0 || proto.Unmarshal(env.GetPayload(), msg) != nil {
+// repeated returns the record of the instance env names, read from its
+// payload without checking the signature or decoding the rest, or nil.
+// Callers answer from the record only if env is the very envelope
+// accepted (same).
+func (m *Machine) repeated(env *messages.Envelope, kind messages.Kind) *messages.TerminalInstance {
+	if env.GetKind() != kind || len(env.GetSignature()) == 0 {
 		return nil
 	}
-	id, err := messages.Hash32(msg.GetInstanceId())
-	if err != nil {
+	id, net, ok := messages.PeekInstance(env.GetPayload())
+	if !ok {
 		return nil
 	}
-	r := m.instances[instanceKey{id, msg.GetNetworkIndex()}]
+	r := m.instances[instanceKey{id, net}]
 	if r == nil || !bytes.Equal(env.Signer, r.Coordinator) {
 		return nil
 	}
@@ -81,7 +78,7 @@ type myLeg struct {
 // prepared-stage channel states and answers with a signed PREPARED ack.
 // An identical PREPARE already accepted is answered with the same ack.
 func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, error) {
-	if r := m.repeated(env, messages.Kind_KIND_PREPARE, &messages.Prepare{}); r != nil &&
+	if r := m.repeated(env, messages.Kind_KIND_PREPARE); r != nil &&
 		r.Phase == messages.TerminalPhase_TERMINAL_PHASE_PREPARED && same(env, r.PrepareDigest, r.PrepareSignature) {
 		return Output{Send: []*messages.Envelope{r.PreparedAck}}, nil
 	}
@@ -325,7 +322,7 @@ func (m *Machine) instanceFor(coord common.Address, rawID []byte, net uint32) (*
 // it ([0121]-[0122]), takes the counterparties' signatures over the
 // prepared states, signs the committed-stage states and answers COMMITTED.
 func (m *Machine) HandleCommit(env *messages.Envelope, nowMs int64) (Output, error) {
-	if r := m.repeated(env, messages.Kind_KIND_COMMIT, &messages.Commit{}); r != nil &&
+	if r := m.repeated(env, messages.Kind_KIND_COMMIT); r != nil &&
 		r.Phase == messages.TerminalPhase_TERMINAL_PHASE_COMMITTED && same(env, r.CommitDigest, r.CommitSignature) {
 		return Output{Send: []*messages.Envelope{r.CommittedAck}}, nil
 	}

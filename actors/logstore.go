@@ -209,15 +209,21 @@ func (s *LogStore) write(recs []record, deletes ...record) error {
 	return nil
 }
 
+// frameHead is a frame's header: the body's length and CRC-32C.
+func frameHead(body []byte) [logFrameHead]byte {
+	var h [logFrameHead]byte
+	binary.LittleEndian.PutUint32(h[:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(body, castagnoli))
+	return h
+}
+
 // appendFrame writes one frame at the end of the file and indexes it.
 func (s *LogStore) appendFrame(body []byte) error {
 	if uint64(len(body)) > math.MaxUint32 {
 		return fmt.Errorf("actors: store log: a %d-byte write is over the frame limit", len(body))
 	}
-	frame := make([]byte, logFrameHead, logFrameHead+len(body))
-	binary.LittleEndian.PutUint32(frame, uint32(len(body)))
-	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(body, castagnoli))
-	frame = append(frame, body...)
+	head := frameHead(body)
+	frame := append(head[:], body...)
 	if _, err := s.f.WriteAt(frame, s.size); err != nil {
 		// A partial frame is cut off on the next open; nothing indexed it.
 		return fmt.Errorf("actors: store log write: %w", err)
@@ -255,9 +261,7 @@ func (s *LogStore) compact() error {
 		if len(body) == 0 {
 			return nil
 		}
-		var head [logFrameHead]byte
-		binary.LittleEndian.PutUint32(head[:], uint32(len(body)))
-		binary.LittleEndian.PutUint32(head[4:], crc32.Checksum(body, castagnoli))
+		head := frameHead(body)
 		if _, err := w.Write(head[:]); err != nil {
 			return err
 		}

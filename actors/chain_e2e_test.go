@@ -12,14 +12,17 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/chain"
+	"github.com/teeswap/teeswap/chain/chaintest"
 	"github.com/teeswap/teeswap/chain/directory"
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/contracts/testtokens"
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/sim"
+	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -90,7 +93,7 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 		for _, k := range append([]enclave.Key{w.deployer}, w.keyList()...) {
 			w.start[acctKey{c.ChainID(), k.Address()}] = genesisWei
 		}
-		addr, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewTxSigner(w.deployer), 3600)
+		addr, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(w.deployer), 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +103,7 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 	}
 	for name, k := range w.keys {
 		k := k
-		ops, err := actors.NewContractOps(actors.ContractOpsConfig{Signer: actors.NewTxSigner(k), Chains: deps,
+		ops, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps,
 			OnReceipt: func(chainID uint64, r *types.Receipt) { w.book(chainID, k.Address(), r) }})
 		if err != nil {
 			t.Fatal(err)
@@ -155,6 +158,11 @@ func (w *onChainWorld) keyList() []enclave.Key {
 }
 
 func (w *onChainWorld) addr(name string) common.Address { return w.keys[name].Address() }
+
+// tx is name's terminal enclave as a transaction builder.
+func (w *onChainWorld) tx(name string) actors.TxBuilder {
+	return actors.TerminalTx(w.local.System, w.local.Peer(w.addr(name)), w.addr(name))
+}
 
 // book adds a receipt's gas cost to its sender's account.
 func (w *onChainWorld) book(chainID uint64, from common.Address, r *types.Receipt) {
@@ -263,7 +271,7 @@ func TestChainEndToEnd(t *testing.T) {
 		"s1-i1": w.open("s1", "i1", deposit), "i1-r1": w.open("i1", "r1", deposit),
 		"s2-i2": w.open("s2", "i2", deposit), "i2-r2": w.open("i2", "r2", deposit),
 	}
-	depA, depB, err := w.ops["r1"].TopUp(context.Background(), c1, ids["i1-r1"], big.NewInt(topUp))
+	depA, depB, err := w.ops["r1"].TopUp(context.Background(), w.tx("r1"), c1, ids["i1-r1"], big.NewInt(topUp))
 	if err != nil || depA.Int64() != deposit || depB.Int64() != topUp {
 		t.Fatalf("top up: %v/%v %v", depA, depB, err)
 	}
@@ -369,7 +377,10 @@ func TestChainEndToEnd(t *testing.T) {
 	}
 }
 
-func TestEnclaveTxSigner(t *testing.T) {
+// TestDeploySignerSignsOnlyDeployments: the one signer outside the
+// enclave's typed entry points signs contract creations and nothing with
+// a recipient, so a host cannot use it to move channel funds.
+func TestDeploySignerSignsOnlyDeployments(t *testing.T) {
 	backend, err := sim.New(sim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -378,26 +389,42 @@ func TestEnclaveTxSigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := actors.NewTxSigner(key)
-	if s.Address() != key.Address() {
-		t.Fatal("address differs from the key's")
+	s := actors.NewDeploySigner(key)
+	signed, err := s.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(77), Nonce: 3, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(2), Gas: 21000, Data: []byte{1}}), big.NewInt(77))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from, err := types.Sender(types.LatestSignerForChainID(big.NewInt(77)), signed); err != nil || from != key.Address() {
+		t.Fatalf("signed deployment recovers to %s (%v)", from, err)
 	}
 	to := common.HexToAddress("0x1234")
-	for _, inner := range []types.TxData{
-		&types.DynamicFeeTx{ChainID: big.NewInt(77), Nonce: 3, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(2), Gas: 21000, To: &to, Value: big.NewInt(5)},
-		&types.LegacyTx{Nonce: 1, GasPrice: big.NewInt(1), Gas: 21000, To: &to},
-	} {
-		signed, err := s.SignTx(types.NewTx(inner), big.NewInt(77))
-		if err != nil {
-			t.Fatal(err)
-		}
-		from, err := types.Sender(types.LatestSignerForChainID(big.NewInt(77)), signed)
-		if err != nil || from != key.Address() || signed.ChainId().Int64() != 77 {
-			t.Fatalf("signed tx recovers to %s (%v), chain %v", from, err, signed.ChainId())
-		}
+	_, err = s.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(77), Gas: 21000, To: &to, Value: big.NewInt(5)}), big.NewInt(77))
+	if !errors.Is(err, actors.ErrNotDeployment) || !errors.Is(err, chain.ErrSigner) {
+		t.Fatalf("a call was signed or refused wrongly: %v", err)
 	}
-	if _, err := s.SignTx(types.NewTx(&types.LegacyTx{To: &to}), nil); !errors.Is(err, chain.ErrSigner) {
-		t.Fatalf("no chain id: %v", err)
+}
+
+// testTx is a terminal machine outside any actor, trusting coord, for
+// ContractOps tests without a running terminal.
+func testTx(t *testing.T, key enclave.Key, deps []actors.Deployment, coord common.Address) actors.MachineTx {
+	t.Helper()
+	contracts := map[uint64]common.Address{}
+	for _, d := range deps {
+		contracts[d.Chain.ChainID()] = d.Contract
+	}
+	m := terminal.New(terminal.Config{Signer: key, Contracts: contracts, VerifyReport: func([]byte, common.Address) error { return nil }})
+	if err := m.AdmitCoordinator(coord, nil); err != nil {
+		t.Fatal(err)
+	}
+	return actors.MachineTx{M: m}
+}
+
+// learnOpen tells b's machine of a channel a opened (what the watcher does).
+func learnOpen(t *testing.T, b actors.MachineTx, chainID uint64, contract common.Address, id [32]byte, a common.Address, token, coord common.Address, deposit int64) {
+	t.Helper()
+	if _, err := b.M.OpenChannel(terminal.Opened{ChainID: chainID, Contract: contract, ChannelID: id, A: a, B: b.Address(),
+		Asset: token, Coordinator: coord, DepositA: big.NewInt(deposit)}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -410,7 +437,11 @@ func TestContractOpsTokenAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var keys [3]enclave.Key
-	alloc := types.GenesisAlloc{}
+	minterKey, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := types.GenesisAlloc{crypto.PubkeyToAddress(minterKey.PublicKey): {Balance: genesisWei}}
 	for i := range keys {
 		if keys[i], err = backend.NewKey(); err != nil {
 			t.Fatal(err)
@@ -424,7 +455,7 @@ func TestContractOpsTokenAndErrors(t *testing.T) {
 	c := chains[0]
 	defer c.Close()
 	ctx := context.Background()
-	deployer, a, b := actors.NewTxSigner(keys[0]), actors.NewTxSigner(keys[1]), actors.NewTxSigner(keys[2])
+	deployer := actors.NewDeploySigner(keys[0])
 	contract, _, err := actors.DeployPaymentChannels(ctx, c, deployer, 60)
 	if err != nil {
 		t.Fatal(err)
@@ -434,32 +465,38 @@ func TestContractOpsTokenAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []chain.TxSigner{a, b} {
-		if _, err := c.Transact(ctx, deployer, &token, tok.PackMint(s.Address(), big.NewInt(1000)), nil); err != nil {
+	minter := chaintest.NewKeySigner(minterKey)
+	if _, err := c.Transact(ctx, deployer, &token, tok.PackMint(minter.Address(), big.NewInt(1)), nil); !errors.Is(err, actors.ErrNotDeployment) {
+		t.Fatalf("the deploy signer signed a call: %v", err)
+	}
+	for _, k := range keys[1:] {
+		if _, err := c.Transact(ctx, minter, &token, tok.PackMint(k.Address(), big.NewInt(1000)), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	deps := []actors.Deployment{{Chain: c, Contract: contract}}
+	coord := common.HexToAddress("0xc0")
+	a, b := testTx(t, keys[1], deps, coord), testTx(t, keys[2], deps, coord)
 	var receipts int
 	var mu sync.Mutex
-	opsA, err := actors.NewContractOps(actors.ContractOpsConfig{Signer: a, Chains: deps,
+	opsA, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps,
 		OnReceipt: func(uint64, *types.Receipt) { mu.Lock(); receipts++; mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opsB, err := actors.NewContractOps(actors.ContractOpsConfig{Signer: b, Chains: deps})
+	opsB, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps})
 	if err != nil {
 		t.Fatal(err)
 	}
-	coord := common.HexToAddress("0xc0")
-	id, err := opsA.Open(ctx, &messages.ChannelOpen{ChainId: 4242, Counterparty: b.Address().Bytes(), Token: token.Bytes(), Amount: big.NewInt(600).Bytes()}, coord)
+	id, err := opsA.Open(ctx, a, &messages.ChannelOpen{ChainId: 4242, Counterparty: b.Address().Bytes(), Token: token.Bytes(), Amount: big.NewInt(600).Bytes()}, coord)
 	if err != nil {
 		t.Fatal(err)
 	}
+	learnOpen(t, b, 4242, contract, id, a.Address(), token, coord, 600)
 	if receipts != 2 { // approve + open
 		t.Fatalf("%d receipts reported, want 2", receipts)
 	}
-	depA, depB, err := opsB.TopUp(ctx, 4242, id, big.NewInt(250))
+	depA, depB, err := opsB.TopUp(ctx, b, 4242, id, big.NewInt(250))
 	if err != nil || depA.Int64() != 600 || depB.Int64() != 250 {
 		t.Fatalf("top up: %v/%v %v", depA, depB, err)
 	}
@@ -469,18 +506,23 @@ func TestContractOpsTokenAndErrors(t *testing.T) {
 	}
 
 	// Errors: the contract's reason, unknown chains, bad requests.
-	_, err = opsA.Open(ctx, &messages.ChannelOpen{ChainId: 4242, Counterparty: a.Address().Bytes(), Amount: big.NewInt(1).Bytes()}, coord)
-	var rev *chain.RevertError
-	if !errors.As(err, &rev) || rev.Reason != "counterparty is caller" {
+	_, err = opsA.Open(ctx, a, &messages.ChannelOpen{ChainId: 4242, Counterparty: a.Address().Bytes(), Amount: big.NewInt(1).Bytes()}, coord)
+	if !errors.Is(err, terminal.ErrMalformed) {
 		t.Fatalf("open with oneself: %v", err)
 	}
-	if _, _, err := opsB.TopUp(ctx, 4242, id, big.NewInt(10_000)); err == nil {
-		t.Fatal("top up beyond the token balance succeeded")
+	_, err = opsA.Open(ctx, a, &messages.ChannelOpen{ChainId: 4242, Counterparty: b.Address().Bytes(), Amount: big.NewInt(1).Bytes()}, common.HexToAddress("0xbad"))
+	if !errors.Is(err, terminal.ErrUntrustedCoordinator) {
+		t.Fatalf("open naming an unattested coordinator: %v", err)
 	}
-	if _, err := opsA.Open(ctx, &messages.ChannelOpen{ChainId: 1, Counterparty: b.Address().Bytes(), Amount: big.NewInt(1).Bytes()}, coord); err == nil {
+	_, _, err = opsB.TopUp(ctx, b, 4242, id, big.NewInt(10_000))
+	var rev *chain.RevertError
+	if !errors.As(err, &rev) {
+		t.Fatalf("top up beyond the token balance: %v", err)
+	}
+	if _, err := opsA.Open(ctx, a, &messages.ChannelOpen{ChainId: 1, Counterparty: b.Address().Bytes(), Amount: big.NewInt(1).Bytes()}, coord); err == nil {
 		t.Fatal("open on an unknown chain succeeded")
 	}
-	if _, err := opsA.Open(ctx, &messages.ChannelOpen{ChainId: 4242, Counterparty: b.Address().Bytes()}, coord); err == nil {
+	if _, err := opsA.Open(ctx, a, &messages.ChannelOpen{ChainId: 4242, Counterparty: b.Address().Bytes()}, coord); err == nil {
 		t.Fatal("open without a deposit succeeded")
 	}
 	if _, err := opsA.Channel(ctx, 4242, [32]byte{1}); err == nil {
@@ -505,7 +547,7 @@ func TestWatcherForwardsToSubscribers(t *testing.T) {
 	c := chains[0]
 	defer c.Close()
 	ctx := context.Background()
-	contract, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewTxSigner(ka), 60)
+	contract, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(ka), 60)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,13 +573,15 @@ func TestWatcherForwardsToSubscribers(t *testing.T) {
 	system.Root.Send(watcherPID, &messages.Subscribe{Address: kb.Address().Bytes(), Peer: &messages.Peer{Address: probe.Address, Id: probe.Id}})
 
 	deps := []actors.Deployment{{Chain: c, Contract: contract}}
-	opsA, _ := actors.NewContractOps(actors.ContractOpsConfig{Signer: actors.NewTxSigner(ka), Chains: deps})
-	opsB, _ := actors.NewContractOps(actors.ContractOpsConfig{Signer: actors.NewTxSigner(kb), Chains: deps})
-	id, err := opsA.Open(ctx, &messages.ChannelOpen{ChainId: c.ChainID(), Counterparty: kb.Address().Bytes(), Amount: big.NewInt(70).Bytes()}, common.HexToAddress("0xc0"))
+	ops, _ := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps})
+	coord := common.HexToAddress("0xc0")
+	a, b := testTx(t, ka, deps, coord), testTx(t, kb, deps, coord)
+	id, err := ops.Open(ctx, a, &messages.ChannelOpen{ChainId: c.ChainID(), Counterparty: kb.Address().Bytes(), Amount: big.NewInt(70).Bytes()}, coord)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := opsB.TopUp(ctx, c.ChainID(), id, big.NewInt(30)); err != nil {
+	learnOpen(t, b, c.ChainID(), contract, id, ka.Address(), common.Address{}, coord, 70)
+	if _, _, err := ops.TopUp(ctx, b, c.ChainID(), id, big.NewInt(30)); err != nil {
 		t.Fatal(err)
 	}
 	system.Root.Send(watcherPID, actors.Poke{}) // the interval is an hour

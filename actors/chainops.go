@@ -25,36 +25,36 @@ type Deployment struct {
 
 // ContractOpsConfig configures ContractOps.
 type ContractOpsConfig struct {
-	// Signer signs every transaction: the terminal's enclave key through
-	// NewTxSigner.
-	Signer chain.TxSigner
 	// Chains are the chains the terminal may act on, with their contracts.
 	Chains []Deployment
 	// Timeout bounds each on-chain action (all its transactions and their
 	// confirmations). Default 2 minutes.
 	Timeout time.Duration
-	// OnReceipt, when set, sees the receipt of every mined transaction this
-	// signer sent, reverted ones included (gas accounting). It may be
-	// called from several goroutines at once.
+	// OnReceipt, when set, sees the receipt of every mined transaction sent
+	// through these operations, reverted ones included (gas accounting). It
+	// may be called from several goroutines at once.
 	OnReceipt func(chainID uint64, r *types.Receipt)
 }
 
-// ContractOps carries out a terminal's on-chain actions (ChainOps) against
-// the PaymentChannels contract of each of its chains, signing through the
-// terminal's enclave key.
+// ContractOps carries out a terminal's on-chain actions (ChainOps,
+// DisputeOps) against the PaymentChannels contract of each of its chains.
+// It never signs: each action names a typed request that the terminal's
+// enclave (a TxBuilder) turns into calldata and signs after checking it
+// against its channel state; ContractOps supplies nonce, gas and fees and
+// sends.
 type ContractOps struct {
 	cfg    ContractOpsConfig
 	pc     *contracts.PaymentChannels
 	chains map[uint64]Deployment
 }
 
-var _ ChainOps = (*ContractOps)(nil)
+var (
+	_ ChainOps   = (*ContractOps)(nil)
+	_ DisputeOps = (*ContractOps)(nil)
+)
 
 // NewContractOps checks cfg and returns the terminal's chain operations.
 func NewContractOps(cfg ContractOpsConfig) (*ContractOps, error) {
-	if cfg.Signer == nil {
-		return nil, errors.New("actors: chain ops need a signer")
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Minute
 	}
@@ -71,8 +71,15 @@ func NewContractOps(cfg ContractOpsConfig) (*ContractOps, error) {
 	return o, nil
 }
 
-// Address is the account the operations are signed by.
-func (o *ContractOps) Address() common.Address { return o.cfg.Signer.Address() }
+// Deployments lists the contract of each chain: what the terminal enclave
+// is configured to act on.
+func (o *ContractOps) Deployments() map[uint64]common.Address {
+	out := make(map[uint64]common.Address, len(o.chains))
+	for id, d := range o.chains {
+		out[id] = d.Contract
+	}
+	return out
+}
 
 func (o *ContractOps) deployment(chainID uint64) (Deployment, error) {
 	d, ok := o.chains[chainID]
@@ -82,11 +89,11 @@ func (o *ContractOps) deployment(chainID uint64) (Deployment, error) {
 	return d, nil
 }
 
-// Open implements ChainOps: it opens a channel from the signer (party A)
-// to req.Counterparty with req.Amount of req.Token (empty or zero: the
-// native coin; a token is approved first) and returns the channel id from
-// the contract's ChannelOpened event.
-func (o *ContractOps) Open(ctx context.Context, req *messages.ChannelOpen, coordinator common.Address) ([32]byte, error) {
+// Open implements ChainOps: it opens a channel from the enclave's account
+// (party A) to req.Counterparty with req.Amount of req.Token (empty or
+// zero: the native coin; a token is approved first) and returns the
+// channel id from the contract's ChannelOpened event.
+func (o *ContractOps) Open(ctx context.Context, b TxBuilder, req *messages.ChannelOpen, coordinator common.Address) ([32]byte, error) {
 	d, err := o.deployment(req.GetChainId())
 	if err != nil {
 		return [32]byte{}, err
@@ -110,11 +117,12 @@ func (o *ContractOps) Open(ctx context.Context, req *messages.ChannelOpen, coord
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
-	value, err := o.pay(ctx, d, token, amount)
-	if err != nil {
-		return [32]byte{}, fmt.Errorf("open channel on chain %d: %w", d.Chain.ChainID(), err)
+	if token != (common.Address{}) {
+		if _, err := o.transact(ctx, b, d, terminal.ApproveTx{Token: token, Amount: amount}); err != nil {
+			return [32]byte{}, fmt.Errorf("approve %s of token %s: %w", amount, token, err)
+		}
 	}
-	r, err := o.transact(ctx, d, &d.Contract, o.pc.PackOpen(counterparty, token, amount, coordinator), value)
+	r, err := o.transact(ctx, b, d, terminal.OpenTx{Counterparty: counterparty, Asset: token, Coordinator: coordinator, Deposit: amount})
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("open channel on chain %d with %s: %w", d.Chain.ChainID(), counterparty, err)
 	}
@@ -122,18 +130,18 @@ func (o *ContractOps) Open(ctx context.Context, req *messages.ChannelOpen, coord
 		if l.Address != d.Contract {
 			continue
 		}
-		if ev, err := o.pc.UnpackChannelOpenedEvent(l); err == nil && ev.A == o.Address() && ev.B == counterparty {
+		if ev, err := o.pc.UnpackChannelOpenedEvent(l); err == nil && ev.A == b.Address() && ev.B == counterparty {
 			return ev.ChannelId, nil
 		}
 	}
 	return [32]byte{}, fmt.Errorf("open channel on chain %d: tx %s emitted no ChannelOpened event", d.Chain.ChainID(), r.TxHash.Hex())
 }
 
-// TopUp adds amount to the signer's deposit in channel id on chainID and
-// returns both parties' deposit totals from the ChannelToppedUp event. The
-// watcher forwards that event to both terminals, whose enclaves then count
-// the new deposit.
-func (o *ContractOps) TopUp(ctx context.Context, chainID uint64, id [32]byte, amount *big.Int) (depositA, depositB *big.Int, err error) {
+// TopUp adds amount to the enclave account's deposit in channel id on
+// chainID and returns both parties' deposit totals from the
+// ChannelToppedUp event. The watcher forwards that event to both
+// terminals, whose enclaves then count the new deposit.
+func (o *ContractOps) TopUp(ctx context.Context, b TxBuilder, chainID uint64, id [32]byte, amount *big.Int) (depositA, depositB *big.Int, err error) {
 	d, err := o.deployment(chainID)
 	if err != nil {
 		return nil, nil, err
@@ -147,11 +155,12 @@ func (o *ContractOps) TopUp(ctx context.Context, chainID uint64, id [32]byte, am
 	if err != nil {
 		return nil, nil, fmt.Errorf("top up: %w", err)
 	}
-	value, err := o.pay(ctx, d, ch.Token, amount)
-	if err != nil {
-		return nil, nil, fmt.Errorf("top up channel %x on chain %d: %w", id[:6], chainID, err)
+	if ch.Token != (common.Address{}) {
+		if _, err := o.transact(ctx, b, d, terminal.ApproveTx{Token: ch.Token, Amount: amount}); err != nil {
+			return nil, nil, fmt.Errorf("top up channel %x on chain %d: approve: %w", id[:6], chainID, err)
+		}
 	}
-	r, err := o.transact(ctx, d, &d.Contract, o.pc.PackTopUp(id, amount), value)
+	r, err := o.transact(ctx, b, d, terminal.TopUpTx{ChannelID: id, Amount: amount})
 	if err != nil {
 		return nil, nil, fmt.Errorf("top up channel %x on chain %d: %w", id[:6], chainID, err)
 	}
@@ -169,7 +178,7 @@ func (o *ContractOps) TopUp(ctx context.Context, chainID uint64, id [32]byte, am
 // CooperativeClose implements ChainOps: it submits the final balances with
 // both parties' signatures and returns the payouts from the contract's
 // ChannelClosed event.
-func (o *ContractOps) CooperativeClose(ctx context.Context, terms terminal.CloseTerms, sigA, sigB []byte) (payoutA, payoutB *big.Int, err error) {
+func (o *ContractOps) CooperativeClose(ctx context.Context, b TxBuilder, terms terminal.CloseTerms, sigA, sigB []byte) (payoutA, payoutB *big.Int, err error) {
 	d, err := o.deployment(terms.ChainID)
 	if err != nil {
 		return nil, nil, err
@@ -178,13 +187,9 @@ func (o *ContractOps) CooperativeClose(ctx context.Context, terms terminal.Close
 		return nil, nil, fmt.Errorf("close: channel %x is on contract %s, this terminal uses %s on chain %d",
 			terms.ChannelID[:6], terms.Contract, d.Contract, terms.ChainID)
 	}
-	if terms.BalanceA == nil || terms.BalanceB == nil {
-		return nil, nil, errors.New("close: final balances missing")
-	}
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
-	data := o.pc.PackCooperativeClose(terms.ChannelID, terms.Version, terms.BalanceA, terms.BalanceB, sigA, sigB)
-	r, err := o.transact(ctx, d, &d.Contract, data, nil)
+	r, err := o.transact(ctx, b, d, terminal.CooperativeCloseTx{Terms: terms, SigA: sigA, SigB: sigB})
 	if err != nil {
 		return nil, nil, fmt.Errorf("close channel %x on chain %d: %w", terms.ChannelID[:6], terms.ChainID, err)
 	}
@@ -199,13 +204,68 @@ func (o *ContractOps) CooperativeClose(ctx context.Context, terms terminal.Close
 	return nil, nil, fmt.Errorf("close: tx %s emitted no ChannelClosed event", r.TxHash.Hex())
 }
 
+// Do implements DisputeOps: it sends the transaction of one dispute
+// request (close unilaterally, challenge, submit an outcome, finalize,
+// withdraw) on chainID and waits for it.
+func (o *ContractOps) Do(ctx context.Context, b TxBuilder, chainID uint64, req terminal.TxRequest) error {
+	d, err := o.deployment(chainID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+	defer cancel()
+	_, err = o.transact(ctx, b, d, req)
+	return err
+}
+
+// ChainTime implements DisputeOps: the latest block's timestamp, the clock
+// the contract's challenge period runs on.
+func (o *ContractOps) ChainTime(ctx context.Context, chainID uint64) (uint64, error) {
+	d, err := o.deployment(chainID)
+	if err != nil {
+		return 0, err
+	}
+	h, err := d.Chain.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	return h.Time, nil
+}
+
+// Outcome implements DisputeOps: the outcome the contract recorded for an
+// instance of coordinator (0 none, 1 confirmed, 2 refunded).
+func (o *ContractOps) Outcome(ctx context.Context, chainID uint64, coordinator common.Address, instance [32]byte) (uint8, error) {
+	d, err := o.deployment(chainID)
+	if err != nil {
+		return 0, err
+	}
+	out, err := d.Chain.Call(ctx, ethereum.CallMsg{To: &d.Contract, Data: o.pc.PackOutcome(coordinator, instance)}, nil)
+	if err != nil {
+		return 0, err
+	}
+	return o.pc.UnpackOutcome(out)
+}
+
+// Withdrawable implements DisputeOps: account's deferred payouts in token.
+func (o *ContractOps) Withdrawable(ctx context.Context, chainID uint64, token, account common.Address) (*big.Int, error) {
+	d, err := o.deployment(chainID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.Chain.Call(ctx, ethereum.CallMsg{To: &d.Contract, Data: o.pc.PackWithdrawable(token, account)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return o.pc.UnpackWithdrawable(out)
+}
+
 // Channel reads a channel's on-chain record.
 func (o *ContractOps) Channel(ctx context.Context, chainID uint64, id [32]byte) (contracts.PaymentChannelsChannel, error) {
 	d, err := o.deployment(chainID)
 	if err != nil {
 		return contracts.PaymentChannelsChannel{}, err
 	}
-	out, err := d.Chain.Call(ctx, ethereum.CallMsg{From: o.Address(), To: &d.Contract, Data: o.pc.PackGetChannel(id)}, nil)
+	out, err := d.Chain.Call(ctx, ethereum.CallMsg{To: &d.Contract, Data: o.pc.PackGetChannel(id)}, nil)
 	if err != nil {
 		return contracts.PaymentChannelsChannel{}, fmt.Errorf("read channel %x on chain %d: %w", id[:6], chainID, err)
 	}
@@ -219,21 +279,15 @@ func (o *ContractOps) Channel(ctx context.Context, chainID uint64, id [32]byte) 
 	return ch, nil
 }
 
-// pay prepares a deposit of amount: the native coin travels as the call's
-// value; a token is approved to the contract first.
-func (o *ContractOps) pay(ctx context.Context, d Deployment, token common.Address, amount *big.Int) (*big.Int, error) {
-	if token == (common.Address{}) {
-		return amount, nil
+// transact asks the enclave for req's call, sends it with nonce, gas and
+// fees the chain adapter picks, the enclave signing, and reports its
+// receipt, reverted or not.
+func (o *ContractOps) transact(ctx context.Context, b TxBuilder, d Deployment, req terminal.TxRequest) (*types.Receipt, error) {
+	to, data, value, err := b.TxCall(ctx, req, terminal.TxParams{ChainID: d.Chain.ChainID(), Contract: d.Contract})
+	if err != nil {
+		return nil, err
 	}
-	if _, err := o.transact(ctx, d, &token, packApprove(d.Contract, amount), nil); err != nil {
-		return nil, fmt.Errorf("approve %s of token %s: %w", amount, token, err)
-	}
-	return nil, nil
-}
-
-// transact sends one transaction and reports its receipt, reverted or not.
-func (o *ContractOps) transact(ctx context.Context, d Deployment, to *common.Address, data []byte, value *big.Int) (*types.Receipt, error) {
-	r, err := d.Chain.Transact(ctx, o.cfg.Signer, to, data, value)
+	r, err := d.Chain.Transact(ctx, &enclaveTx{ctx: ctx, b: b, req: req, contract: d.Contract}, &to, data, value)
 	if o.cfg.OnReceipt != nil {
 		var rev *chain.RevertError
 		switch {
@@ -258,16 +312,9 @@ func explain(err error) error {
 	return err
 }
 
-// packApprove is the calldata of ERC-20 approve(spender, amount).
-func packApprove(spender common.Address, amount *big.Int) []byte {
-	data := make([]byte, 0, 4+64)
-	data = append(data, 0x09, 0x5e, 0xa7, 0xb3) // approve(address,uint256)
-	data = append(data, common.LeftPadBytes(spender.Bytes(), 32)...)
-	return append(data, common.LeftPadBytes(amount.Bytes(), 32)...)
-}
-
 // DeployPaymentChannels deploys the contract on c with the given challenge
-// period (seconds), signed by signer (an enclave key through NewTxSigner).
+// period (seconds), signed by signer (a DeploySigner: deployment is not a
+// channel transaction and goes through no enclave entry point).
 func DeployPaymentChannels(ctx context.Context, c chain.Chain, signer chain.TxSigner, challengePeriod uint64) (common.Address, *types.Receipt, error) {
 	pc := contracts.NewPaymentChannels()
 	addr, r, err := chain.Deploy(ctx, c, signer, common.FromHex(contracts.PaymentChannelsMetaData.Bin), pc.PackConstructor(challengePeriod))

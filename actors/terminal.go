@@ -18,8 +18,8 @@ import (
 // ChainOps carries out a terminal's on-chain actions. Implementations sign
 // transactions through the terminal's enclave key; nothing here sees it.
 type ChainOps interface {
-	Open(ctx context.Context, req *messages.ChannelOpen, coordinator common.Address) ([32]byte, error)
-	CooperativeClose(ctx context.Context, terms terminal.CloseTerms, sigA, sigB []byte) (payoutA, payoutB *big.Int, err error)
+	Open(ctx context.Context, b TxBuilder, req *messages.ChannelOpen, coordinator common.Address) ([32]byte, error)
+	CooperativeClose(ctx context.Context, b TxBuilder, terms terminal.CloseTerms, sigA, sigB []byte) (payoutA, payoutB *big.Int, err error)
 }
 
 // PeerResolver finds another terminal's actor by its chain address.
@@ -78,6 +78,8 @@ type TerminalActor struct {
 	parked     []parked
 	registered bool
 	cancel     func()
+	tx         *actorTx    // the enclave's transaction entry point, once started
+	arb        *arbitrator // nil without DisputeOps
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -92,11 +94,15 @@ func NewTerminal(cfg TerminalConfig) (*actor.Props, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := terminal.Restore(terminal.Config{Signer: cfg.Signer, VerifyReport: cfg.VerifyReport}, st.Coordinators, st.Channels, st.Instances)
+	mcfg := terminal.Config{Signer: cfg.Signer, VerifyReport: cfg.VerifyReport}
+	if d, ok := cfg.Chain.(interface{ Deployments() map[uint64]common.Address }); ok {
+		mcfg.Contracts = d.Deployments()
+	}
+	m, err := terminal.Restore(mcfg, st.Coordinators, st.Channels, st.Instances)
 	if err != nil {
 		return nil, err
 	}
-	a := &TerminalActor{cfg: cfg, m: m, active: map[activeKey]int64{}}
+	a := &TerminalActor{cfg: cfg, m: m, active: map[activeKey]int64{}, arb: newArbitrator(cfg.Chain)}
 	a.track(st.Instances)
 	return actor.PropsFromProducer(func() actor.Actor { return a }), nil
 }
@@ -106,7 +112,13 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
+		a.tx = &actorTx{addr: a.m.Address(), system: ctx.ActorSystem(), pid: ctx.Self()}
 		a.register(ctx)
+		a.arbitrate(ctx, a.m.Channels()) // catch up with closes made while down
+	case *txBuild:
+		m.run(a.m)
+	case *disputeDone:
+		a.disputeDone(ctx, m)
 	case *actor.Stopping:
 		if a.cancel != nil {
 			a.cancel()
@@ -118,7 +130,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case terminalTick:
 		a.tick(ctx)
 	case *messages.ChainEvent:
-		a.chainEvent(m)
+		a.chainEvent(ctx, m)
 	case *messages.ChannelListRequest:
 		ctx.Respond(a.list())
 	case *messages.ChannelOpen:
@@ -291,9 +303,10 @@ func (a *TerminalActor) tick(ctx actor.Context) {
 		}
 		a.step(ctx, out)
 	}
+	a.arbitrate(ctx, a.m.Disputes())
 }
 
-func (a *TerminalActor) chainEvent(ev *messages.ChainEvent) {
+func (a *TerminalActor) chainEvent(ctx actor.Context, ev *messages.ChainEvent) {
 	id, err := messages.Hash32(ev.ChannelId)
 	if err != nil {
 		a.cfg.Logger.Warn("chain event", "err", err)
@@ -309,7 +322,17 @@ func (a *TerminalActor) chainEvent(ev *messages.ChainEvent) {
 		})
 	case messages.ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP:
 		out, err = a.m.TopUp(id, new(big.Int).SetBytes(ev.DepositA), new(big.Int).SetBytes(ev.DepositB))
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED:
+		a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseRequested, Version: ev.Version, Deadline: ev.Deadline})
+		return
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED:
+		a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseChallenged, Version: ev.Version})
+		return
 	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED:
+		if a.arb != nil {
+			a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseDone})
+			return
+		}
 		out, err = a.m.ChannelClosed(id)
 	default:
 		return
@@ -336,6 +359,8 @@ func (a *TerminalActor) list() *messages.ChannelList {
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
 			Phase: c.Phase, Closed: c.Closed,
+			Closing: c.GetDispute().GetRequested() || c.GetDispute().GetForce(), ClosingVersion: c.GetDispute().GetClosingVersion(),
+			ClosingDeadline: c.GetDispute().GetDeadline(), Settled: c.GetDispute().GetSettled(),
 		})
 	}
 	return &out
@@ -356,14 +381,18 @@ func (a *TerminalActor) open(ctx actor.Context, req *messages.ChannelOpen) {
 		}
 		coord = cs[0]
 	}
-	self, system := ctx.Self(), ctx.ActorSystem()
+	self, system, b := ctx.Self(), ctx.ActorSystem(), a.tx
 	go func() { // chain I/O stays off the actor's mailbox
-		id, err := a.cfg.Chain.Open(context.Background(), req, coord)
+		id, err := a.cfg.Chain.Open(context.Background(), b, req, coord)
 		system.Root.Send(self, &openDone{client: client, id: id, err: err})
 	}()
 }
 
 func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClose) {
+	if req.Force {
+		a.forceClose(ctx, req)
+		return
+	}
 	client := ctx.Sender()
 	fail := func(err error) { ctx.Respond(&messages.ChannelClosed{ChannelId: req.ChannelId, Error: err.Error()}) }
 	id, err := messages.Hash32(req.ChannelId)
@@ -401,7 +430,7 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	ask := &messages.CloseSignature{ChainId: terms.ChainID, ChannelId: id[:], Version: terms.Version,
 		BalanceA: messages.AmountBytes(terms.BalanceA), BalanceB: messages.AmountBytes(terms.BalanceB)}
 	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
-	self, system := ctx.Self(), ctx.ActorSystem()
+	self, system, b := ctx.Self(), ctx.ActorSystem(), a.tx
 	go func() {
 		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
 		done := &closeDone{client: client, id: id}
@@ -416,7 +445,7 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 			if !isA {
 				sigA, sigB = sigB, sigA
 			}
-			done.payoutA, done.payoutB, done.err = a.cfg.Chain.CooperativeClose(context.Background(), terms, sigA, sigB)
+			done.payoutA, done.payoutB, done.err = a.cfg.Chain.CooperativeClose(context.Background(), b, terms, sigA, sigB)
 		}
 		system.Root.Send(self, done)
 	}()

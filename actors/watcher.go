@@ -221,6 +221,10 @@ func (a *WatcherActor) chainEvent(ev watcher.Event) (*messages.ChainEvent, []com
 		msg.DepositA, msg.DepositB = messages.AmountBytes(ev.ToppedUp.DepositA), messages.AmountBytes(ev.ToppedUp.DepositB)
 	case watcher.KindCloseRequested:
 		msg.Kind = messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED
+		msg.Version, msg.Deadline = ev.CloseRequested.Version, ev.CloseRequested.Deadline
+	case watcher.KindChallenged:
+		msg.Kind = messages.ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED
+		msg.Version = ev.Challenged.Version
 	case watcher.KindClosed:
 		msg.Kind = messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED
 	default:

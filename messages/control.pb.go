@@ -35,6 +35,7 @@ const (
 	ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP       ChainEventKind = 2
 	ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED ChainEventKind = 3
 	ChainEventKind_CHAIN_EVENT_KIND_CLOSED          ChainEventKind = 4
+	ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED      ChainEventKind = 5
 )
 
 // Enum value maps for ChainEventKind.
@@ -45,6 +46,7 @@ var (
 		2: "CHAIN_EVENT_KIND_TOPPED_UP",
 		3: "CHAIN_EVENT_KIND_CLOSE_REQUESTED",
 		4: "CHAIN_EVENT_KIND_CLOSED",
+		5: "CHAIN_EVENT_KIND_CHALLENGED",
 	}
 	ChainEventKind_value = map[string]int32{
 		"CHAIN_EVENT_KIND_UNSPECIFIED":     0,
@@ -52,6 +54,7 @@ var (
 		"CHAIN_EVENT_KIND_TOPPED_UP":       2,
 		"CHAIN_EVENT_KIND_CLOSE_REQUESTED": 3,
 		"CHAIN_EVENT_KIND_CLOSED":          4,
+		"CHAIN_EVENT_KIND_CHALLENGED":      5,
 	}
 )
 
@@ -620,8 +623,12 @@ func (x *ChannelOpened) GetError() string {
 
 // ChannelClose asks a terminal to close a channel cooperatively.
 type ChannelClose struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ChannelId []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	// force closes unilaterally on the newest doubly-signed state this
+	// terminal holds, without the counterparty; funds follow after the
+	// challenge period.
+	Force         bool `protobuf:"varint,10,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -663,13 +670,25 @@ func (x *ChannelClose) GetChannelId() []byte {
 	return nil
 }
 
+func (x *ChannelClose) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
 // ChannelClosed answers ChannelClose.
 type ChannelClosed struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
-	PayoutA       []byte                 `protobuf:"bytes,2,opt,name=payout_a,json=payoutA,proto3" json:"payout_a,omitempty"`
-	PayoutB       []byte                 `protobuf:"bytes,3,opt,name=payout_b,json=payoutB,proto3" json:"payout_b,omitempty"`
-	Error         string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ChannelId []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	PayoutA   []byte                 `protobuf:"bytes,2,opt,name=payout_a,json=payoutA,proto3" json:"payout_a,omitempty"`
+	PayoutB   []byte                 `protobuf:"bytes,3,opt,name=payout_b,json=payoutB,proto3" json:"payout_b,omitempty"`
+	Error     string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// A forced close: the contract is closing the channel; the challenge
+	// period ends at deadline (chain time, unix seconds), then the terminal
+	// finalizes on its own.
+	Closing       bool   `protobuf:"varint,10,opt,name=closing,proto3" json:"closing,omitempty"`
+	Deadline      uint64 `protobuf:"varint,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -730,6 +749,20 @@ func (x *ChannelClosed) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *ChannelClosed) GetClosing() bool {
+	if x != nil {
+		return x.Closing
+	}
+	return false
+}
+
+func (x *ChannelClosed) GetDeadline() uint64 {
+	if x != nil {
+		return x.Deadline
+	}
+	return 0
 }
 
 // CloseSignature asks a channel's counterparty terminal to sign the
@@ -902,18 +935,24 @@ func (*ChannelListRequest) Descriptor() ([]byte, []int) {
 
 // ChannelInfo is one channel as a terminal reports it.
 type ChannelInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChainId       uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
-	ChannelId     []byte                 `protobuf:"bytes,2,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
-	PartyA        []byte                 `protobuf:"bytes,3,opt,name=party_a,json=partyA,proto3" json:"party_a,omitempty"`
-	PartyB        []byte                 `protobuf:"bytes,4,opt,name=party_b,json=partyB,proto3" json:"party_b,omitempty"`
-	BalanceA      []byte                 `protobuf:"bytes,5,opt,name=balance_a,json=balanceA,proto3" json:"balance_a,omitempty"`
-	BalanceB      []byte                 `protobuf:"bytes,6,opt,name=balance_b,json=balanceB,proto3" json:"balance_b,omitempty"`
-	Version       uint64                 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
-	Phase         ChannelPhase           `protobuf:"varint,8,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
-	Closed        bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ChainId   uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	ChannelId []byte                 `protobuf:"bytes,2,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	PartyA    []byte                 `protobuf:"bytes,3,opt,name=party_a,json=partyA,proto3" json:"party_a,omitempty"`
+	PartyB    []byte                 `protobuf:"bytes,4,opt,name=party_b,json=partyB,proto3" json:"party_b,omitempty"`
+	BalanceA  []byte                 `protobuf:"bytes,5,opt,name=balance_a,json=balanceA,proto3" json:"balance_a,omitempty"`
+	BalanceB  []byte                 `protobuf:"bytes,6,opt,name=balance_b,json=balanceB,proto3" json:"balance_b,omitempty"`
+	Version   uint64                 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	Phase     ChannelPhase           `protobuf:"varint,8,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
+	Closed    bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
+	// A close on chain: the challenge period ends at closing_deadline
+	// (chain time, unix seconds); settled once the contract paid out.
+	Closing         bool   `protobuf:"varint,20,opt,name=closing,proto3" json:"closing,omitempty"`
+	ClosingVersion  uint64 `protobuf:"varint,21,opt,name=closing_version,json=closingVersion,proto3" json:"closing_version,omitempty"`
+	ClosingDeadline uint64 `protobuf:"varint,22,opt,name=closing_deadline,json=closingDeadline,proto3" json:"closing_deadline,omitempty"`
+	Settled         bool   `protobuf:"varint,23,opt,name=settled,proto3" json:"settled,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ChannelInfo) Reset() {
@@ -1009,6 +1048,34 @@ func (x *ChannelInfo) GetClosed() bool {
 	return false
 }
 
+func (x *ChannelInfo) GetClosing() bool {
+	if x != nil {
+		return x.Closing
+	}
+	return false
+}
+
+func (x *ChannelInfo) GetClosingVersion() uint64 {
+	if x != nil {
+		return x.ClosingVersion
+	}
+	return 0
+}
+
+func (x *ChannelInfo) GetClosingDeadline() uint64 {
+	if x != nil {
+		return x.ClosingDeadline
+	}
+	return 0
+}
+
+func (x *ChannelInfo) GetSettled() bool {
+	if x != nil {
+		return x.Settled
+	}
+	return false
+}
+
 // ChannelList answers ChannelListRequest.
 type ChannelList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1081,18 +1148,22 @@ func (x *ChannelList) GetCoordinators() [][]byte {
 // ChainEvent is a final (past the finality depth) contract event that a
 // watcher forwards to the parties of the channel.
 type ChainEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          ChainEventKind         `protobuf:"varint,1,opt,name=kind,proto3,enum=teeswap.v1.ChainEventKind" json:"kind,omitempty"`
-	ChainId       uint64                 `protobuf:"varint,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
-	Contract      []byte                 `protobuf:"bytes,3,opt,name=contract,proto3" json:"contract,omitempty"`
-	ChannelId     []byte                 `protobuf:"bytes,4,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
-	PartyA        []byte                 `protobuf:"bytes,5,opt,name=party_a,json=partyA,proto3" json:"party_a,omitempty"`
-	PartyB        []byte                 `protobuf:"bytes,6,opt,name=party_b,json=partyB,proto3" json:"party_b,omitempty"`
-	Token         []byte                 `protobuf:"bytes,7,opt,name=token,proto3" json:"token,omitempty"`
-	Coordinator   []byte                 `protobuf:"bytes,8,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
-	DepositA      []byte                 `protobuf:"bytes,9,opt,name=deposit_a,json=depositA,proto3" json:"deposit_a,omitempty"`
-	DepositB      []byte                 `protobuf:"bytes,10,opt,name=deposit_b,json=depositB,proto3" json:"deposit_b,omitempty"`
-	Block         uint64                 `protobuf:"varint,11,opt,name=block,proto3" json:"block,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Kind        ChainEventKind         `protobuf:"varint,1,opt,name=kind,proto3,enum=teeswap.v1.ChainEventKind" json:"kind,omitempty"`
+	ChainId     uint64                 `protobuf:"varint,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Contract    []byte                 `protobuf:"bytes,3,opt,name=contract,proto3" json:"contract,omitempty"`
+	ChannelId   []byte                 `protobuf:"bytes,4,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	PartyA      []byte                 `protobuf:"bytes,5,opt,name=party_a,json=partyA,proto3" json:"party_a,omitempty"`
+	PartyB      []byte                 `protobuf:"bytes,6,opt,name=party_b,json=partyB,proto3" json:"party_b,omitempty"`
+	Token       []byte                 `protobuf:"bytes,7,opt,name=token,proto3" json:"token,omitempty"`
+	Coordinator []byte                 `protobuf:"bytes,8,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
+	DepositA    []byte                 `protobuf:"bytes,9,opt,name=deposit_a,json=depositA,proto3" json:"deposit_a,omitempty"`
+	DepositB    []byte                 `protobuf:"bytes,10,opt,name=deposit_b,json=depositB,proto3" json:"deposit_b,omitempty"`
+	Block       uint64                 `protobuf:"varint,11,opt,name=block,proto3" json:"block,omitempty"`
+	// CLOSE_REQUESTED and CHALLENGED: the closing version and, for
+	// CLOSE_REQUESTED, the end of the challenge period (unix seconds).
+	Version       uint64 `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
+	Deadline      uint64 `protobuf:"varint,21,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1200,6 +1271,20 @@ func (x *ChainEvent) GetDepositB() []byte {
 func (x *ChainEvent) GetBlock() uint64 {
 	if x != nil {
 		return x.Block
+	}
+	return 0
+}
+
+func (x *ChainEvent) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ChainEvent) GetDeadline() uint64 {
+	if x != nil {
+		return x.Deadline
 	}
 	return 0
 }
@@ -1452,16 +1537,21 @@ const file_control_proto_rawDesc = "" +
 	"\rChannelOpened\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"-\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"C\n" +
 	"\fChannelClose\x12\x1d\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\fR\tchannelId\"z\n" +
+	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
+	"\x05force\x18\n" +
+	" \x01(\bR\x05force\"\xb0\x01\n" +
 	"\rChannelClosed\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x19\n" +
 	"\bpayout_a\x18\x02 \x01(\fR\apayoutA\x12\x19\n" +
 	"\bpayout_b\x18\x03 \x01(\fR\apayoutB\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\x9e\x01\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x12\x18\n" +
+	"\aclosing\x18\n" +
+	" \x01(\bR\aclosing\x12\x1a\n" +
+	"\bdeadline\x18\v \x01(\x04R\bdeadline\"\x9e\x01\n" +
 	"\x0eCloseSignature\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -1472,7 +1562,7 @@ const file_control_proto_rawDesc = "" +
 	"\vCloseSigned\x12\x1c\n" +
 	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"\x14\n" +
-	"\x12ChannelListRequest\"\x95\x02\n" +
+	"\x12ChannelListRequest\"\x9d\x03\n" +
 	"\vChannelInfo\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -1483,12 +1573,16 @@ const file_control_proto_rawDesc = "" +
 	"\tbalance_b\x18\x06 \x01(\fR\bbalanceB\x12\x18\n" +
 	"\aversion\x18\a \x01(\x04R\aversion\x12.\n" +
 	"\x05phase\x18\b \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12\x16\n" +
-	"\x06closed\x18\t \x01(\bR\x06closed\"\x98\x01\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\x12\x18\n" +
+	"\aclosing\x18\x14 \x01(\bR\aclosing\x12'\n" +
+	"\x0fclosing_version\x18\x15 \x01(\x04R\x0eclosingVersion\x12)\n" +
+	"\x10closing_deadline\x18\x16 \x01(\x04R\x0fclosingDeadline\x12\x18\n" +
+	"\asettled\x18\x17 \x01(\bR\asettled\"\x98\x01\n" +
 	"\vChannelList\x123\n" +
 	"\bchannels\x18\x01 \x03(\v2\x17.teeswap.v1.ChannelInfoR\bchannels\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +
 	"\bterminal\x18\x03 \x01(\fR\bterminal\x12\"\n" +
-	"\fcoordinators\x18\x04 \x03(\fR\fcoordinators\"\xcc\x02\n" +
+	"\fcoordinators\x18\x04 \x03(\fR\fcoordinators\"\x82\x03\n" +
 	"\n" +
 	"ChainEvent\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.teeswap.v1.ChainEventKindR\x04kind\x12\x19\n" +
@@ -1503,7 +1597,9 @@ const file_control_proto_rawDesc = "" +
 	"\tdeposit_a\x18\t \x01(\fR\bdepositA\x12\x1b\n" +
 	"\tdeposit_b\x18\n" +
 	" \x01(\fR\bdepositB\x12\x14\n" +
-	"\x05block\x18\v \x01(\x04R\x05block\"K\n" +
+	"\x05block\x18\v \x01(\x04R\x05block\x12\x18\n" +
+	"\aversion\x18\x14 \x01(\x04R\aversion\x12\x1a\n" +
+	"\bdeadline\x18\x15 \x01(\x04R\bdeadline\"K\n" +
 	"\tSubscribe\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x04peer\x18\x02 \x01(\v2\x10.teeswap.v1.PeerR\x04peer\"\x95\x01\n" +
@@ -1517,13 +1613,14 @@ const file_control_proto_rawDesc = "" +
 	"\rRouteResponse\x12-\n" +
 	"\anetwork\x18\x01 \x01(\v2\x13.teeswap.v1.NetworkR\anetwork\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x19\n" +
-	"\bno_route\x18\x03 \x01(\bR\anoRoute*\xb2\x01\n" +
+	"\bno_route\x18\x03 \x01(\bR\anoRoute*\xd3\x01\n" +
 	"\x0eChainEventKind\x12 \n" +
 	"\x1cCHAIN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CHAIN_EVENT_KIND_OPENED\x10\x01\x12\x1e\n" +
 	"\x1aCHAIN_EVENT_KIND_TOPPED_UP\x10\x02\x12$\n" +
 	" CHAIN_EVENT_KIND_CLOSE_REQUESTED\x10\x03\x12\x1b\n" +
-	"\x17CHAIN_EVENT_KIND_CLOSED\x10\x04B%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
+	"\x17CHAIN_EVENT_KIND_CLOSED\x10\x04\x12\x1f\n" +
+	"\x1bCHAIN_EVENT_KIND_CHALLENGED\x10\x05B%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
 
 var (
 	file_control_proto_rawDescOnce sync.Once

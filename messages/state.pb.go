@@ -207,8 +207,17 @@ type ChannelRecord struct {
 	ActiveInstance   []byte       `protobuf:"bytes,13,opt,name=active_instance,json=activeInstance,proto3" json:"active_instance,omitempty"` // set while PREPARED or COMMITTED
 	ActiveNetwork    uint32       `protobuf:"varint,14,opt,name=active_network,json=activeNetwork,proto3" json:"active_network,omitempty"`
 	Closed           bool         `protobuf:"varint,15,opt,name=closed,proto3" json:"closed,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// evidence is the newest state both parties signed when latest is not
+	// (a top-up cleared latest's signatures): what a unilateral close or a
+	// challenge submits.
+	Evidence     *ChannelState `protobuf:"bytes,30,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	EvidenceSigA []byte        `protobuf:"bytes,31,opt,name=evidence_sig_a,json=evidenceSigA,proto3" json:"evidence_sig_a,omitempty"`
+	EvidenceSigB []byte        `protobuf:"bytes,32,opt,name=evidence_sig_b,json=evidenceSigB,proto3" json:"evidence_sig_b,omitempty"`
+	// dispute is set once a close of the channel is seen on chain or this
+	// terminal closed it unilaterally.
+	Dispute       *ChannelDispute `protobuf:"bytes,33,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelRecord) Reset() {
@@ -346,6 +355,111 @@ func (x *ChannelRecord) GetClosed() bool {
 	return false
 }
 
+func (x *ChannelRecord) GetEvidence() *ChannelState {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetEvidenceSigA() []byte {
+	if x != nil {
+		return x.EvidenceSigA
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetEvidenceSigB() []byte {
+	if x != nil {
+		return x.EvidenceSigB
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetDispute() *ChannelDispute {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
+// ChannelDispute is what a terminal knows of a channel's on-chain close.
+type ChannelDispute struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Force          bool                   `protobuf:"varint,1,opt,name=force,proto3" json:"force,omitempty"`                                         // this terminal closes (or closed) unilaterally
+	ClosingVersion uint64                 `protobuf:"varint,2,opt,name=closing_version,json=closingVersion,proto3" json:"closing_version,omitempty"` // the version the contract's close stands on
+	Deadline       uint64                 `protobuf:"varint,3,opt,name=deadline,proto3" json:"deadline,omitempty"`                                   // end of the challenge period, chain time (unix s)
+	Requested      bool                   `protobuf:"varint,4,opt,name=requested,proto3" json:"requested,omitempty"`                                 // the contract is closing the channel
+	Settled        bool                   `protobuf:"varint,5,opt,name=settled,proto3" json:"settled,omitempty"`                                     // the contract paid the channel out
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ChannelDispute) Reset() {
+	*x = ChannelDispute{}
+	mi := &file_state_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelDispute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelDispute) ProtoMessage() {}
+
+func (x *ChannelDispute) ProtoReflect() protoreflect.Message {
+	mi := &file_state_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelDispute.ProtoReflect.Descriptor instead.
+func (*ChannelDispute) Descriptor() ([]byte, []int) {
+	return file_state_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ChannelDispute) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+func (x *ChannelDispute) GetClosingVersion() uint64 {
+	if x != nil {
+		return x.ClosingVersion
+	}
+	return 0
+}
+
+func (x *ChannelDispute) GetDeadline() uint64 {
+	if x != nil {
+		return x.Deadline
+	}
+	return 0
+}
+
+func (x *ChannelDispute) GetRequested() bool {
+	if x != nil {
+		return x.Requested
+	}
+	return false
+}
+
+func (x *ChannelDispute) GetSettled() bool {
+	if x != nil {
+		return x.Settled
+	}
+	return false
+}
+
 // ChannelLeg is one of the terminal's channels inside an instance.
 type ChannelLeg struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
@@ -362,7 +476,7 @@ type ChannelLeg struct {
 
 func (x *ChannelLeg) Reset() {
 	*x = ChannelLeg{}
-	mi := &file_state_proto_msgTypes[1]
+	mi := &file_state_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -374,7 +488,7 @@ func (x *ChannelLeg) String() string {
 func (*ChannelLeg) ProtoMessage() {}
 
 func (x *ChannelLeg) ProtoReflect() protoreflect.Message {
-	mi := &file_state_proto_msgTypes[1]
+	mi := &file_state_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -387,7 +501,7 @@ func (x *ChannelLeg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelLeg.ProtoReflect.Descriptor instead.
 func (*ChannelLeg) Descriptor() ([]byte, []int) {
-	return file_state_proto_rawDescGZIP(), []int{1}
+	return file_state_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ChannelLeg) GetChannelId() []byte {
@@ -466,7 +580,7 @@ type TerminalInstance struct {
 
 func (x *TerminalInstance) Reset() {
 	*x = TerminalInstance{}
-	mi := &file_state_proto_msgTypes[2]
+	mi := &file_state_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +592,7 @@ func (x *TerminalInstance) String() string {
 func (*TerminalInstance) ProtoMessage() {}
 
 func (x *TerminalInstance) ProtoReflect() protoreflect.Message {
-	mi := &file_state_proto_msgTypes[2]
+	mi := &file_state_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +605,7 @@ func (x *TerminalInstance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminalInstance.ProtoReflect.Descriptor instead.
 func (*TerminalInstance) Descriptor() ([]byte, []int) {
-	return file_state_proto_rawDescGZIP(), []int{2}
+	return file_state_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *TerminalInstance) GetInstanceId() []byte {
@@ -602,7 +716,7 @@ type NetworkProgress struct {
 
 func (x *NetworkProgress) Reset() {
 	*x = NetworkProgress{}
-	mi := &file_state_proto_msgTypes[3]
+	mi := &file_state_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +728,7 @@ func (x *NetworkProgress) String() string {
 func (*NetworkProgress) ProtoMessage() {}
 
 func (x *NetworkProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_state_proto_msgTypes[3]
+	mi := &file_state_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +741,7 @@ func (x *NetworkProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkProgress.ProtoReflect.Descriptor instead.
 func (*NetworkProgress) Descriptor() ([]byte, []int) {
-	return file_state_proto_rawDescGZIP(), []int{3}
+	return file_state_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NetworkProgress) GetNetwork() *Network {
@@ -704,7 +818,7 @@ type CoordinatorInstance struct {
 
 func (x *CoordinatorInstance) Reset() {
 	*x = CoordinatorInstance{}
-	mi := &file_state_proto_msgTypes[4]
+	mi := &file_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +830,7 @@ func (x *CoordinatorInstance) String() string {
 func (*CoordinatorInstance) ProtoMessage() {}
 
 func (x *CoordinatorInstance) ProtoReflect() protoreflect.Message {
-	mi := &file_state_proto_msgTypes[4]
+	mi := &file_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +843,7 @@ func (x *CoordinatorInstance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CoordinatorInstance.ProtoReflect.Descriptor instead.
 func (*CoordinatorInstance) Descriptor() ([]byte, []int) {
-	return file_state_proto_rawDescGZIP(), []int{4}
+	return file_state_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CoordinatorInstance) GetInstanceId() []byte {
@@ -809,7 +923,7 @@ type CoordinatorMeta struct {
 
 func (x *CoordinatorMeta) Reset() {
 	*x = CoordinatorMeta{}
-	mi := &file_state_proto_msgTypes[5]
+	mi := &file_state_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +935,7 @@ func (x *CoordinatorMeta) String() string {
 func (*CoordinatorMeta) ProtoMessage() {}
 
 func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_state_proto_msgTypes[5]
+	mi := &file_state_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +948,7 @@ func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CoordinatorMeta.ProtoReflect.Descriptor instead.
 func (*CoordinatorMeta) Descriptor() ([]byte, []int) {
-	return file_state_proto_rawDescGZIP(), []int{5}
+	return file_state_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CoordinatorMeta) GetCoordinator() []byte {
@@ -863,7 +977,7 @@ var File_state_proto protoreflect.FileDescriptor
 const file_state_proto_rawDesc = "" +
 	"\n" +
 	"\vstate.proto\x12\n" +
-	"teeswap.v1\x1a\rteeswap.proto\"\x8b\x04\n" +
+	"teeswap.v1\x1a\rteeswap.proto\"\xc3\x05\n" +
 	"\rChannelRecord\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1a\n" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x1d\n" +
@@ -883,7 +997,17 @@ const file_state_proto_rawDesc = "" +
 	"\x05phase\x18\f \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12'\n" +
 	"\x0factive_instance\x18\r \x01(\fR\x0eactiveInstance\x12%\n" +
 	"\x0eactive_network\x18\x0e \x01(\rR\ractiveNetwork\x12\x16\n" +
-	"\x06closed\x18\x0f \x01(\bR\x06closed\"\xcd\x02\n" +
+	"\x06closed\x18\x0f \x01(\bR\x06closed\x124\n" +
+	"\bevidence\x18\x1e \x01(\v2\x18.teeswap.v1.ChannelStateR\bevidence\x12$\n" +
+	"\x0eevidence_sig_a\x18\x1f \x01(\fR\fevidenceSigA\x12$\n" +
+	"\x0eevidence_sig_b\x18  \x01(\fR\fevidenceSigB\x124\n" +
+	"\adispute\x18! \x01(\v2\x1a.teeswap.v1.ChannelDisputeR\adispute\"\xa3\x01\n" +
+	"\x0eChannelDispute\x12\x14\n" +
+	"\x05force\x18\x01 \x01(\bR\x05force\x12'\n" +
+	"\x0fclosing_version\x18\x02 \x01(\x04R\x0eclosingVersion\x12\x1a\n" +
+	"\bdeadline\x18\x03 \x01(\x04R\bdeadline\x12\x1c\n" +
+	"\trequested\x18\x04 \x01(\bR\trequested\x12\x18\n" +
+	"\asettled\x18\x05 \x01(\bR\asettled\"\xcd\x02\n" +
 	"\n" +
 	"ChannelLeg\x12\x1d\n" +
 	"\n" +
@@ -970,52 +1094,55 @@ func file_state_proto_rawDescGZIP() []byte {
 }
 
 var file_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_state_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_state_proto_goTypes = []any{
 	(ChannelPhase)(0),           // 0: teeswap.v1.ChannelPhase
 	(TerminalPhase)(0),          // 1: teeswap.v1.TerminalPhase
 	(InstancePhase)(0),          // 2: teeswap.v1.InstancePhase
 	(*ChannelRecord)(nil),       // 3: teeswap.v1.ChannelRecord
-	(*ChannelLeg)(nil),          // 4: teeswap.v1.ChannelLeg
-	(*TerminalInstance)(nil),    // 5: teeswap.v1.TerminalInstance
-	(*NetworkProgress)(nil),     // 6: teeswap.v1.NetworkProgress
-	(*CoordinatorInstance)(nil), // 7: teeswap.v1.CoordinatorInstance
-	(*CoordinatorMeta)(nil),     // 8: teeswap.v1.CoordinatorMeta
-	nil,                         // 9: teeswap.v1.CoordinatorMeta.NextVersionEntry
-	(*ChannelState)(nil),        // 10: teeswap.v1.ChannelState
-	(*Prepare)(nil),             // 11: teeswap.v1.Prepare
-	(*Envelope)(nil),            // 12: teeswap.v1.Envelope
-	(*Network)(nil),             // 13: teeswap.v1.Network
-	(InstanceKind)(0),           // 14: teeswap.v1.InstanceKind
-	(RefundReason)(0),           // 15: teeswap.v1.RefundReason
+	(*ChannelDispute)(nil),      // 4: teeswap.v1.ChannelDispute
+	(*ChannelLeg)(nil),          // 5: teeswap.v1.ChannelLeg
+	(*TerminalInstance)(nil),    // 6: teeswap.v1.TerminalInstance
+	(*NetworkProgress)(nil),     // 7: teeswap.v1.NetworkProgress
+	(*CoordinatorInstance)(nil), // 8: teeswap.v1.CoordinatorInstance
+	(*CoordinatorMeta)(nil),     // 9: teeswap.v1.CoordinatorMeta
+	nil,                         // 10: teeswap.v1.CoordinatorMeta.NextVersionEntry
+	(*ChannelState)(nil),        // 11: teeswap.v1.ChannelState
+	(*Prepare)(nil),             // 12: teeswap.v1.Prepare
+	(*Envelope)(nil),            // 13: teeswap.v1.Envelope
+	(*Network)(nil),             // 14: teeswap.v1.Network
+	(InstanceKind)(0),           // 15: teeswap.v1.InstanceKind
+	(RefundReason)(0),           // 16: teeswap.v1.RefundReason
 }
 var file_state_proto_depIdxs = []int32{
-	10, // 0: teeswap.v1.ChannelRecord.latest:type_name -> teeswap.v1.ChannelState
+	11, // 0: teeswap.v1.ChannelRecord.latest:type_name -> teeswap.v1.ChannelState
 	0,  // 1: teeswap.v1.ChannelRecord.phase:type_name -> teeswap.v1.ChannelPhase
-	10, // 2: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
-	10, // 3: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
-	1,  // 4: teeswap.v1.TerminalInstance.phase:type_name -> teeswap.v1.TerminalPhase
-	11, // 5: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
-	12, // 6: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
-	12, // 7: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
-	4,  // 8: teeswap.v1.TerminalInstance.legs:type_name -> teeswap.v1.ChannelLeg
-	13, // 9: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
-	12, // 10: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
-	12, // 11: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
-	12, // 12: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
-	12, // 13: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
-	12, // 14: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
-	12, // 15: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
-	14, // 16: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
-	2,  // 17: teeswap.v1.CoordinatorInstance.phase:type_name -> teeswap.v1.InstancePhase
-	6,  // 18: teeswap.v1.CoordinatorInstance.networks:type_name -> teeswap.v1.NetworkProgress
-	15, // 19: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
-	9,  // 20: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	11, // 2: teeswap.v1.ChannelRecord.evidence:type_name -> teeswap.v1.ChannelState
+	4,  // 3: teeswap.v1.ChannelRecord.dispute:type_name -> teeswap.v1.ChannelDispute
+	11, // 4: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
+	11, // 5: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
+	1,  // 6: teeswap.v1.TerminalInstance.phase:type_name -> teeswap.v1.TerminalPhase
+	12, // 7: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
+	13, // 8: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
+	13, // 9: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
+	5,  // 10: teeswap.v1.TerminalInstance.legs:type_name -> teeswap.v1.ChannelLeg
+	14, // 11: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
+	13, // 12: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
+	13, // 13: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
+	13, // 14: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
+	13, // 15: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
+	13, // 16: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
+	13, // 17: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
+	15, // 18: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
+	2,  // 19: teeswap.v1.CoordinatorInstance.phase:type_name -> teeswap.v1.InstancePhase
+	7,  // 20: teeswap.v1.CoordinatorInstance.networks:type_name -> teeswap.v1.NetworkProgress
+	16, // 21: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
+	10, // 22: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_state_proto_init() }
@@ -1030,7 +1157,7 @@ func file_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_state_proto_rawDesc), len(file_state_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -389,7 +389,7 @@ func (d *demoRun) setup() error {
 	}
 
 	// The contract, deployed through the deployer's enclave key.
-	deployerSigner := actors.NewTxSigner(d.deployer.key)
+	deployerSigner := actors.NewDeploySigner(d.deployer.key)
 	var deps []actors.Deployment
 	for _, c := range d.chains {
 		t := time.Now()
@@ -407,7 +407,7 @@ func (d *demoRun) setup() error {
 	for _, a := range d.terms {
 		acct := a
 		ops, err := actors.NewContractOps(actors.ContractOpsConfig{
-			Signer: actors.NewTxSigner(a.key), Chains: deps, Timeout: 30 * time.Second,
+			Chains: deps, Timeout: 30 * time.Second,
 			OnReceipt: func(chainID uint64, r *types.Receipt) { d.addGas(chainID, acct.addr(), r) },
 		})
 		if err != nil {
@@ -610,7 +610,7 @@ func (d *demoRun) openOne(c *demoChannel) error {
 	d.say("open", time.Since(t), "chain %d: %s opened channel %s to %s with %s (its enclave signed the tx)",
 		c.chainID, c.a.name, short(c.id[:]), c.b.name, fmtAmount(demoDeposit))
 	t = time.Now()
-	depA, depB, err := c.b.ops.TopUp(d.ctx, c.chainID, c.id, demoTopUp)
+	depA, depB, err := c.b.ops.TopUp(d.ctx, actors.TerminalTx(d.local.System, d.local.Peer(c.b.addr()), c.b.addr()), c.chainID, c.id, demoTopUp)
 	if err != nil {
 		return err
 	}

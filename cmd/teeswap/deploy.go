@@ -99,7 +99,7 @@ eth_sendTransaction, and no key is involved on this side.`,
 					return err
 				}
 				deployer = key.Address()
-				addr, rcpt, err = actors.DeployPaymentChannels(ctx, c, actors.NewTxSigner(key), secs)
+				addr, rcpt, err = actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(key), secs)
 				if err != nil {
 					err = fmt.Errorf("%w (the deployer %s needs coin for gas)", err, deployer.Hex())
 				}

@@ -403,7 +403,7 @@ func (n *node) startTerminal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ops, err := actors.NewContractOps(actors.ContractOpsConfig{Signer: actors.NewTxSigner(key), Chains: n.chains})
+	ops, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: n.chains})
 	if err != nil {
 		return err
 	}

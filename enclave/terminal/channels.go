@@ -80,6 +80,10 @@ func (m *Machine) TopUp(id [32]byte, depositA, depositB *big.Int) (Output, error
 	st.DepositA, st.DepositB = messages.AmountBytes(depositA), messages.AmountBytes(depositB)
 	// The topped-up state is agreed by the chain, not by signatures; the
 	// contract pays deposits the state did not see to their depositor.
+	// The signed state stays the evidence for a unilateral close.
+	if len(c.LatestSigA) > 0 && len(c.LatestSigB) > 0 {
+		rec.Evidence, rec.EvidenceSigA, rec.EvidenceSigB = c.Latest, c.LatestSigA, c.LatestSigB
+	}
 	rec.LatestSigA, rec.LatestSigB = nil, nil
 	m.channels[id] = rec
 	return Output{Channels: []*messages.ChannelRecord{rec}}, nil

@@ -22,6 +22,9 @@ type ReportVerifier func(report []byte, coordinator common.Address) error
 type Config struct {
 	Signer       messages.Signer
 	VerifyReport ReportVerifier
+	// Contracts are the PaymentChannels deployments, by chain id, this
+	// terminal may open channels on and withdraw from (BuildTx).
+	Contracts map[uint64]common.Address
 }
 
 // Output is what a step asks its caller to do: persist the records, then
@@ -52,6 +55,7 @@ type Machine struct {
 	channels    map[[32]byte]*messages.ChannelRecord
 	instances   map[instanceKey]*messages.TerminalInstance
 	instanceIDs map[[32]byte][]uint32 // networks this terminal saw per instance
+	contracts   map[uint64]common.Address
 }
 
 // New returns a machine with no channels.
@@ -64,6 +68,7 @@ func New(cfg Config) *Machine {
 		channels:    map[[32]byte]*messages.ChannelRecord{},
 		instances:   map[instanceKey]*messages.TerminalInstance{},
 		instanceIDs: map[[32]byte][]uint32{},
+		contracts:   cfg.Contracts,
 	}
 }
 

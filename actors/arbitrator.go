@@ -55,7 +55,7 @@ type disputeJob struct {
 	chainID  uint64
 	self     common.Address
 	force    bool
-	evidence uint64   // version of the newest doubly-signed state held
+	evidence uint64     // version of the newest doubly-signed state held
 	locks    [][32]byte // locks of the evidence whose outcome may matter
 }
 

@@ -95,7 +95,9 @@ func NewTerminal(cfg TerminalConfig) (*actor.Props, error) {
 		return nil, err
 	}
 	mcfg := terminal.Config{Signer: cfg.Signer, VerifyReport: cfg.VerifyReport}
-	if d, ok := cfg.Chain.(interface{ Deployments() map[uint64]common.Address }); ok {
+	if d, ok := cfg.Chain.(interface {
+		Deployments() map[uint64]common.Address
+	}); ok {
 		mcfg.Contracts = d.Deployments()
 	}
 	m, err := terminal.Restore(mcfg, st.Coordinators, st.Channels, st.Instances)

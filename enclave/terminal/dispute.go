@@ -11,9 +11,9 @@ type CloseKind int
 
 // Close events, from the contract's events or its channel record.
 const (
-	CloseRequested CloseKind = iota + 1 // a unilateral close started the challenge period
-	CloseChallenged                     // a newer state replaced the closing one
-	CloseDone                           // the contract paid the channel out
+	CloseRequested  CloseKind = iota + 1 // a unilateral close started the challenge period
+	CloseChallenged                      // a newer state replaced the closing one
+	CloseDone                            // the contract paid the channel out
 )
 
 // CloseEvent is a close of a channel seen on chain (by the watcher or a

@@ -433,11 +433,6 @@ func (e *env) challengeDataBy(id [32]byte, s state, pa, pb *party) []byte {
 	return pc.PackChallenge(id, st, sa, sb)
 }
 
-func (e *env) stage(coordinator common.Address, lockID [32]byte) uint8 {
-	e.t.Helper()
-	return call(e, e.addr, pc.PackPaymentStage(coordinator, lockID), pc.UnpackPaymentStage)
-}
-
 func (e *env) outcome(coordinator common.Address, instance [32]byte) uint8 {
 	e.t.Helper()
 	return call(e, e.addr, pc.PackOutcome(coordinator, instance), pc.UnpackOutcome)
@@ -456,15 +451,4 @@ func (e *env) finalizeAfter(id [32]byte) (a, b *big.Int) {
 	}
 	e.t.Fatal("no ChannelClosed event")
 	return nil, nil
-}
-
-// settled returns the PaymentSettled events of r.
-func settled(r *types.Receipt) []*contracts.PaymentChannelsPaymentSettled {
-	var out []*contracts.PaymentChannelsPaymentSettled
-	for _, l := range r.Logs {
-		if ev, err := pc.UnpackPaymentSettledEvent(l); err == nil {
-			out = append(out, ev)
-		}
-	}
-	return out
 }

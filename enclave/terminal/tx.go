@@ -279,12 +279,17 @@ func (m *Machine) buildCooperativeClose(r CooperativeCloseTx, p TxParams) (commo
 }
 
 // checkDeployment checks p names a contract this enclave was configured
-// to act on.
+// with or holds a channel on.
 func (m *Machine) checkDeployment(p TxParams) error {
-	if c, ok := m.contracts[p.ChainID]; !ok || c != p.Contract {
-		return fmt.Errorf("%w: chain %d contract %s", ErrWrongContract, p.ChainID, p.Contract)
+	if c, ok := m.contracts[p.ChainID]; ok && c == p.Contract {
+		return nil
 	}
-	return nil
+	for _, c := range m.channels {
+		if c.ChainId == p.ChainID && common.BytesToAddress(c.Contract) == p.Contract {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: chain %d contract %s", ErrWrongContract, p.ChainID, p.Contract)
 }
 
 // txChannel finds a channel and checks p is for its chain and contract.

@@ -114,7 +114,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
-		a.tx = &actorTx{addr: a.m.Address(), system: ctx.ActorSystem(), pid: ctx.Self()}
+		a.tx = &actorTx{addr: a.m.Address(), system: ctx.ActorSystem(), pid: ctx.Self(), stopped: make(chan struct{})}
 		a.register(ctx)
 		a.arbitrate(ctx, a.m.Channels()) // catch up with closes made while down
 	case *txBuild:
@@ -124,6 +124,9 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		if a.cancel != nil {
 			a.cancel()
+		}
+		if a.tx != nil && a.tx.stopped != nil {
+			close(a.tx.stopped)
 		}
 	case *messages.Registered:
 		a.admit(m)

@@ -75,9 +75,10 @@ func (m *txBuild) run(mach *terminal.Machine) {
 // actorTx is a terminal actor's TxBuilder: requests go through its mailbox,
 // so the machine is only ever touched on the actor's goroutine.
 type actorTx struct {
-	addr   common.Address
-	system *actor.ActorSystem
-	pid    *actor.PID
+	addr    common.Address
+	system  *actor.ActorSystem
+	pid     *actor.PID
+	stopped chan struct{} // closed when the actor stops (nil: never)
 }
 
 func (b *actorTx) Address() common.Address { return b.addr }
@@ -88,6 +89,8 @@ func (b *actorTx) ask(ctx context.Context, m *txBuild) txBuilt {
 	select {
 	case r := <-m.reply:
 		return r
+	case <-b.stopped:
+		return txBuilt{err: errors.New("terminal stopped")}
 	case <-ctx.Done():
 		return txBuilt{err: fmt.Errorf("terminal did not build the transaction: %w", ctx.Err())}
 	}

@@ -475,14 +475,20 @@ func channelCloseCommand() *cobra.Command {
 	var (
 		t       target
 		channel string
+		force   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "close --terminal HOST:PORT --channel 0x..",
-		Short: "Close a channel cooperatively at its final off-chain balances",
+		Use:   "close --terminal HOST:PORT --channel 0x.. [--force]",
+		Short: "Close a channel cooperatively at its final off-chain balances, or unilaterally with --force",
 		Long: `Ask a terminal node to close one of its channels cooperatively: its enclave
 and the counterparty terminal's enclave both sign the final balances, and the
 contract pays them out at once. Only a channel no instance is using can be
-closed; the counterparty's node must be among the terminal's peers.`,
+closed; the counterparty's node must be among the terminal's peers.
+
+With --force the terminal closes alone, when the counterparty is gone: its
+enclave submits the newest state both parties signed, the challenge period
+starts, and the node finalizes and withdraws on its own after the deadline
+(channel list shows it). The channel takes part in no payment from then on.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			id, err := hex.DecodeString(strings.TrimPrefix(channel, "0x"))
@@ -494,12 +500,22 @@ closed; the counterparty's node must be among the terminal's peers.`,
 				return err
 			}
 			defer c.close()
-			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id}, t.timeout)
+			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id, Force: force}, t.timeout)
 			if err != nil {
 				return err
 			}
 			if res.Error != "" {
 				return fmt.Errorf("the terminal could not close the channel: %s", res.Error)
+			}
+			if res.Closing {
+				deadline := time.Unix(int64(res.Deadline), 0).UTC()
+				if flagJSON {
+					out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "closing": true, "deadline": res.Deadline})
+					fmt.Fprintln(cmd.OutOrStdout(), string(out))
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closing unilaterally: the challenge period ends %s; the terminal then finalizes on its own\n", id, deadline.Format(time.RFC3339))
+				}
+				return nil
 			}
 			a, b := new(big.Int).SetBytes(res.PayoutA), new(big.Int).SetBytes(res.PayoutB)
 			if flagJSON {
@@ -513,6 +529,7 @@ closed; the counterparty's node must be among the terminal's peers.`,
 	}
 	t.register(cmd.Flags(), actorTerminal)
 	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits)")
+	cmd.Flags().BoolVar(&force, "force", false, "close unilaterally on the newest doubly-signed state, without the counterparty")
 	return cmd
 }
 
@@ -527,6 +544,12 @@ type channelJSON struct {
 	Version   uint64 `json:"version"`
 	Phase     string `json:"phase"`
 	Closed    bool   `json:"closed"`
+	// A close on chain: the challenge period's end (chain time, unix
+	// seconds) and whether the contract has paid out.
+	Closing         bool   `json:"closing,omitempty"`
+	ClosingVersion  uint64 `json:"closing_version,omitempty"`
+	ClosingDeadline uint64 `json:"closing_deadline,omitempty"`
+	Settled         bool   `json:"settled,omitempty"`
 }
 
 func channelListCommand() *cobra.Command {
@@ -555,6 +578,7 @@ func channelListCommand() *cobra.Command {
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
 					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
 					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed,
+					Closing: ch.Closing, ClosingVersion: ch.ClosingVersion, ClosingDeadline: ch.ClosingDeadline, Settled: ch.Settled,
 				})
 			}
 			var coords []string
@@ -572,7 +596,12 @@ func channelListCommand() *cobra.Command {
 			fmt.Fprintln(w, "CHAIN\tCHANNEL\tPARTY A\tPARTY B\tBALANCE A\tBALANCE B\tVERSION\tPHASE")
 			for _, ch := range chans {
 				phase := ch.Phase
-				if ch.Closed {
+				switch {
+				case ch.Closing && !ch.Settled && ch.ClosingDeadline > 0:
+					phase = fmt.Sprintf("CLOSING at v%d until %s", ch.ClosingVersion, time.Unix(int64(ch.ClosingDeadline), 0).UTC().Format(time.RFC3339))
+				case ch.Closing && !ch.Settled:
+					phase = "CLOSING"
+				case ch.Closed:
 					phase = "CLOSED"
 				}
 				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)

@@ -1,0 +1,225 @@
+//go:build !race
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/big"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// startChain starts one geth --dev node (chain A) for the dispute test.
+func (h *mpHarness) startChain(name string, id uint64) *mpChain {
+	t := h.t
+	c := &mpChain{id: id, dir: filepath.Join(h.dir, "geth"+name)}
+	h.chains[name] = c
+	httpPort, wsPort := freePort(t), freePort(t)
+	c.ws, c.httpURL = fmt.Sprintf("ws://127.0.0.1:%d", wsPort), fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	env := childEnv("GETH="+h.geth, "TEESWAP_GETH_DIR="+c.dir, fmt.Sprintf("TEESWAP_GETH_HTTP_PORT=%d", httpPort),
+		fmt.Sprintf("TEESWAP_GETH_WS_PORT=%d", wsPort), fmt.Sprintf("TEESWAP_GETH_CHAIN_ID=%d", id))
+	t.Cleanup(func() {
+		stop := exec.Command("bash", h.script, "stop")
+		stop.Env = env
+		_ = stop.Run()
+	})
+	cmd := exec.CommandContext(h.ctx, "bash", h.script, "start")
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("geth-dev.sh start (chain %d): %v\n%s", id, err, stderr.String())
+	}
+	var err error
+	if c.rpc, err = rpc.DialContext(h.ctx, c.ws); err != nil {
+		t.Fatal(err)
+	}
+	c.client = ethclient.NewClient(c.rpc)
+	t.Cleanup(c.rpc.Close)
+	var accounts []common.Address
+	if err := c.rpc.CallContext(h.ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
+		t.Fatalf("dev account on chain %d: %v %v", c.id, accounts, err)
+	}
+	c.dev = accounts[0]
+	return c
+}
+
+// poke mines a block (geth --dev seals one per transaction), so chain
+// time follows the wall clock while the test waits for a deadline.
+func (h *mpHarness) poke(c *mpChain) {
+	var hash common.Hash
+	_ = c.rpc.CallContext(h.ctx, &hash, "eth_sendTransaction", map[string]any{"from": c.dev, "to": c.dev, "value": (*hexutil.Big)(big.NewInt(0))})
+}
+
+// channelView is name's view of a channel, or nil.
+func (h *mpHarness) channelView(name, id string) *channelJSON {
+	for _, c := range h.channels(name).Channels {
+		if c.ChannelID == id {
+			return &c
+		}
+	}
+	return nil
+}
+
+// TestMultiProcessDisputes runs terminal nodes against a real geth --dev
+// chain and lets them defend themselves, through the CLI only:
+//
+//	(b) sA's node is rolled back to an old copy of its data directory and
+//	    force-closes sA-iA on the stale state it now believes latest; iA's
+//	    node challenges on its own with the newest state, submits the
+//	    payment's outcome, finalizes and gets its due.
+//	(a) rA's node is SIGKILLed; iA force-closes iA-rA without it, and
+//	    after the challenge period its node finalizes on its own.
+//
+// Every account ends with exactly its start, plus its confirmed payments,
+// minus the gas of the transactions it sent.
+func TestMultiProcessDisputes(t *testing.T) {
+	began := time.Now()
+	h := newMPHarness(t)
+	A := h.startChain("A", 31011)
+	var dep deployOutput
+	h.mustJSON(&dep, 0, "deploy", "--rpc", A.ws, "--dev-unlocked", "--chain", fmt.Sprint(A.id), "--challenge-period", "5s")
+	A.contract, A.deployBlock = common.HexToAddress(dep.Contract), dep.Block
+	A.terminals = []string{"sA", "iA", "rA"}
+	for _, n := range append([]string{"coordinator"}, A.terminals...) {
+		h.ports[n] = freePort(t)
+	}
+	h.writeNodeConfig("coordinator", nodeConfig{Role: roleCoordinator, Chains: []chainConfig{A.config()}})
+	for _, n := range A.terminals {
+		var peers []string
+		for _, p := range A.terminals {
+			if p != n {
+				peers = append(peers, h.addr(p))
+			}
+		}
+		h.writeNodeConfig(n, nodeConfig{Role: roleTerminal, Coordinator: h.addr("coordinator"), Peers: peers, Chains: []chainConfig{A.config()}})
+	}
+	h.start("coordinator")
+	for _, n := range A.terminals {
+		h.start(n)
+	}
+	addrs := map[string]common.Address{}
+	for _, n := range A.terminals {
+		addrs[n] = common.HexToAddress(h.chainAddr(n))
+	}
+	h.fund(A, new(big.Int).Mul(big.NewInt(1e18), big.NewInt(1)), addrs["sA"], addrs["iA"], addrs["rA"])
+	head, err := A.client.BlockNumber(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	A.startBlock, A.contractInit = head, h.balance(A, A.contract, head)
+	start := map[string]*big.Int{}
+	for _, n := range A.terminals {
+		start[n] = h.balance(A, addrs[n], head)
+		h.eventually(n+" registered", 20*time.Second, func() bool { return len(h.channels(n).Coordinators) == 1 })
+	}
+
+	const deposit = 1_000_000
+	open := func(from, to string) string {
+		var out struct {
+			ChannelID string `json:"channel_id"`
+		}
+		h.mustJSON(&out, 0, "channel", "open", "--terminal", h.addr(from), "--chain", fmt.Sprint(A.id),
+			"--counterparty", addrs[to].Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s")
+		h.eventually(to+" sees its channel", 20*time.Second, func() bool { return h.channelView(to, out.ChannelID) != nil })
+		return out.ChannelID
+	}
+	sAiA, iArA := open("sA", "iA"), open("iA", "rA")
+	pay := func(id string, amount int) {
+		var res swapOutput
+		h.eventually("payment "+id, 30*time.Second, func() bool {
+			err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+				"--from", addrs["sA"].Hex(), "--to", addrs["rA"].Hex(), "--amount", fmt.Sprint(amount), "--id", id)
+			return err == nil && res.Confirmed
+		})
+	}
+	pay("pay-1", 50)
+	h.eventually("pay-1 applied", 10*time.Second, func() bool { v, p := h.holds("rA", "iA"); return v.Int64() == 50 && p == "IDLE" })
+
+	// (b) A copy of sA's data directory after pay-1; pay-2; sA's node is
+	// then rolled back to the copy.
+	h.kill("sA")
+	dataSA := filepath.Join(h.dir, "data", "sA")
+	if out, err := exec.Command("cp", "-a", dataSA, dataSA+".old").CombinedOutput(); err != nil {
+		t.Fatalf("copy sA's data: %v %s", err, out)
+	}
+	h.start("sA")
+	h.eventually("sA re-registered", 20*time.Second, func() bool { return len(h.channels("sA").Coordinators) == 1 })
+	pay("pay-2", 30)
+	h.eventually("pay-2 applied", 10*time.Second, func() bool {
+		v, p := h.holds("iA", "sA")
+		return v.Int64() == 80 && p == "IDLE"
+	})
+	h.kill("sA")
+	if out, err := exec.Command("bash", "-c", fmt.Sprintf("rm -rf %q && mv %q %q", dataSA, dataSA+".old", dataSA)).CombinedOutput(); err != nil {
+		t.Fatalf("roll back sA's data: %v %s", err, out)
+	}
+	h.start("sA")
+	if v, _ := h.holds("sA", "iA"); v.Int64() != deposit-50 {
+		t.Fatalf("rolled-back sA holds %s, want %d", v, deposit-50)
+	}
+	var closing struct {
+		Closing  bool   `json:"closing"`
+		Deadline uint64 `json:"deadline"`
+	}
+	h.mustJSON(&closing, 0, "channel", "close", "--terminal", h.addr("sA"), "--channel", sAiA, "--force", "--wait", "60s")
+	if !closing.Closing || closing.Deadline == 0 {
+		t.Fatalf("force close by the rolled-back sA: %+v", closing)
+	}
+	h.eventually("iA challenges the stale close", 30*time.Second, func() bool {
+		c := h.channelView("iA", sAiA)
+		return c != nil && c.Closing && c.ClosingVersion > 2
+	})
+	h.eventually("iA finalizes sA-iA after the deadline", 60*time.Second, func() bool {
+		h.poke(A)
+		c := h.channelView("iA", sAiA)
+		return c != nil && c.Settled
+	})
+	t.Logf("(b) stale close challenged and finalized at %v", time.Since(began).Round(time.Millisecond))
+
+	// (a) rA is SIGKILLed; iA closes iA-rA alone.
+	h.kill("rA")
+	out, code := h.teeswap("channel", "close", "--terminal", h.addr("iA"), "--channel", iArA, "--force", "--wait", "60s")
+	if code != 0 || !strings.Contains(out, "closing unilaterally") {
+		t.Fatalf("force close: exit %d: %s", code, out)
+	}
+	out, _ = h.teeswap("channel", "list", "--terminal", h.addr("iA"), "--wait", "10s")
+	if !strings.Contains(out, "CLOSING at v") {
+		t.Fatalf("channel list does not show the closing channel and its deadline:\n%s", out)
+	}
+	h.eventually("iA finalizes iA-rA after the deadline", 60*time.Second, func() bool {
+		h.poke(A)
+		c := h.channelView("iA", iArA)
+		return c != nil && c.Settled
+	})
+	t.Logf("(a) force close finalized at %v", time.Since(began).Round(time.Millisecond))
+
+	// Exact balances: 80 moved from sA to rA; everyone paid its own gas.
+	head, err = A.client.BlockNumber(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[common.Address]bool{addrs["sA"]: true, addrs["iA"]: true, addrs["rA"]: true}
+	gas := h.gasPaid(A, A.startBlock, head, mine)
+	for n, moved := range map[string]int64{"sA": -80, "iA": 0, "rA": 80} {
+		want := new(big.Int).Add(start[n], big.NewInt(moved))
+		if g := gas[addrs[n]]; g != nil {
+			want.Sub(want, g)
+		}
+		if got := h.balance(A, addrs[n], head); got.Cmp(want) != 0 {
+			t.Errorf("%s: balance %s, want %s (off by %s)", n, got, want, new(big.Int).Sub(got, want))
+		}
+	}
+	if left := h.balance(A, A.contract, head); left.Cmp(A.contractInit) != 0 {
+		t.Errorf("contract holds %s after both closes, want %s", left, A.contractInit)
+	}
+}

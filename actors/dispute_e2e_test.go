@@ -65,11 +65,17 @@ func (w *onChainWorld) waitInfo(name string, id [32]byte, what string, cond func
 	}
 }
 
-// pastDeadline moves chain 1's clock beyond the world's challenge period.
-func (w *onChainWorld) pastDeadline() {
+// pastDeadline moves the clocks of the given chains (default chain 1)
+// beyond the world's challenge period.
+func (w *onChainWorld) pastDeadline(chains ...int) {
 	w.t.Helper()
-	if err := w.chains[0].AdjustTime(3601 * time.Second); err != nil {
-		w.t.Fatal(err)
+	if len(chains) == 0 {
+		chains = []int{0}
+	}
+	for _, c := range chains {
+		if err := w.chains[c].AdjustTime(3601 * time.Second); err != nil {
+			w.t.Fatal(err)
+		}
 	}
 }
 
@@ -234,18 +240,117 @@ func TestDisputeRestartMidDispute(t *testing.T) {
 
 // staleClose has s1, its terminal stopped, close channel id on chain at
 // version 0 (the opening deposits) with its raw key.
-func (w *onChainWorld) staleClose(id [32]byte) {
+func (w *onChainWorld) staleClose(id [32]byte) { w.staleCloseBy("s1", id) }
+
+// staleCloseBy has who, its terminal stopped, close channel id on its
+// chain at version 0 with its raw key.
+func (w *onChainWorld) staleCloseBy(who string, id [32]byte) {
 	w.t.Helper()
-	if err := w.local.StopTerminal(w.addr("s1")); err != nil {
+	if err := w.local.StopTerminal(w.addr(who)); err != nil {
 		w.t.Fatal(err)
 	}
-	c1 := w.chainOf["s1"]
+	c1 := w.chainOf[who]
 	data := contracts.NewPaymentChannels().PackCloseUnilateral(id, contracts.PaymentChannelsState{
 		DepositA: new(big.Int), DepositB: new(big.Int), BalanceA: new(big.Int), BalanceB: new(big.Int), LockAmount: new(big.Int)}, nil, nil)
 	contract := w.contract[c1]
-	r, err := w.chains[0].Transact(context.Background(), rawKeyTx{w.keys["s1"]}, &contract, data, nil)
+	var ch chain.Chain
+	for _, c := range w.chains {
+		if c.ChainID() == c1 {
+			ch = c
+		}
+	}
+	r, err := ch.Transact(context.Background(), rawKeyTx{w.keys[who]}, &contract, data, nil)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.book(c1, w.addr("s1"), r)
+	w.book(c1, w.addr(who), r)
+}
+
+// TestDisputeEveryCloseOfASwap: a cross-chain swap and a payment confirm
+// and a swap is refunded; then every channel closes a different way:
+// s1-i1 cooperatively; i1, gone rogue, closes i1-r1 on the deposits (the
+// state before r1 was paid) and r1's node challenges; s2 force-closes
+// s2-i2; i2 closes i2-r2 stale and r2's node challenges. Every account on
+// both chains ends with exactly its due.
+func TestDisputeEveryCloseOfASwap(t *testing.T) {
+	w := newOnChainWorld(t)
+	const deposit = 1_000_000
+	ids := map[string][32]byte{
+		"s1-i1": w.open("s1", "i1", deposit), "i1-r1": w.open("i1", "r1", deposit),
+		"s2-i2": w.open("s2", "i2", deposit), "i2-r2": w.open("i2", "r2", deposit),
+	}
+	w.expect("s1", "i1", deposit, 0)
+	w.expect("i1", "r1", deposit, 0)
+	w.expect("s2", "i2", deposit, 0)
+	w.expect("i2", "r2", deposit, 0)
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("swap: %v %v", res.GetOutcome(), err)
+	}
+	w.moved("s1", "r1", 100)
+	w.moved("s2", "r2", 40)
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+		Legs: []*messages.Leg{w.leg("s1", "r1", 50)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
+	}
+	w.moved("s1", "r1", 50)
+	if err := w.local.StopTerminal(w.addr("r2")); err != nil {
+		t.Fatal(err)
+	}
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
+		Legs: []*messages.Leg{w.leg("s1", "r1", 10), w.leg("s2", "r2", 10)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
+		t.Fatalf("refunded swap: %v %v", res.GetOutcome(), err)
+	}
+	if _, err := w.local.RestartTerminal(w.addr("r2")); err != nil {
+		t.Fatal(err)
+	}
+	w.expect("s1", "i1", deposit-150, 150)
+	w.expect("i1", "r1", deposit-150, 150)
+	w.expect("s2", "i2", deposit-40, 40)
+	w.expect("i2", "r2", deposit-40, 40)
+
+	// Chain 1: cooperative, then stale by the payer of i1-r1.
+	if a, b := w.close("s1", ids["s1-i1"]); a != deposit-150 || b != 150 {
+		t.Fatalf("cooperative close paid %d/%d", a, b)
+	}
+	w.staleCloseBy("i1", ids["i1-r1"])
+	w.waitInfo("r1", ids["i1-r1"], "challenged", func(c *messages.ChannelInfo) bool { return c.ClosingVersion > 0 })
+	// Chain 2: a unilateral close, then stale by the payer of i2-r2.
+	s2i2 := ids["s2-i2"]
+	res2, err := w.local.System.Root.RequestFuture(w.local.Peer(w.addr("s2")), &messages.ChannelClose{ChannelId: s2i2[:], Force: true}, 30*time.Second).Result()
+	if err != nil || !res2.(*messages.ChannelClosed).Closing {
+		t.Fatalf("force close s2-i2: %v %v", res2, err)
+	}
+	w.waitInfo("i2", ids["s2-i2"], "seen closing", func(c *messages.ChannelInfo) bool { return c.Closing })
+	w.staleCloseBy("i2", ids["i2-r2"])
+	w.waitInfo("r2", ids["i2-r2"], "challenged", func(c *messages.ChannelInfo) bool { return c.ClosingVersion > 0 })
+
+	w.pastDeadline(0, 1)
+	w.waitInfo("r1", ids["i1-r1"], "settled", func(c *messages.ChannelInfo) bool { return c.Settled })
+	w.waitInfo("s2", ids["s2-i2"], "settled", func(c *messages.ChannelInfo) bool { return c.Settled })
+	w.waitInfo("r2", ids["i2-r2"], "settled", func(c *messages.ChannelInfo) bool { return c.Settled })
+
+	ctx := context.Background()
+	for _, c := range w.chains {
+		if held, err := c.BalanceAt(ctx, w.contract[c.ChainID()], nil); err != nil || held.Sign() != 0 {
+			t.Fatalf("chain %d: contract holds %v (%v)", c.ChainID(), held, err)
+		}
+		for name, k := range w.keys {
+			key := acctKey{c.ChainID(), k.Address()}
+			want := new(big.Int).Set(w.start[key])
+			w.mu.Lock()
+			if g := w.gas[key]; g != nil {
+				want.Sub(want, g)
+			}
+			if tr := w.transfers[key]; tr != nil {
+				want.Add(want, tr)
+			}
+			w.mu.Unlock()
+			if got, err := c.BalanceAt(ctx, k.Address(), nil); err != nil || got.Cmp(want) != 0 {
+				t.Errorf("chain %d: %s holds %v, want %v (%v)", c.ChainID(), name, got, want, err)
+			}
+		}
+	}
 }

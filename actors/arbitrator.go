@@ -46,6 +46,21 @@ type arbitrator struct {
 	busy map[[32]byte]bool
 	// waiting are force-close callers, answered when the close is on chain.
 	waiting map[[32]byte][]*actor.PID
+	// unchecked are channels not yet read from the chain since start-up,
+	// checked a few per pass: one closed while the node was down is
+	// noticed without reading every channel at once.
+	unchecked [][32]byte
+}
+
+// catchUpBatch bounds the start-up chain reads per pass.
+const catchUpBatch = 16
+
+func (r *arbitrator) catchUp(recs []*messages.ChannelRecord) {
+	for _, c := range recs {
+		if !c.GetDispute().GetSettled() {
+			r.unchecked = append(r.unchecked, [32]byte(c.ChannelId))
+		}
+	}
 }
 
 // disputeJob is a snapshot of one channel, taken on the actor goroutine,
@@ -78,6 +93,12 @@ func newArbitrator(ops ChainOps) *arbitrator {
 func (a *TerminalActor) arbitrate(ctx actor.Context, recs []*messages.ChannelRecord) {
 	if a.arb == nil || a.tx == nil {
 		return
+	}
+	for n := 0; n < catchUpBatch && len(a.arb.unchecked) > 0; n++ {
+		if c := a.m.Channel(a.arb.unchecked[0]); c != nil {
+			recs = append(recs[:len(recs):len(recs)], c)
+		}
+		a.arb.unchecked = a.arb.unchecked[1:]
 	}
 	for _, c := range recs {
 		id := [32]byte(c.ChannelId)

@@ -116,7 +116,10 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.tx = &actorTx{addr: a.m.Address(), system: ctx.ActorSystem(), pid: ctx.Self(), stopped: make(chan struct{})}
 		a.register(ctx)
-		a.arbitrate(ctx, a.m.Channels()) // catch up with closes made while down
+		if a.arb != nil {
+			a.arb.catchUp(a.m.Channels()) // closes made while down
+			a.arbitrate(ctx, nil)
+		}
 	case *txBuild:
 		m.run(a.m)
 	case *disputeDone:
@@ -308,7 +311,9 @@ func (a *TerminalActor) tick(ctx actor.Context) {
 		}
 		a.step(ctx, out)
 	}
-	a.arbitrate(ctx, a.m.Disputes())
+	if a.arb != nil {
+		a.arbitrate(ctx, a.m.Disputes())
+	}
 }
 
 func (a *TerminalActor) chainEvent(ctx actor.Context, ev *messages.ChainEvent) {

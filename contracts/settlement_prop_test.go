@@ -170,7 +170,7 @@ func (it *interleaving) openHop(payer, payee *party, amount *big.Int) *propHop {
 	e, rng := it.e, it.rng
 	dA := eth(int64(2 + rng.IntN(10)))
 	h := &propHop{hop: e.openHop2(payer, payee, dA), seenA: dA, seenB: new(big.Int),
-		extra: map[*party]*big.Int{payer: new(big.Int), payee: new(big.Int)},
+		extra:  map[*party]*big.Int{payer: new(big.Int), payee: new(big.Int)},
 		payout: map[*party]*big.Int{payer: new(big.Int), payee: new(big.Int)}, status: statusOpen}
 	if rng.IntN(2) == 0 {
 		h.seenB = eth(int64(1 + rng.IntN(5)))
@@ -182,7 +182,9 @@ func (it *interleaving) openHop(payer, payee *party, amount *big.Int) *propHop {
 		return state{version: v, depA: h.seenA, depB: h.seenB, balA: a, balB: b, lock: l}
 	}
 	cross := rng.IntN(2) == 0
-	lk := func(stage uint8) *lock { return &lock{id: it.x, amount: amount, aToB: true, stage: stage, cross: cross} }
+	lk := func(stage uint8) *lock {
+		return &lock{id: it.x, amount: amount, aToB: true, stage: stage, cross: cross}
+	}
 	progress := 3 + rng.IntN(2) // confirmed: every hop committed
 	if !it.confirmed {
 		progress = 1 + rng.IntN(4)

@@ -82,14 +82,16 @@ func (h *mpHarness) channelView(name, id string) *channelJSON {
 //
 // Every account ends with exactly its start, plus its confirmed payments,
 // minus the gas of the transactions it sent.
-func TestMultiProcessDisputes(t *testing.T) {
-	began := time.Now()
+// disputeNodes starts a geth --dev chain with a 5 s challenge period, a
+// coordinator and the named terminal nodes, funds the terminals and
+// returns their addresses and start balances.
+func disputeNodes(t *testing.T, chainID uint64, terminals []string) (*mpHarness, *mpChain, map[string]common.Address, map[string]*big.Int) {
 	h := newMPHarness(t)
-	A := h.startChain("A", 31011)
+	A := h.startChain("A", chainID)
 	var dep deployOutput
 	h.mustJSON(&dep, 0, "deploy", "--rpc", A.ws, "--dev-unlocked", "--chain", fmt.Sprint(A.id), "--challenge-period", "5s")
 	A.contract, A.deployBlock = common.HexToAddress(dep.Contract), dep.Block
-	A.terminals = []string{"sA", "iA", "rA"}
+	A.terminals = terminals
 	for _, n := range append([]string{"coordinator"}, A.terminals...) {
 		h.ports[n] = freePort(t)
 	}
@@ -108,10 +110,12 @@ func TestMultiProcessDisputes(t *testing.T) {
 		h.start(n)
 	}
 	addrs := map[string]common.Address{}
+	var all []common.Address
 	for _, n := range A.terminals {
 		addrs[n] = common.HexToAddress(h.chainAddr(n))
+		all = append(all, addrs[n])
 	}
-	h.fund(A, new(big.Int).Mul(big.NewInt(1e18), big.NewInt(1)), addrs["sA"], addrs["iA"], addrs["rA"])
+	h.fund(A, new(big.Int).Mul(big.NewInt(1e18), big.NewInt(1)), all...)
 	head, err := A.client.BlockNumber(h.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -122,18 +126,91 @@ func TestMultiProcessDisputes(t *testing.T) {
 		start[n] = h.balance(A, addrs[n], head)
 		h.eventually(n+" registered", 20*time.Second, func() bool { return len(h.channels(n).Coordinators) == 1 })
 	}
+	return h, A, addrs, start
+}
 
-	const deposit = 1_000_000
-	open := func(from, to string) string {
-		var out struct {
-			ChannelID string `json:"channel_id"`
-		}
-		h.mustJSON(&out, 0, "channel", "open", "--terminal", h.addr(from), "--chain", fmt.Sprint(A.id),
-			"--counterparty", addrs[to].Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s")
-		h.eventually(to+" sees its channel", 20*time.Second, func() bool { return h.channelView(to, out.ChannelID) != nil })
-		return out.ChannelID
+// openChannel opens from-to with deposit through the CLI and waits until
+// the counterparty's enclave tracks it.
+func (h *mpHarness) openChannel(A *mpChain, addrs map[string]common.Address, from, to string, deposit int64) string {
+	var out struct {
+		ChannelID string `json:"channel_id"`
 	}
-	sAiA, iArA := open("sA", "iA"), open("iA", "rA")
+	h.mustJSON(&out, 0, "channel", "open", "--terminal", h.addr(from), "--chain", fmt.Sprint(A.id),
+		"--counterparty", addrs[to].Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s")
+	h.eventually(to+" sees its channel", 20*time.Second, func() bool { return h.channelView(to, out.ChannelID) != nil })
+	return out.ChannelID
+}
+
+// snapshot copies a node's data directory (the node must be stopped).
+func (h *mpHarness) snapshot(name string) {
+	dir := filepath.Join(h.dir, "data", name)
+	if out, err := exec.Command("cp", "-a", dir, dir+".old").CombinedOutput(); err != nil {
+		h.t.Fatalf("copy %s's data: %v %s", name, err, out)
+	}
+}
+
+// rollback puts a node's snapshot back in place (the node must be stopped).
+func (h *mpHarness) rollback(name string) {
+	dir := filepath.Join(h.dir, "data", name)
+	if out, err := exec.Command("bash", "-c", fmt.Sprintf("rm -rf %q && mv %q %q", dir, dir+".old", dir)).CombinedOutput(); err != nil {
+		h.t.Fatalf("roll back %s's data: %v %s", name, err, out)
+	}
+}
+
+// forceClose closes a channel unilaterally through the CLI.
+func (h *mpHarness) forceClose(by, id string) {
+	var closing struct {
+		Closing  bool   `json:"closing"`
+		Deadline uint64 `json:"deadline"`
+	}
+	h.mustJSON(&closing, 0, "channel", "close", "--terminal", h.addr(by), "--channel", id, "--force", "--wait", "60s")
+	if !closing.Closing || closing.Deadline == 0 {
+		h.t.Fatalf("force close by %s: %+v", by, closing)
+	}
+}
+
+// settled waits, mining a block per poll, until name's node has finalized
+// channel id (and withdrawn anything deferred).
+func (h *mpHarness) settled(A *mpChain, name, id string) {
+	h.eventually(name+" settles "+id[:10], 60*time.Second, func() bool {
+		h.poke(A)
+		c := h.channelView(name, id)
+		return c != nil && c.Settled
+	})
+}
+
+// exactBalances checks every terminal holds start + moved - its gas, and
+// the contract what it held at the start.
+func (h *mpHarness) exactBalances(A *mpChain, addrs map[string]common.Address, start map[string]*big.Int, moved map[string]int64) {
+	t := h.t
+	head, err := A.client.BlockNumber(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[common.Address]bool{}
+	for _, a := range addrs {
+		mine[a] = true
+	}
+	gas := h.gasPaid(A, A.startBlock, head, mine)
+	for n, a := range addrs {
+		want := new(big.Int).Add(start[n], big.NewInt(moved[n]))
+		if g := gas[a]; g != nil {
+			want.Sub(want, g)
+		}
+		if got := h.balance(A, a, head); got.Cmp(want) != 0 {
+			t.Errorf("%s: balance %s, want %s (off by %s)", n, got, want, new(big.Int).Sub(got, want))
+		}
+	}
+	if left := h.balance(A, A.contract, head); left.Cmp(A.contractInit) != 0 {
+		t.Errorf("contract holds %s after every close, want %s", left, A.contractInit)
+	}
+}
+
+func TestMultiProcessDisputes(t *testing.T) {
+	began := time.Now()
+	h, A, addrs, start := disputeNodes(t, 31011, []string{"sA", "iA", "rA"})
+	const deposit = 1_000_000
+	sAiA, iArA := h.openChannel(A, addrs, "sA", "iA", deposit), h.openChannel(A, addrs, "iA", "rA", deposit)
 	pay := func(id string, amount int) {
 		var res swapOutput
 		h.eventually("payment "+id, 30*time.Second, func() bool {
@@ -148,10 +225,7 @@ func TestMultiProcessDisputes(t *testing.T) {
 	// (b) A copy of sA's data directory after pay-1; pay-2; sA's node is
 	// then rolled back to the copy.
 	h.kill("sA")
-	dataSA := filepath.Join(h.dir, "data", "sA")
-	if out, err := exec.Command("cp", "-a", dataSA, dataSA+".old").CombinedOutput(); err != nil {
-		t.Fatalf("copy sA's data: %v %s", err, out)
-	}
+	h.snapshot("sA")
 	h.start("sA")
 	h.eventually("sA re-registered", 20*time.Second, func() bool { return len(h.channels("sA").Coordinators) == 1 })
 	pay("pay-2", 30)
@@ -160,30 +234,17 @@ func TestMultiProcessDisputes(t *testing.T) {
 		return v.Int64() == 80 && p == "IDLE"
 	})
 	h.kill("sA")
-	if out, err := exec.Command("bash", "-c", fmt.Sprintf("rm -rf %q && mv %q %q", dataSA, dataSA+".old", dataSA)).CombinedOutput(); err != nil {
-		t.Fatalf("roll back sA's data: %v %s", err, out)
-	}
+	h.rollback("sA")
 	h.start("sA")
 	if v, _ := h.holds("sA", "iA"); v.Int64() != deposit-50 {
 		t.Fatalf("rolled-back sA holds %s, want %d", v, deposit-50)
 	}
-	var closing struct {
-		Closing  bool   `json:"closing"`
-		Deadline uint64 `json:"deadline"`
-	}
-	h.mustJSON(&closing, 0, "channel", "close", "--terminal", h.addr("sA"), "--channel", sAiA, "--force", "--wait", "60s")
-	if !closing.Closing || closing.Deadline == 0 {
-		t.Fatalf("force close by the rolled-back sA: %+v", closing)
-	}
+	h.forceClose("sA", sAiA)
 	h.eventually("iA challenges the stale close", 30*time.Second, func() bool {
 		c := h.channelView("iA", sAiA)
 		return c != nil && c.Closing && c.ClosingVersion > 2
 	})
-	h.eventually("iA finalizes sA-iA after the deadline", 60*time.Second, func() bool {
-		h.poke(A)
-		c := h.channelView("iA", sAiA)
-		return c != nil && c.Settled
-	})
+	h.settled(A, "iA", sAiA)
 	t.Logf("(b) stale close challenged and finalized at %v", time.Since(began).Round(time.Millisecond))
 
 	// (a) rA is SIGKILLed; iA closes iA-rA alone.
@@ -196,30 +257,62 @@ func TestMultiProcessDisputes(t *testing.T) {
 	if !strings.Contains(out, "CLOSING at v") {
 		t.Fatalf("channel list does not show the closing channel and its deadline:\n%s", out)
 	}
-	h.eventually("iA finalizes iA-rA after the deadline", 60*time.Second, func() bool {
-		h.poke(A)
-		c := h.channelView("iA", iArA)
-		return c != nil && c.Settled
-	})
+	h.settled(A, "iA", iArA)
 	t.Logf("(a) force close finalized at %v", time.Since(began).Round(time.Millisecond))
 
 	// Exact balances: 80 moved from sA to rA; everyone paid its own gas.
-	head, err = A.client.BlockNumber(h.ctx)
-	if err != nil {
-		t.Fatal(err)
+	h.exactBalances(A, addrs, start, map[string]int64{"sA": -80, "iA": 0, "rA": 80})
+}
+
+// TestMultiProcessThreeHopCloses (issue 9.4 c): a payment over three
+// channels s-i1-i2-r confirms; then s-i1 closes cooperatively, i2-r
+// unilaterally (r SIGKILLed), and i1, rolled back to a copy of its data
+// from before the payment, force-closes i1-i2 on that stale state; i2's
+// node challenges. Every party ends with exactly its due.
+func TestMultiProcessThreeHopCloses(t *testing.T) {
+	began := time.Now()
+	h, A, addrs, start := disputeNodes(t, 31012, []string{"s", "i1", "i2", "r"})
+	const deposit = 1_000_000
+	si1 := h.openChannel(A, addrs, "s", "i1", deposit)
+	i1i2 := h.openChannel(A, addrs, "i1", "i2", deposit)
+	i2r := h.openChannel(A, addrs, "i2", "r", deposit)
+	h.kill("i1")
+	h.snapshot("i1")
+	h.start("i1")
+	h.eventually("i1 re-registered", 20*time.Second, func() bool { return len(h.channels("i1").Coordinators) == 1 })
+	var res swapOutput
+	h.eventually("3-hop payment", 30*time.Second, func() bool {
+		err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+			"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "50", "--id", "pay-3hop")
+		return err == nil && res.Confirmed
+	})
+	h.eventually("payment applied", 10*time.Second, func() bool { v, p := h.holds("r", "i2"); return v.Int64() == 50 && p == "IDLE" })
+	t.Logf("3-hop payment confirmed at %v", time.Since(began).Round(time.Millisecond))
+
+	// Cooperative.
+	var closed struct {
+		PayoutA string `json:"payout_a"`
+		PayoutB string `json:"payout_b"`
 	}
-	mine := map[common.Address]bool{addrs["sA"]: true, addrs["iA"]: true, addrs["rA"]: true}
-	gas := h.gasPaid(A, A.startBlock, head, mine)
-	for n, moved := range map[string]int64{"sA": -80, "iA": 0, "rA": 80} {
-		want := new(big.Int).Add(start[n], big.NewInt(moved))
-		if g := gas[addrs[n]]; g != nil {
-			want.Sub(want, g)
-		}
-		if got := h.balance(A, addrs[n], head); got.Cmp(want) != 0 {
-			t.Errorf("%s: balance %s, want %s (off by %s)", n, got, want, new(big.Int).Sub(got, want))
-		}
+	h.mustJSON(&closed, 0, "channel", "close", "--terminal", h.addr("s"), "--channel", si1, "--wait", "60s")
+	if closed.PayoutA != fmt.Sprint(deposit-50) || closed.PayoutB != "50" {
+		t.Fatalf("cooperative close paid %+v", closed)
 	}
-	if left := h.balance(A, A.contract, head); left.Cmp(A.contractInit) != 0 {
-		t.Errorf("contract holds %s after both closes, want %s", left, A.contractInit)
-	}
+	// Unilateral, the counterparty gone.
+	h.kill("r")
+	h.forceClose("i2", i2r)
+	// Stale: i1 rolled back to before the payment closes i1-i2 on the
+	// deposits; i2 challenges with the payment's state.
+	h.kill("i1")
+	h.rollback("i1")
+	h.start("i1")
+	h.forceClose("i1", i1i2)
+	h.eventually("i2 challenges the stale close", 30*time.Second, func() bool {
+		c := h.channelView("i2", i1i2)
+		return c != nil && c.Closing && c.ClosingVersion > 0
+	})
+	h.settled(A, "i2", i2r)
+	h.settled(A, "i2", i1i2)
+	t.Logf("every channel closed at %v", time.Since(began).Round(time.Millisecond))
+	h.exactBalances(A, addrs, start, map[string]int64{"s": -50, "i1": 0, "i2": 0, "r": 50})
 }

@@ -84,12 +84,21 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvAlloc(t, nil)
+}
+
+// newEnvAlloc is newEnv with extra genesis accounts.
+func newEnvAlloc(t *testing.T, extra types.GenesisAlloc) *env {
+	t.Helper()
 	e := &env{t: t}
 	e.alice, e.bob, e.carol = newParty("alice"), newParty("bob"), newParty("carol")
 	e.coord, e.mallory, e.deployer = newParty("coordinator"), newParty("mallory"), newParty("deployer")
 	alloc := types.GenesisAlloc{}
 	for _, p := range []*party{e.alice, e.bob, e.carol, e.coord, e.mallory, e.deployer} {
 		alloc[p.addr] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), ether)}
+	}
+	for a, acc := range extra {
+		alloc[a] = acc
 	}
 	e.sim = simulated.NewBackend(alloc)
 	t.Cleanup(func() { _ = e.sim.Close() })

@@ -249,7 +249,7 @@ func (it *interleaving) act(h *propHop, step uint64, ending bool) {
 		}
 		// A malicious party challenges with any newer state it holds.
 		for _, p := range parties {
-			if !it.honest[p] && h.closeVer < h.newest() && rng.IntN(3) == 0 {
+			if !it.honest[p] && h.closeVer < h.newest() && now+60 < h.deadline && rng.IntN(3) == 0 {
 				it.challenge(h, p, h.closeVer+1+rng.Uint64N(h.newest()-h.closeVer))
 			}
 		}
@@ -257,8 +257,9 @@ func (it *interleaving) act(h *propHop, step uint64, ending bool) {
 			it.coopClose(h, h.state(4))
 			return
 		}
-		// Honest parties answer before the deadline, sometimes late.
-		forced := now+step+5 >= h.deadline
+		// Honest parties answer before the deadline, sometimes late. The
+		// margin covers the blocks the other transactions of a round mine.
+		forced := now+step+120 >= h.deadline
 		for _, p := range parties {
 			if it.honest[p] && !h.reacted[p] && (forced || rng.IntN(2) == 0) {
 				it.react(h, p)

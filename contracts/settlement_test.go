@@ -476,3 +476,26 @@ func TestLockBToA(t *testing.T) {
 		}
 	}
 }
+
+// TestCooperativeCloseReplacesClosingLock: while a close on a locked state
+// runs, the parties settle cooperatively on the lock-free state after the
+// outcome; the lock is gone and nothing waits for an outcome.
+func TestCooperativeCloseReplacesClosingLock(t *testing.T) {
+	e := newEnv(t)
+	x := id32("settled while closing")
+	h := e.openHop(e.alice, e.bob, e.coord.addr)
+	e.closeHop(h, e.bob, lockState(3, x, stageCommitted, false))
+	r := e.coopClose(h, 4, eth(9), eth(1))
+	if evs := lockResolved(r); len(evs) != 0 {
+		t.Errorf("cooperative close resolved a lock: %+v", evs)
+	}
+	c := e.channel(h.id)
+	if c.Status != statusClosed || c.LockStage != stageNone || c.LockAmount.Sign() != 0 || c.LockId != ([32]byte{}) {
+		t.Errorf("channel after cooperative close %+v", c)
+	}
+	eq(t, "recorded payout A", c.CloseBalanceA, eth(9))
+	eq(t, "recorded payout B", c.CloseBalanceB, eth(1))
+	e.advance(challengePeriod * time.Second)
+	e.reverts(e.mallory, nil, pc.PackFinalize(h.id), "channel not closing")
+	eq(t, "contract", e.balance(e.addr), new(big.Int))
+}

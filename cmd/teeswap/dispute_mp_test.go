@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -315,4 +316,102 @@ func TestMultiProcessThreeHopCloses(t *testing.T) {
 	h.settled(A, "i2", i1i2)
 	t.Logf("every channel closed at %v", time.Since(began).Round(time.Millisecond))
 	h.exactBalances(A, addrs, start, map[string]int64{"s": -50, "i1": 0, "i2": 0, "r": 50})
+}
+
+// TestMultiProcessSwapDisputes (issue 9.4 d): s and r swap across two
+// geth --dev chains (s pays 100 on A, r pays 40 on B) and a payment on A
+// is refunded (r frozen past its deadline). Then r is SIGKILLed and s
+// force-closes the A channel, whose newest state carries the swap's
+// committed lock: s submits the swap's outcome so it lands with r. r,
+// restarted from a copy of its data taken before the swap, force-closes
+// the B channel on the deposits; s's node challenges on its own. Both
+// end with exactly their due on both chains.
+func TestMultiProcessSwapDisputes(t *testing.T) {
+	began := time.Now()
+	h := newMPHarness(t)
+	A, B := h.startChain("A", 31013), h.startChain("B", 31014)
+	for _, c := range []*mpChain{A, B} {
+		var dep deployOutput
+		h.mustJSON(&dep, 0, "deploy", "--rpc", c.ws, "--dev-unlocked", "--chain", fmt.Sprint(c.id), "--challenge-period", "5s")
+		c.contract, c.deployBlock = common.HexToAddress(dep.Contract), dep.Block
+		c.terminals = []string{"s", "r"}
+	}
+	for _, n := range []string{"coordinator", "s", "r"} {
+		h.ports[n] = freePort(t)
+	}
+	both := []chainConfig{A.config(), B.config()}
+	h.writeNodeConfig("coordinator", nodeConfig{Role: roleCoordinator, Chains: both})
+	h.writeNodeConfig("s", nodeConfig{Role: roleTerminal, Coordinator: h.addr("coordinator"), Peers: []string{h.addr("r")}, Chains: both})
+	h.writeNodeConfig("r", nodeConfig{Role: roleTerminal, Coordinator: h.addr("coordinator"), Peers: []string{h.addr("s")}, Chains: both})
+	h.start("coordinator")
+	h.start("s")
+	h.start("r")
+	addrs := map[string]common.Address{"s": common.HexToAddress(h.chainAddr("s")), "r": common.HexToAddress(h.chainAddr("r"))}
+	start := map[uint64]map[string]*big.Int{}
+	for _, c := range []*mpChain{A, B} {
+		h.fund(c, new(big.Int).Mul(big.NewInt(1e18), big.NewInt(1)), addrs["s"], addrs["r"])
+		head, err := c.client.BlockNumber(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.startBlock, c.contractInit = head, h.balance(c, c.contract, head)
+		start[c.id] = map[string]*big.Int{"s": h.balance(c, addrs["s"], head), "r": h.balance(c, addrs["r"], head)}
+	}
+	for _, n := range []string{"s", "r"} {
+		h.eventually(n+" registered", 20*time.Second, func() bool { return len(h.channels(n).Coordinators) == 1 })
+	}
+	const deposit = 1_000_000
+	onA, onB := h.openChannel(A, addrs, "s", "r", deposit), h.openChannel(B, addrs, "r", "s", deposit)
+	h.kill("r")
+	h.snapshot("r")
+	h.start("r")
+	h.eventually("r re-registered", 20*time.Second, func() bool { return len(h.channels("r").Coordinators) == 1 })
+
+	leg := func(c *mpChain, from, to string, amount int) string {
+		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addrs[from].Hex(), addrs[to].Hex(), amount)
+	}
+	var res swapOutput
+	h.eventually("swap", 30*time.Second, func() bool {
+		err := h.tryJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, "s", "r", 100), "--leg", leg(B, "r", "s", 40), "--id", "swap-1")
+		return err == nil && res.Confirmed
+	})
+	h.eventually("swap applied", 10*time.Second, func() bool {
+		v, p := h.holds("r", "s")
+		return v.Int64() > 0 && p == "IDLE"
+	})
+	// A payment refunded: r is frozen past the instance's deadline.
+	h.mu.Lock()
+	rProc := h.procs["r"]
+	h.mu.Unlock()
+	if err := rProc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	h.mustJSON(&res, 1, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+		"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "10", "--id", "pay-refunded", "--timeout-ms", "3000")
+	if res.Outcome != "REFUNDED" {
+		t.Fatalf("frozen payee: %+v", res)
+	}
+	h.kill("r")
+	t.Logf("swap confirmed, payment refunded, r killed at %v", time.Since(began).Round(time.Millisecond))
+
+	// Chain A: unilateral by s, the counterparty gone.
+	h.forceClose("s", onA)
+	h.settled(A, "s", onA)
+	// Chain B: r, rolled back to before the swap, closes stale; s challenges.
+	h.rollback("r")
+	h.start("r")
+	h.forceClose("r", onB)
+	h.eventually("s challenges the stale close", 30*time.Second, func() bool {
+		c := h.channelView("s", onB)
+		return c != nil && c.Closing && c.ClosingVersion > 0
+	})
+	h.settled(B, "s", onB)
+	t.Logf("both channels closed at %v", time.Since(began).Round(time.Millisecond))
+	for _, c := range []*mpChain{A, B} {
+		moved := map[string]int64{"s": -100, "r": 100}
+		if c == B {
+			moved = map[string]int64{"s": 40, "r": -40}
+		}
+		h.exactBalances(c, addrs, start[c.id], moved)
+	}
 }

@@ -610,6 +610,23 @@ func (d *demoRun) openOne(c *demoChannel) error {
 	d.say("open", time.Since(t), "chain %d: %s opened channel %s to %s with %s (its enclave signed the tx)",
 		c.chainID, c.a.name, short(c.id[:]), c.b.name, fmtAmount(demoDeposit))
 	t = time.Now()
+	// B's enclave builds the top-up only for a channel it tracks: wait
+	// until the watcher told it of the open.
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		l, err := d.local.Channels(c.b.addr(), time.Second)
+		tracked := false
+		for _, ch := range l.GetChannels() {
+			tracked = tracked || [32]byte(ch.ChannelId) == c.id
+		}
+		if err == nil && tracked {
+			break
+		}
+		if time.Now().After(deadline) || d.ctx.Err() != nil {
+			return fmt.Errorf("top up %s: %s's enclave never saw the channel open (%v)", c.label(), c.b.name, err)
+		}
+		d.poke(c.chainID)
+		time.Sleep(3 * time.Millisecond)
+	}
 	depA, depB, err := c.b.ops.TopUp(d.ctx, actors.TerminalTx(d.local.System, d.local.Peer(c.b.addr()), c.b.addr()), c.chainID, c.id, demoTopUp)
 	if err != nil {
 		return err

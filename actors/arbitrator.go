@@ -94,12 +94,19 @@ func (a *TerminalActor) arbitrate(ctx actor.Context, recs []*messages.ChannelRec
 	if a.arb == nil || a.tx == nil {
 		return
 	}
+	var later [][32]byte
 	for n := 0; n < catchUpBatch && len(a.arb.unchecked) > 0; n++ {
-		if c := a.m.Channel(a.arb.unchecked[0]); c != nil {
+		id := a.arb.unchecked[0]
+		a.arb.unchecked = a.arb.unchecked[1:]
+		if a.arb.busy[id] {
+			later = append(later, id) // read again once the running pass is done
+			continue
+		}
+		if c := a.m.Channel(id); c != nil {
 			recs = append(recs[:len(recs):len(recs)], c)
 		}
-		a.arb.unchecked = a.arb.unchecked[1:]
 	}
+	a.arb.unchecked = append(a.arb.unchecked, later...)
 	for _, c := range recs {
 		id := [32]byte(c.ChannelId)
 		if a.arb.busy[id] || c.GetDispute().GetSettled() {
@@ -272,18 +279,14 @@ func (a *TerminalActor) forceClose(ctx actor.Context, req *messages.ChannelClose
 	a.arbitrate(ctx, []*messages.ChannelRecord{a.m.Channel(id)})
 }
 
-// observeClose applies a watcher's close event and reacts at once.
-func (a *TerminalActor) observeClose(ctx actor.Context, id [32]byte, ev terminal.CloseEvent) {
-	out, err := a.m.ObserveClose(id, ev)
-	if err != nil {
-		if !errors.Is(err, terminal.ErrDuplicate) && !errors.Is(err, terminal.ErrUnknownChannel) {
-			a.cfg.Logger.Warn("close event rejected", "err", err)
-		}
+// checkChannel reads a channel from the chain at once, on a watcher's
+// close event. The event only says where to look: what the terminal
+// records and does comes from the contract itself, so a forged event
+// costs a chain read and changes nothing.
+func (a *TerminalActor) checkChannel(ctx actor.Context, id [32]byte) {
+	if a.m.Channel(id) == nil {
 		return
 	}
-	if err := a.cfg.Store.SaveTerminal(out); err != nil {
-		a.cfg.Logger.Error("persist close event", "err", err)
-		return
-	}
-	a.arbitrate(ctx, out.Channels)
+	a.arb.unchecked = append(a.arb.unchecked, id)
+	a.arbitrate(ctx, nil)
 }

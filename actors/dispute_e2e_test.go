@@ -354,3 +354,29 @@ func TestDisputeEveryCloseOfASwap(t *testing.T) {
 		}
 	}
 }
+
+// TestForgedCloseEventChangesNothing: a stranger tells s1's terminal that
+// its channel is closing (a forged watcher event). The terminal reads the
+// contract, which says open; the channel keeps working and shows no close.
+func TestForgedCloseEventChangesNothing(t *testing.T) {
+	w := newOnChainWorld(t)
+	const deposit = 1_000_000
+	id := w.open("s1", "i1", deposit)
+	w.open("i1", "r1", deposit)
+	w.expect("s1", "i1", deposit, 0)
+	w.expect("i1", "r1", deposit, 0)
+	for _, kind := range []messages.ChainEventKind{messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED,
+		messages.ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED, messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED} {
+		w.local.Tell(w.addr("s1"), &messages.ChainEvent{Kind: kind, ChainId: w.chainOf["s1"], Contract: w.contract[w.chainOf["s1"]].Bytes(),
+			ChannelId: id[:], Version: 0, Deadline: 1})
+	}
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "pay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+		Legs: []*messages.Leg{w.leg("s1", "r1", 100)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment after a forged close event: %v %v", res.GetOutcome(), err)
+	}
+	w.expect("s1", "i1", deposit-100, 100)
+	if c := w.info("s1", id); c == nil || c.Closed || c.Closing {
+		t.Fatalf("forged event left the channel %v", c)
+	}
+}

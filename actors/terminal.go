@@ -332,15 +332,13 @@ func (a *TerminalActor) chainEvent(ctx actor.Context, ev *messages.ChainEvent) {
 		})
 	case messages.ChainEventKind_CHAIN_EVENT_KIND_TOPPED_UP:
 		out, err = a.m.TopUp(id, new(big.Int).SetBytes(ev.DepositA), new(big.Int).SetBytes(ev.DepositB))
-	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED:
-		a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseRequested, Version: ev.Version, Deadline: ev.Deadline})
-		return
-	case messages.ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED:
-		a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseChallenged, Version: ev.Version})
-		return
-	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED:
+	case messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSE_REQUESTED, messages.ChainEventKind_CHAIN_EVENT_KIND_CHALLENGED,
+		messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED:
 		if a.arb != nil {
-			a.observeClose(ctx, id, terminal.CloseEvent{Kind: terminal.CloseDone})
+			a.checkChannel(ctx, id)
+			return
+		}
+		if ev.Kind != messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED {
 			return
 		}
 		out, err = a.m.ChannelClosed(id)

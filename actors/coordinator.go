@@ -24,6 +24,14 @@ type Routes interface {
 // to one blocked by instances in flight.
 var ErrNoRoute = errors.New("actors: no route")
 
+// MaxRouteHops bounds a network's length, and so the largest message
+// (a COMMIT carries an ack per terminal): remoting's size limit is
+// sized from it.
+const MaxRouteHops = 16
+
+// ErrRouteTooLong refuses a request whose route exceeds MaxRouteHops.
+var ErrRouteTooLong = errors.New("actors: route longer than MaxRouteHops")
+
 // CoordinatorConfig configures the coordinator actor.
 type CoordinatorConfig struct {
 	Signer messages.Signer
@@ -231,6 +239,10 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 				break
 			}
 			fail(fmt.Errorf("leg %d on chain %d: %w", i, leg.ChainId, err))
+			return
+		}
+		if len(n.GetHops()) > MaxRouteHops {
+			fail(fmt.Errorf("leg %d: %w (%d hops)", i, ErrRouteTooLong, len(n.GetHops())))
 			return
 		}
 		routes = append(routes, n)

@@ -50,7 +50,7 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 		log = slog.New(slog.DiscardHandler)
 	}
 	sys := actors.NewSystem(log)
-	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: log}); err != nil {
+	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", InsecurePlaintext: true, Logger: log}); err != nil {
 		return err
 	}
 	defer sys.Shutdown()
@@ -107,7 +107,7 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	var stopping atomic.Bool
 	quiet := slog.New(muteHandler{log.Handler(), &stopping})
 	sys := actors.NewSystem(quiet)
-	rem, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: quiet})
+	rem, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", InsecurePlaintext: true, Logger: quiet})
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,8 @@ func (t *target) dial() (*clientConn, error) {
 		return nil, usageError("--listen: %v", err)
 	}
 	sys := actors.NewSystem(quietRemote(logger()))
-	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, Logger: logger()})
+	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, Logger: logger(),
+		Accept: actors.ClientAccepts, InsecurePlaintext: true})
 	if err != nil {
 		sys.Shutdown()
 		return nil, err

@@ -191,7 +191,9 @@ func (n *node) start(ctx context.Context) error {
 	}
 	n.sys = actors.NewSystem(quietRemote(n.log))
 	host, port, _ := actors.SplitHostPort(cfg.Listen)
-	r, addr, err := actors.StartRemote(n.sys, actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log})
+	accept := map[string][]string{roleCoordinator: actors.CoordinatorAccepts, roleTerminal: actors.TerminalAccepts, roleWatcher: actors.WatcherAccepts}[cfg.Role]
+	r, addr, err := actors.StartRemote(n.sys, actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log,
+		Accept: accept, InsecurePlaintext: true})
 	if err != nil {
 		return err
 	}

@@ -66,8 +66,12 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 		if err != nil {
 			return err
 		}
+		report, err := enclave.ReportFor(backend, key)
+		if err != nil {
+			return err
+		}
 		props, err := actors.NewTerminal(actors.TerminalConfig{Signer: key, Store: actors.NewMemStore(), VerifyReport: verify,
-			Coordinator: coord, RetryInterval: cfg.RetryInterval, Logger: log})
+			Coordinator: coord, Report: actors.FrameReport(report), RetryInterval: cfg.RetryInterval, Logger: log})
 		if err != nil {
 			return err
 		}

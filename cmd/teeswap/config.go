@@ -59,6 +59,10 @@ type nodeConfig struct {
 	Chains []chainConfig `json:"chains,omitempty"`
 	// Coordinator is the coordinator node's host:port (terminals).
 	Coordinator string `json:"coordinator,omitempty"`
+	// TrustedCoordinator pins the coordinator enclave's chain address
+	// (terminals): only that coordinator is admitted. Needed for safety
+	// with simulation enclaves, whose reports anyone can make.
+	TrustedCoordinator string `json:"trusted_coordinator,omitempty"`
 	// Peers are other terminal nodes, host:port or 0xADDRESS@host:port,
 	// asked to co-sign cooperative closes (terminals).
 	Peers []string `json:"peers,omitempty"`
@@ -135,6 +139,7 @@ func readConfigFile(path string, cfg *nodeConfig) error {
 type nodeFlags struct {
 	config, role, name, listen, advertise, dataDir, enclave string
 	coordinator, pollInterval, retryInterval                string
+	trustedCoordinator                                      string
 	allowSimulation                                         bool
 	chains, peers, watchers                                 []string
 }
@@ -150,6 +155,7 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowSimulation, "allow-simulation", false, "accept simulated enclaves, this node's and its peers' (env TEESWAP_ALLOW_SIMULATION)")
 	fs.StringArrayVar(&f.chains, "chain", nil, "a chain: rpc=URL,contract=0x..[,id=N][,start=BLOCK][,depth=N]; repeat per chain (env TEESWAP_CHAINS, ';'-separated)")
 	fs.StringVar(&f.coordinator, "coordinator", "", "the coordinator node's host:port, for terminals (env TEESWAP_COORDINATOR)")
+	fs.StringVar(&f.trustedCoordinator, "trusted-coordinator", "", "pin the coordinator enclave's 0x address, for terminals (env TEESWAP_TRUSTED_COORDINATOR)")
 	fs.StringArrayVar(&f.peers, "peer", nil, "another terminal node, host:port or 0xADDR@host:port; repeatable (env TEESWAP_PEERS, ','-separated)")
 	fs.StringArrayVar(&f.watchers, "watcher", nil, "a watcher node's host:port to subscribe to; repeatable (env TEESWAP_WATCHERS, ','-separated)")
 	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
@@ -198,6 +204,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 			return err
 		}},
 		{"coordinator", "TEESWAP_COORDINATOR", str(&cfg.Coordinator)},
+		{"trusted-coordinator", "TEESWAP_TRUSTED_COORDINATOR", str(&cfg.TrustedCoordinator)},
 		{"poll-interval", "TEESWAP_POLL_INTERVAL", dur(&cfg.PollInterval)},
 		{"retry-interval", "TEESWAP_RETRY_INTERVAL", dur(&cfg.RetryInterval)},
 		{"peer", "TEESWAP_PEERS", list(&cfg.Peers, ",")},
@@ -223,7 +230,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 	}
 	flagValues := map[string]string{
 		"role": f.role, "name": f.name, "listen": f.listen, "advertise": f.advertise, "data-dir": f.dataDir,
-		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator,
+		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator, "trusted-coordinator": f.trustedCoordinator,
 		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval,
 		"peer": strings.Join(f.peers, ","), "watcher": strings.Join(f.watchers, ","), "chain": strings.Join(f.chains, ";"),
 	}
@@ -324,6 +331,9 @@ func (c *nodeConfig) validate() error {
 		}
 		if _, _, err := actors.SplitHostPort(c.Coordinator); err != nil {
 			return fmt.Errorf("coordinator: %w", err)
+		}
+		if c.TrustedCoordinator != "" && !common.IsHexAddress(c.TrustedCoordinator) {
+			return fmt.Errorf("trusted_coordinator %q is not a 0x address", c.TrustedCoordinator)
 		}
 		for _, p := range c.Peers {
 			if _, _, err := parsePeer(p); err != nil {

@@ -31,10 +31,13 @@ import (
 
 // Files in a node's data directory.
 const (
-	fileSealedKey   = "key.sealed"   // the enclave key, sealed by the backend
-	fileSimSealKey  = "sim-seal.key" // the simulation backend's sealing key (no SGX only)
-	fileState       = "state.db"     // the actors' sealed write-ahead store
-	fileDirectory   = "directory.db" // the channel directory (coordinator, watcher)
+	fileSealedKey  = "key.sealed"   // the enclave key, sealed by the backend
+	fileSimSealKey = "sim-seal.key" // the simulation backend's sealing key (no SGX only)
+	fileState      = "state.db"     // the actors' sealed write-ahead store
+	fileDirectory  = "directory.db" // the channel directory (coordinator, watcher)
+	// fileCredential is the control credential, made at first start: the
+	// owner's CLI (terminal) or the exchange (coordinator) sends it.
+	fileCredential  = "control.cookie"
 	dataDirFileMode = 0o700
 )
 
@@ -87,6 +90,7 @@ type nodeInfo struct {
 	ChainAddress string          `json:"chain_address,omitempty"`
 	Enclave      string          `json:"enclave,omitempty"`
 	DataDir      string          `json:"data_dir"`
+	Credential   string          `json:"credential_file,omitempty"` // the control credential's file
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
 }
@@ -271,6 +275,21 @@ func (n *node) openEnclave() (enclave.Backend, enclave.Key, error) {
 	return backend, key, nil
 }
 
+// credential reads the node's control credential, making it on first
+// start.
+func (n *node) credential() (string, error) {
+	path := filepath.Join(n.cfg.DataDir, fileCredential)
+	cred, created, err := actors.LoadOrCreateCredential(path)
+	if err != nil {
+		return "", err
+	}
+	if created {
+		n.log.Info("made the control credential; clients on this machine use it with --data-dir or --credential", "file", path)
+	}
+	n.info.Credential = path
+	return cred, nil
+}
+
 // loadOrCreateKey unseals the key at path, or makes a new one and seals
 // it there (atomically: a crash leaves no half-written key).
 func loadOrCreateKey(b enclave.Backend, path string) (enclave.Key, bool, error) {
@@ -363,9 +382,15 @@ func (n *node) startCoordinator() error {
 		return err
 	}
 	routes := actors.DirectoryRoutes{Router: router}
+	cred, err := n.credential()
+	if err != nil {
+		return err
+	}
 	props, err := actors.NewCoordinator(actors.CoordinatorConfig{
 		Signer: key, Store: store, Routes: routes, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
-		RetryInterval: time.Duration(n.cfg.RetryInterval), Logger: n.log,
+		VerifyReport:     actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
+		ClientCredential: cred,
+		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
 	})
 	if err != nil {
 		return err
@@ -414,10 +439,19 @@ func (n *node) startTerminal(ctx context.Context) error {
 		addr, hostPort, _ := parsePeer(p)
 		peers.add(addr, hostPort)
 	}
+	cred, err := n.credential()
+	if err != nil {
+		return err
+	}
+	report, err := enclave.ReportFor(backend, key)
+	if err != nil {
+		return err
+	}
 	props, err := actors.NewTerminal(actors.TerminalConfig{
-		Signer: key, Store: store,
-		VerifyReport:  actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
-		Coordinator:   actor.NewPID(n.cfg.Coordinator, actorCoordinator),
+		Signer: key, Store: store, Report: actors.FrameReport(report),
+		VerifyReport:       actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
+		Coordinator:        actor.NewPID(n.cfg.Coordinator, actorCoordinator),
+		TrustedCoordinator: common.HexToAddress(n.cfg.TrustedCoordinator), Watchers: n.cfg.Watchers, Credential: cred,
 		RetryInterval: time.Duration(n.cfg.RetryInterval), Chain: ops, Peers: peers, Logger: n.log,
 	})
 	if err != nil {

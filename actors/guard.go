@@ -41,7 +41,7 @@ var (
 		"teeswap.v1.Envelope", "teeswap.v1.Registered", "teeswap.v1.ChainEvent",
 		"teeswap.v1.ChannelListRequest", "teeswap.v1.ChannelOpen", "teeswap.v1.ChannelClose",
 		"teeswap.v1.CloseSignature", "teeswap.v1.SignOrder", "teeswap.v1.AttestationRequest",
-		"teeswap.v1.ChannelList", "teeswap.v1.CloseSigned",
+		"teeswap.v1.ChannelList", "teeswap.v1.CloseSigned", "teeswap.v1.RegistrationRequest",
 	}
 	// WatcherAccepts: a watcher node (subscriptions and routes).
 	WatcherAccepts = []string{"teeswap.v1.Subscribe", "teeswap.v1.RouteRequest"}

@@ -74,6 +74,9 @@ type RemoteConfig struct {
 	Rate, Burst                 float64
 	// Stats, when set, counts what the guard refused.
 	Stats *RemoteStats
+	// TLS, when set, runs remoting over mutual TLS with certificates
+	// bound to enclaves (or, for clients, to a node's credential).
+	TLS *TLSConfig
 	// InsecurePlaintext must be set to run without TLS: anyone who
 	// reaches the port can then read traffic and claim any node's address.
 	InsecurePlaintext bool
@@ -83,10 +86,9 @@ type RemoteConfig struct {
 // ErrRemoteListen is returned when the remote cannot bind its address.
 var ErrRemoteListen = errors.New("actors: remote cannot listen")
 
-// ErrNoTransportSecurity is returned by StartRemote unless
-// InsecurePlaintext is set: remoting has no TLS yet, and a caller must
-// say it knows.
-var ErrNoTransportSecurity = errors.New("actors: remoting is plain text; set InsecurePlaintext to accept it")
+// ErrNoTransportSecurity is returned by StartRemote when neither TLS nor
+// InsecurePlaintext is set: plain text must be asked for by name.
+var ErrNoTransportSecurity = errors.New("actors: remoting needs TLS, or InsecurePlaintext set explicitly")
 
 // StartRemote starts protoactor remoting on sys and returns it with the
 // address peers reach it at (host:port, the real port when Port was 0).
@@ -107,7 +109,7 @@ func StartRemote(sys *actor.ActorSystem, cfg RemoteConfig) (r *remote.Remote, ad
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	if !cfg.InsecurePlaintext {
+	if cfg.TLS == nil && !cfg.InsecurePlaintext {
 		return nil, "", ErrNoTransportSecurity
 	}
 	g := newGuard(sys, cfg)
@@ -126,8 +128,15 @@ func StartRemote(sys *actor.ActorSystem, cfg RemoteConfig) (r *remote.Remote, ad
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}),
 	}
-	cfg.Logger.Warn("remoting runs in INSECURE PLAIN TEXT: anyone who reaches the port can read traffic and claim any node's address")
-	dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if cfg.TLS != nil {
+		id := &tlsIdentity{cfg: *cfg.TLS, self: sys.Address}
+		serverOpts = append(serverOpts, grpc.Creds(id.serverCredentials()))
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(id.clientCredentials()))
+		g.peerAddress = id.peerAddress
+	} else {
+		cfg.Logger.Warn("remoting runs in INSECURE PLAIN TEXT: anyone who reaches the port can read traffic and claim any node's address")
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
 	opts := []remote.ConfigOption{
 		remote.WithServerOptions(serverOpts...),
 		remote.WithDialOptions(dialOpts...),

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -30,6 +31,7 @@ type target struct {
 	node, actorID, listen string
 	coordinator, term     string
 	dataDir, credFile     string
+	allowSim, plaintext   bool
 	timeout               time.Duration
 }
 
@@ -47,6 +49,8 @@ func (t *target) register(fs *pflag.FlagSet, def string) {
 	fs.StringVar(&t.listen, "listen", "127.0.0.1:0", "where this client listens for the answer; the node must reach it")
 	fs.DurationVar(&t.timeout, "wait", 2*time.Minute, "how long to wait for the answer")
 	fs.StringVar(&t.dataDir, "data-dir", "", "the node's data directory, to read its control credential (env TEESWAP_DATA_DIR)")
+	fs.BoolVar(&t.allowSim, "allow-simulation", false, "accept the node's simulation enclave (env TEESWAP_ALLOW_SIMULATION)")
+	fs.BoolVar(&t.plaintext, "insecure-plaintext-loopback", false, "INSECURE: talk to a node that runs remoting without TLS (env TEESWAP_INSECURE_PLAINTEXT_LOOPBACK)")
 	fs.StringVar(&t.credFile, "credential", "", "the node's control credential file (env TEESWAP_CREDENTIAL; default DATA_DIR/"+fileCredential+")")
 }
 
@@ -129,9 +133,21 @@ func (t *target) dial() (*clientConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	rcfg := actors.RemoteConfig{Host: host, Port: port, Logger: logger(), Accept: actors.ClientAccepts}
+	if t.plaintext || envBool("TEESWAP_INSECURE_PLAINTEXT_LOOPBACK") {
+		rcfg.InsecurePlaintext = true
+	} else {
+		if cred == "" {
+			return nil, usageError("remoting is TLS, and a client authenticates with the node's control credential: give --data-dir DIR or --credential FILE (or --insecure-plaintext-loopback for a node that runs without TLS)")
+		}
+		// The client has no enclave: it proves it holds the node's
+		// credential, and checks the node's enclave-bound certificate.
+		allowSim := t.allowSim || envBool("TEESWAP_ALLOW_SIMULATION")
+		rcfg.TLS = &actors.TLSConfig{Credential: cred, ClientCredentials: []string{cred},
+			Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: allowSim})}
+	}
 	sys := actors.NewSystem(quietRemote(logger()))
-	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, Logger: logger(),
-		Accept: actors.ClientAccepts, InsecurePlaintext: true})
+	r, _, err := actors.StartRemote(sys, rcfg)
 	if err != nil {
 		sys.Shutdown()
 		return nil, err
@@ -157,6 +173,13 @@ func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
 		return zero, fmt.Errorf("%s at %s answered %T, not %T: is that the right actor?", c.pid.Id, c.pid.Address, res, zero)
 	}
 	return v, nil
+}
+
+// envBool reads a boolean environment variable; unset or unparsable is
+// false.
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
 }
 
 // parseAmount reads a non-negative integer amount in base units (wei),

@@ -108,12 +108,17 @@ type nodeChainInfo struct {
 
 // node is a running teeswap node.
 type node struct {
-	cfg     nodeConfig
-	log     *slog.Logger
-	sys     *actor.ActorSystem
-	remote  *remote.Remote
-	chains  []actors.Deployment
-	info    nodeInfo
+	cfg    nodeConfig
+	log    *slog.Logger
+	sys    *actor.ActorSystem
+	remote *remote.Remote
+	chains []actors.Deployment
+	info   nodeInfo
+	// backend and key are the node's enclave (nil for a watcher on plain
+	// text); cred its control credential.
+	backend enclave.Backend
+	key     enclave.Key
+	cred    string
 	pids    []*actor.PID   // spawned actors, stopped first on close
 	cancel  []func()       // background goroutines, stopped before the actors
 	closers []func() error // stores and chains, closed after the actors
@@ -193,11 +198,26 @@ func (n *node) start(ctx context.Context) error {
 	if err := n.dialChains(ctx); err != nil {
 		return err
 	}
+	var err error
+	if n.cred, err = n.credential(); err != nil {
+		return err
+	}
+	// A watcher needs an enclave key only to authenticate itself on TLS.
+	if cfg.Role != roleWatcher || !cfg.InsecurePlaintextLoopback {
+		if n.backend, n.key, err = n.openEnclave(); err != nil {
+			return err
+		}
+	}
 	n.sys = actors.NewSystem(quietRemote(n.log))
 	host, port, _ := actors.SplitHostPort(cfg.Listen)
 	accept := map[string][]string{roleCoordinator: actors.CoordinatorAccepts, roleTerminal: actors.TerminalAccepts, roleWatcher: actors.WatcherAccepts}[cfg.Role]
-	r, addr, err := actors.StartRemote(n.sys, actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log,
-		Accept: accept, InsecurePlaintext: true})
+	rcfg := actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log, Accept: accept}
+	if cfg.InsecurePlaintextLoopback {
+		rcfg.InsecurePlaintext = true
+	} else {
+		rcfg.TLS = &actors.TLSConfig{Backend: n.backend, Key: n.key, Verifier: n.verifier(), ClientCredentials: []string{n.cred}}
+	}
+	r, addr, err := actors.StartRemote(n.sys, rcfg)
 	if err != nil {
 		return err
 	}
@@ -364,11 +384,13 @@ func (n *node) spawnWatchers(store directory.Store, peers actors.PeerResolver) e
 	return nil
 }
 
+// verifier checks peers' attestation reports under the node's policy.
+func (n *node) verifier() *enclave.Verifier {
+	return enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})
+}
+
 func (n *node) startCoordinator() error {
-	backend, key, err := n.openEnclave()
-	if err != nil {
-		return err
-	}
+	backend, key := n.backend, n.key
 	store, err := n.openStore(backend)
 	if err != nil {
 		return err
@@ -382,14 +404,10 @@ func (n *node) startCoordinator() error {
 		return err
 	}
 	routes := actors.DirectoryRoutes{Router: router}
-	cred, err := n.credential()
-	if err != nil {
-		return err
-	}
 	props, err := actors.NewCoordinator(actors.CoordinatorConfig{
 		Signer: key, Store: store, Routes: routes, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
-		VerifyReport:     actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
-		ClientCredential: cred,
+		VerifyReport:     actors.ReportVerifier(n.verifier()),
+		ClientCredential: n.cred,
 		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
 	})
 	if err != nil {
@@ -422,10 +440,7 @@ func (n *node) startWatcherNode() error {
 }
 
 func (n *node) startTerminal(ctx context.Context) error {
-	backend, key, err := n.openEnclave()
-	if err != nil {
-		return err
-	}
+	backend, key := n.backend, n.key
 	store, err := n.openStore(backend)
 	if err != nil {
 		return err
@@ -439,19 +454,15 @@ func (n *node) startTerminal(ctx context.Context) error {
 		addr, hostPort, _ := parsePeer(p)
 		peers.add(addr, hostPort)
 	}
-	cred, err := n.credential()
-	if err != nil {
-		return err
-	}
 	report, err := enclave.ReportFor(backend, key)
 	if err != nil {
 		return err
 	}
 	props, err := actors.NewTerminal(actors.TerminalConfig{
 		Signer: key, Store: store, Report: actors.FrameReport(report),
-		VerifyReport:       actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
+		VerifyReport:       actors.ReportVerifier(n.verifier()),
 		Coordinator:        actor.NewPID(n.cfg.Coordinator, actorCoordinator),
-		TrustedCoordinator: common.HexToAddress(n.cfg.TrustedCoordinator), Watchers: n.cfg.Watchers, Credential: cred,
+		TrustedCoordinator: common.HexToAddress(n.cfg.TrustedCoordinator), Watchers: n.cfg.Watchers, Credential: n.cred,
 		RetryInterval: time.Duration(n.cfg.RetryInterval), Chain: ops, Peers: peers, Logger: n.log,
 	})
 	if err != nil {

@@ -648,6 +648,8 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		}
 	}
 	t.Logf("8 nodes up (coordinator, watcher, 6 terminals), 4 channels open at %v", time.Since(began).Round(time.Millisecond))
+	// Strangers on the network are refused; the swaps below still confirm.
+	h.strangerAttacks("coordinator", "watcher", A.terminals[0])
 
 	leg := func(c *mpChain, amount int) string {
 		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addr(c.terminals[0]).Hex(), addr(c.terminals[2]).Hex(), amount)

@@ -136,7 +136,7 @@ func (h *mpHarness) openChannel(A *mpChain, addrs map[string]common.Address, fro
 	var out struct {
 		ChannelID string `json:"channel_id"`
 	}
-	h.mustJSON(&out, 0, "channel", "open", "--terminal", h.addr(from), "--chain", fmt.Sprint(A.id),
+	h.mustJSON(&out, 0, "channel", "open", "--terminal", h.addr(from), "--data-dir", h.dataDir(from), "--chain", fmt.Sprint(A.id),
 		"--counterparty", addrs[to].Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s")
 	h.eventually(to+" sees its channel", 20*time.Second, func() bool { return h.channelView(to, out.ChannelID) != nil })
 	return out.ChannelID
@@ -164,7 +164,7 @@ func (h *mpHarness) forceClose(by, id string) {
 		Closing  bool   `json:"closing"`
 		Deadline uint64 `json:"deadline"`
 	}
-	h.mustJSON(&closing, 0, "channel", "close", "--terminal", h.addr(by), "--channel", id, "--force", "--wait", "60s")
+	h.mustJSON(&closing, 0, "channel", "close", "--terminal", h.addr(by), "--data-dir", h.dataDir(by), "--channel", id, "--force", "--wait", "60s")
 	if !closing.Closing || closing.Deadline == 0 {
 		h.t.Fatalf("force close by %s: %+v", by, closing)
 	}
@@ -215,7 +215,7 @@ func TestMultiProcessDisputes(t *testing.T) {
 	pay := func(id string, amount int) {
 		var res swapOutput
 		h.eventually("payment "+id, 30*time.Second, func() bool {
-			err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+			err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
 				"--from", addrs["sA"].Hex(), "--to", addrs["rA"].Hex(), "--amount", fmt.Sprint(amount), "--id", id)
 			return err == nil && res.Confirmed
 		})
@@ -250,11 +250,11 @@ func TestMultiProcessDisputes(t *testing.T) {
 
 	// (a) rA is SIGKILLed; iA closes iA-rA alone.
 	h.kill("rA")
-	out, code := h.teeswap("channel", "close", "--terminal", h.addr("iA"), "--channel", iArA, "--force", "--wait", "60s")
+	out, code := h.teeswap("channel", "close", "--terminal", h.addr("iA"), "--data-dir", h.dataDir("iA"), "--channel", iArA, "--force", "--wait", "60s")
 	if code != 0 || !strings.Contains(out, "closing unilaterally") {
 		t.Fatalf("force close: exit %d: %s", code, out)
 	}
-	out, _ = h.teeswap("channel", "list", "--terminal", h.addr("iA"), "--wait", "10s")
+	out, _ = h.teeswap("channel", "list", "--terminal", h.addr("iA"), "--data-dir", h.dataDir("iA"), "--wait", "10s")
 	if !strings.Contains(out, "CLOSING at v") {
 		t.Fatalf("channel list does not show the closing channel and its deadline:\n%s", out)
 	}
@@ -283,7 +283,7 @@ func TestMultiProcessThreeHopCloses(t *testing.T) {
 	h.eventually("i1 re-registered", 20*time.Second, func() bool { return len(h.channels("i1").Coordinators) == 1 })
 	var res swapOutput
 	h.eventually("3-hop payment", 30*time.Second, func() bool {
-		err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+		err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
 			"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "50", "--id", "pay-3hop")
 		return err == nil && res.Confirmed
 	})
@@ -298,7 +298,7 @@ func TestMultiProcessThreeHopCloses(t *testing.T) {
 	// s learns i1's restarted node as a peer asynchronously; a close that
 	// cannot reach it changes nothing, so it is simply asked again.
 	h.eventually("cooperative close of s-i1", 30*time.Second, func() bool {
-		return h.tryJSON(&closed, 0, "channel", "close", "--terminal", h.addr("s"), "--channel", si1, "--wait", "60s") == nil
+		return h.tryJSON(&closed, 0, "channel", "close", "--terminal", h.addr("s"), "--data-dir", h.dataDir("s"), "--channel", si1, "--wait", "60s") == nil
 	})
 	if closed.PayoutA != fmt.Sprint(deposit-50) || closed.PayoutB != "50" {
 		t.Fatalf("cooperative close paid %+v", closed)
@@ -376,7 +376,7 @@ func TestMultiProcessSwapDisputes(t *testing.T) {
 	}
 	var res swapOutput
 	h.eventually("swap", 30*time.Second, func() bool {
-		err := h.tryJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, "s", "r", 100), "--leg", leg(B, "r", "s", 40), "--id", "swap-1")
+		err := h.tryJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, "s", "r", 100), "--leg", leg(B, "r", "s", 40), "--id", "swap-1")
 		return err == nil && res.Confirmed
 	})
 	h.eventually("swap applied", 10*time.Second, func() bool {
@@ -390,7 +390,7 @@ func TestMultiProcessSwapDisputes(t *testing.T) {
 	if err := rProc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	h.mustJSON(&res, 1, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+	h.mustJSON(&res, 1, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
 		"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "10", "--id", "pay-refunded", "--timeout-ms", "3000")
 	if res.Outcome != "REFUNDED" {
 		t.Fatalf("frozen payee: %+v", res)

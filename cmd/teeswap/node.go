@@ -301,8 +301,16 @@ func loadOrCreateKey(b enclave.Backend, path string) (enclave.Key, bool, error) 
 }
 
 // openStore opens the sealed write-ahead store.
+// A node whose sealed key already existed refuses a missing or empty store:
+// starting afresh would forget what it decided and signed (issue 11).
 func (n *node) openStore(b enclave.Backend) (actors.Store, error) {
-	st, err := actors.OpenBolt(filepath.Join(n.cfg.DataDir, fileState), b, false)
+	path := filepath.Join(n.cfg.DataDir, fileState)
+	if n.info.Restored {
+		if err := actors.CheckStoreFile(path); err != nil {
+			return nil, fmt.Errorf("%w; restore it from a backup no older than its high-water mark, or start a new node with a new data directory", err)
+		}
+	}
+	st, err := actors.OpenBolt(path, b, false)
 	if err != nil {
 		return nil, err
 	}

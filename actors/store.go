@@ -37,6 +37,14 @@ type Store interface {
 	// ForgetInstance drops an ended coordinator instance from the store
 	// (the sim prunes to bound memory; a node keeps them).
 	ForgetInstance(id []byte) error
+	// SaveRequest, LoadRequests and ForgetRequest keep the coordinator's
+	// request records: the idempotency index and the write-ahead queue.
+	SaveRequest(rec *messages.RequestRecord) error
+	LoadRequests() ([]*messages.RequestRecord, error)
+	ForgetRequest(requestID string) error
+	// SaveNewInstance persists a new instance with its request record in
+	// one atomic write.
+	SaveNewInstance(meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance, req *messages.RequestRecord) error
 	Close() error
 }
 
@@ -592,4 +600,39 @@ func (r records) LoadCoordinator() (CoordinatorState, error) {
 // ForgetInstance deletes an ended coordinator instance.
 func (r records) ForgetInstance(id []byte) error {
 	return r.kv.write(nil, record{bucket: bucketCInstances, key: id})
+}
+
+// SaveRequest persists one request record under its request id.
+func (r records) SaveRequest(rec *messages.RequestRecord) error {
+	return r.kv.write([]record{{bucketRequests, []byte(rec.RequestId), rec}})
+}
+
+// LoadRequests reads every request record.
+func (r records) LoadRequests() ([]*messages.RequestRecord, error) {
+	var out []*messages.RequestRecord
+	err := r.kv.load(bucketRequests, func() proto.Message { return &messages.RequestRecord{} }, func(m proto.Message) {
+		out = append(out, m.(*messages.RequestRecord))
+	})
+	return out, err
+}
+
+// ForgetRequest drops a request record.
+func (r records) ForgetRequest(requestID string) error {
+	return r.kv.write(nil, record{bucket: bucketRequests, key: []byte(requestID)})
+}
+
+// SaveNewInstance persists a new instance, the allocator's meta and the
+// request's record together: a request id never points at an instance
+// that was not persisted, nor an instance lacks its request record.
+func (r records) SaveNewInstance(meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance, req *messages.RequestRecord) error {
+	var recs []record
+	if meta != nil {
+		recs = append(recs, record{bucketMeta, metaKey, &messages.CoordinatorMeta{Coordinator: meta.Coordinator, NextNonce: meta.NextNonce}})
+		recs = appendVersions(recs, meta, in)
+	}
+	recs = append(recs, record{bucketCInstances, in.InstanceId, in})
+	if req != nil && req.RequestId != "" {
+		recs = append(recs, record{bucketRequests, []byte(req.RequestId), req})
+	}
+	return r.kv.write(recs)
 }

@@ -78,6 +78,7 @@ type TerminalActor struct {
 	parked     []parked
 	registered bool
 	cancel     func()
+	faults     terminalFaults // issue 11: terminal_faults.go
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -107,6 +108,9 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.register(ctx)
+		a.queryCommitted(ctx)
+	case *messages.RegistrationRequest:
+		a.reRegister(ctx, m)
 	case *actor.Stopping:
 		if a.cancel != nil {
 			a.cancel()
@@ -150,7 +154,7 @@ func (a *TerminalActor) register(ctx actor.Context) {
 	if a.registered || a.cfg.Coordinator == nil {
 		return
 	}
-	ctx.Request(a.cfg.Coordinator, &messages.RegisterTerminal{Address: a.m.Address().Bytes(), Peer: peerOf(ctx.Self())})
+	ctx.Request(a.cfg.Coordinator, &messages.RegisterTerminal{Address: a.m.Address().Bytes(), Peer: peerOf(ctx.Self()), Applied: a.appliedReport()})
 }
 
 func (a *TerminalActor) admit(r *messages.Registered) {
@@ -237,10 +241,16 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 	if err != nil {
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
+		} else {
+			a.ackOutcome(ctx, env) // our ack was lost: the coordinator resends
 		}
 		return
 	}
-	if a.step(ctx, out) && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
+	stepped := a.step(ctx, out)
+	if stepped {
+		a.ackOutcome(ctx, env)
+	}
+	if stepped && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
 		a.retryParked(ctx, now)
 	}
 }

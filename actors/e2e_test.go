@@ -31,6 +31,12 @@ type offChainWorld struct {
 
 func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
 	t.Helper()
+	return newOffChainWorldWith(t, deposit, nil)
+}
+
+// newOffChainWorldWith lets a test adjust the deployment's config.
+func newOffChainWorldWith(t *testing.T, deposit int64, adjust func(*actors.LocalConfig)) *offChainWorld {
+	t.Helper()
 	backend, err := sim.New(sim.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -39,10 +45,14 @@ func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := actors.NewLocal(actors.LocalConfig{
+	cfg := actors.LocalConfig{
 		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second, Logger: testLogger(),
-	})
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	local, err := actors.NewLocal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

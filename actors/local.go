@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -30,6 +31,13 @@ type LocalConfig struct {
 	// OnOutcome, when set, is called by each terminal after it applied and
 	// persisted an instance's outcome (the sim counts and times these).
 	OnOutcome func(terminal common.Address, id [32]byte, network uint32, phase messages.TerminalPhase)
+	// Faults, when set, faults the envelopes every actor receives (its
+	// Filter picks which); the coordinator is named "coordinator" and a
+	// terminal by its name.
+	Faults *FaultInjector
+	// QueueTTL and Rand go to the coordinator (see CoordinatorConfig).
+	QueueTTL time.Duration
+	Rand     io.Reader
 }
 
 // Local runs teeswap's actors in one process: the embedded default of the
@@ -72,6 +80,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 		coordCfg: CoordinatorConfig{
 			Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
 			Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
+			QueueTTL: cfg.QueueTTL, Rand: cfg.Rand,
 		},
 		terminals: map[common.Address]*actor.PID{}, keys: map[common.Address]enclave.Key{},
 		stores: map[common.Address]Store{}, names: map[common.Address]string{}}
@@ -85,6 +94,9 @@ func (l *Local) startCoordinator() error {
 	props, err := NewCoordinator(l.coordCfg)
 	if err != nil {
 		return err
+	}
+	if l.cfg.Faults != nil {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware("coordinator")))
 	}
 	pid, err := l.System.Root.SpawnNamed(props, "coordinator")
 	if err != nil {
@@ -102,6 +114,33 @@ func (l *Local) RestartCoordinator() error {
 		return err
 	}
 	return l.startCoordinator()
+}
+
+// RestartCoordinatorOn restarts the coordinator on another store, as a
+// host could (a restored copy, tests of stale stores).
+func (l *Local) RestartCoordinatorOn(store Store) error {
+	if err := l.System.Root.StopFuture(l.Coordinator).Wait(); err != nil {
+		return err
+	}
+	l.coordCfg.Store = store
+	return l.startCoordinator()
+}
+
+// CoordinatorStore is the coordinator's store.
+func (l *Local) CoordinatorStore() Store { return l.coordCfg.Store }
+
+// TerminalStore is a terminal's store (nil when unknown).
+func (l *Local) TerminalStore(addr common.Address) Store {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stores[addr]
+}
+
+// SetTerminalStore replaces a stopped terminal's store before a restart.
+func (l *Local) SetTerminalStore(addr common.Address, s Store) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stores[addr] = s
 }
 
 // NewKey makes a terminal key in the backend.
@@ -134,6 +173,9 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if l.cfg.Faults != nil {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware(name)))
 	}
 	pid, err := l.System.Root.SpawnNamed(props, "terminal-"+name)
 	if err != nil {

@@ -398,6 +398,16 @@ func (m *MemStore) Snapshot() *MemStore {
 	return c
 }
 
+// Clone copies the store and its high-water mark: a host that restores
+// both from one older backup (what the mark cannot catch; the cross-check
+// with the terminals does).
+func (m *MemStore) Clone() *MemStore {
+	c := m.Snapshot()
+	mark, set, _ := m.hw.Load()
+	c.hw = &MemHighWater{mark: mark, set: set}
+	return c
+}
+
 // Reopen is what a restarted node does with this store: it is refused
 // with ErrStoreRolledBack when its sequence is behind the mark.
 func (m *MemStore) Reopen() (*MemStore, error) {

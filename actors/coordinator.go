@@ -163,6 +163,7 @@ func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
 	if err := a.loadRequests(); err != nil {
 		return nil, err
 	}
+	a.reattachClients()
 	return actor.PropsFromProducer(func() actor.Actor { return a }), nil
 }
 
@@ -288,7 +289,7 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		fail(err)
 		return
 	}
-	if err := a.cfg.Store.SaveNewInstance(out.Meta, out.Instance, a.requestRecord(req, in.ID())); err != nil {
+	if err := a.cfg.Store.SaveNewInstance(out.Meta, out.Instance, a.requestRecord(req, in.ID(), client)); err != nil {
 		// Nothing was sent: the instance never existed for anyone.
 		a.cfg.Logger.Error("persist new instance", "err", err)
 		fail(fmt.Errorf("%w: persist: %w", ErrUnavailable, err))
@@ -374,6 +375,12 @@ func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
 	if t, ok := a.cfg.Routes.(interface{ Transferred(*messages.Network) }); ok && !m.replay && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		for _, n := range m.networks {
 			t.Transferred(n)
+		}
+	}
+	// A ledger that can tell a repeat (by channel version) is told again.
+	if t, ok := a.cfg.Routes.(interface{ Replayed(*messages.Network) }); ok && m.replay && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		for _, n := range m.networks {
+			t.Replayed(n)
 		}
 	}
 	if client := a.clients[m.id]; client != nil {
@@ -584,7 +591,7 @@ func (c *instanceActor) finish(ctx actor.Context) {
 	for _, np := range rec.Networks {
 		networks = append(networks, np.Network)
 	}
-	ctx.Send(ctx.Parent(), &instanceDone{replay: c.replay, id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
+	ctx.Send(ctx.Parent(), &instanceDone{replay: c.replay || rec.Adopted, id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
 		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
 	c.lingerIfDelivered(ctx)
 }

@@ -88,6 +88,7 @@ type reqEntry struct {
 	queued    bool
 	persisted bool // a queued record is in the store
 	expires   int64
+	client    *actor.PID // the client of a running request, from the store
 }
 
 type coordFaults struct {
@@ -126,7 +127,7 @@ func (a *CoordinatorActor) loadRequests() error {
 		e := &reqEntry{digest: r.RequestDigest}
 		switch {
 		case len(r.InstanceId) == 32:
-			e.instance, e.running = [32]byte(r.InstanceId), true
+			e.instance, e.running, e.client = [32]byte(r.InstanceId), true, pidOf(r.Client)
 		case r.Result != nil:
 			e.result = r.Result
 		case r.Request != nil:
@@ -304,12 +305,23 @@ func (a *CoordinatorActor) create(req *messages.SwapRequest, routes []*messages.
 	return nil, coordinator.Output{}, fmt.Errorf("%w: no fresh instance id", ErrUnavailable)
 }
 
-func (a *CoordinatorActor) requestRecord(req *messages.SwapRequest, id [32]byte) *messages.RequestRecord {
+func (a *CoordinatorActor) requestRecord(req *messages.SwapRequest, id [32]byte, client *actor.PID) *messages.RequestRecord {
 	e := a.faults.requests[req.GetRequestId()]
 	if e == nil {
 		return nil
 	}
-	return &messages.RequestRecord{RequestId: req.RequestId, InstanceId: id[:], RequestDigest: e.digest}
+	// The client is kept so a restarted coordinator still answers it.
+	return &messages.RequestRecord{RequestId: req.RequestId, InstanceId: id[:], RequestDigest: e.digest, Client: peerOf(client)}
+}
+
+// reattachClients gives restored instances their clients back.
+func (a *CoordinatorActor) reattachClients() {
+	for _, in := range a.restored {
+		e := a.faults.requests[in.Record().RequestId]
+		if e != nil && e.running && e.instance == in.ID() && e.client != nil {
+			a.clients[in.ID()] = e.client
+		}
+	}
 }
 
 // ran notes that an instance now runs the request.

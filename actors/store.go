@@ -398,6 +398,13 @@ func (m *MemStore) Snapshot() *MemStore {
 	return c
 }
 
+// Seq is the store's write sequence.
+func (m *MemStore) Seq() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq
+}
+
 // Clone copies the store and its high-water mark: a host that restores
 // both from one older backup (what the mark cannot catch; the cross-check
 // with the terminals does).

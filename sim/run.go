@@ -35,6 +35,9 @@ type Instance struct {
 	Result    *messages.SwapResult
 	Results   int       // how many results arrived (must be 1)
 	Applied   time.Time // in process: the last terminal applied the outcome
+
+	submissions int  // times the client sent it (a retry sends it twice)
+	disagree    bool // a later result said something else than the first
 }
 
 // Parties is the number of terminals the instance planned to involve.
@@ -146,6 +149,19 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		subDone   = make(chan error, 1)
 	)
 	st.start = time.Now()
+	var (
+		stopChaos = make(chan struct{})
+		chaosDone = make(chan struct{})
+		resub     = &resubmitter{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x7265737562))}
+	)
+	if cfg.Faults && w.local != nil {
+		w.chaos = &chaosStats{}
+		go w.runChaos(stopChaos, chaosDone)
+	} else {
+		close(chaosDone)
+	}
+	stopChaosOnce := sync.OnceFunc(func() { close(stopChaos); <-chaosDone })
+	defer stopChaosOnce()
 	deadline := time.Time{}
 	if cfg.Duration > 0 {
 		deadline = st.start.Add(cfg.Duration)
@@ -175,8 +191,18 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 			}
 			mu.Unlock()
 			in.Submitted = time.Now()
+			in.submissions = 1
 			submitted.Add(1)
 			w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			if cfg.Faults && resub.again() {
+				// A client retry: the same request id again. It must get
+				// the first outcome, never a second instance.
+				mu.Lock()
+				in.submissions = 2
+				mu.Unlock()
+				w.chaos.dupSubmits.Add(1)
+				w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			}
 		}
 	}()
 
@@ -209,6 +235,8 @@ loop:
 				in.Result, in.Ended = r.res, r.at
 				done.Add(1)
 				<-sem
+			} else if !resultsAgree(in.Result, r.res) {
+				in.disagree = true
 			}
 		case err, ok := <-subDone:
 			if ok && err != nil {
@@ -217,6 +245,7 @@ loop:
 			}
 			subDone = nil
 			subFinished = true
+			stopChaosOnce() // drain without new crashes
 			// Every instance has its deadline; allow that plus retries.
 			drainTimer = time.After(cfg.Timeout + 10*cfg.RetryInterval + 5*time.Second)
 		case <-tick:
@@ -244,6 +273,9 @@ loop:
 			mu.Lock()
 			if in := byID[r.res.RequestId]; in != nil {
 				in.Results++
+				if in.Result != nil && !resultsAgree(in.Result, r.res) {
+					in.disagree = true
+				}
 			} else {
 				st.extraResult++
 			}

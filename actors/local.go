@@ -110,18 +110,27 @@ func (l *Local) startCoordinator() error {
 // starts it again from its sealed store under the same name: instances in
 // flight resume and end as they would have.
 func (l *Local) RestartCoordinator() error {
-	if err := l.System.Root.StopFuture(l.Coordinator).Wait(); err != nil {
-		return err
-	}
+	l.stopCoordinator()
 	return l.startCoordinator()
+}
+
+// stopCoordinator stops the coordinator and waits until its name is free
+// (stopping thousands of children can outlast a stop future on a loaded
+// machine).
+func (l *Local) stopCoordinator() {
+	_ = l.System.Root.StopFuture(l.Coordinator).Wait()
+	for range 6000 {
+		if _, ok := l.System.ProcessRegistry.GetLocal(l.Coordinator.Id); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // RestartCoordinatorOn restarts the coordinator on another store, as a
 // host could (a restored copy, tests of stale stores).
 func (l *Local) RestartCoordinatorOn(store Store) error {
-	if err := l.System.Root.StopFuture(l.Coordinator).Wait(); err != nil {
-		return err
-	}
+	l.stopCoordinator()
 	l.coordCfg.Store = store
 	return l.startCoordinator()
 }
@@ -197,7 +206,14 @@ func (l *Local) StopTerminal(addr common.Address) error {
 	if pid == nil {
 		return fmt.Errorf("no terminal %s", addr)
 	}
-	return l.System.Root.StopFuture(pid).Wait()
+	_ = l.System.Root.StopFuture(pid).Wait()
+	for range 6000 { // a loaded machine may outlast the stop future
+		if _, ok := l.System.ProcessRegistry.GetLocal(pid.Id); !ok {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("terminal %s did not stop", addr)
 }
 
 // RestartTerminal starts a stopped terminal again from its sealed store.

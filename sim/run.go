@@ -38,6 +38,8 @@ type Instance struct {
 
 	submissions int  // times the client sent it (a retry sends it twice)
 	disagree    bool // a later result said something else than the first
+	lastSent    time.Time
+	req         *messages.SwapRequest
 }
 
 // Parties is the number of terminals the instance planned to involve.
@@ -142,6 +144,7 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 	var (
 		mu        sync.Mutex
 		byID      = map[string]*Instance{}
+		pending   = map[string]*Instance{} // with Faults: no answer yet
 		submitted atomic.Int64
 		done      atomic.Int64
 		sem       = make(chan struct{}, cfg.Concurrency)
@@ -185,6 +188,10 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 			req := w.request(in)
 			mu.Lock()
 			byID[req.RequestId] = in
+			if cfg.Faults {
+				in.req, in.lastSent = req, time.Now()
+				pending[req.RequestId] = in
+			}
 			st.instances = append(st.instances, in)
 			if f := int(submitted.Load() - done.Load() + 1); f > st.maxInFlight {
 				st.maxInFlight = f
@@ -213,6 +220,12 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		defer ticker.Stop()
 		tick = ticker.C
 	}
+	var retry <-chan time.Time
+	if cfg.Faults {
+		rt := time.NewTicker(time.Second)
+		defer rt.Stop()
+		retry = rt.C
+	}
 	total := cfg.Instances
 	subFinished := false
 	var drainTimer <-chan time.Time
@@ -232,6 +245,9 @@ loop:
 			}
 			in.Results++
 			if in.Results == 1 {
+				mu.Lock()
+				delete(pending, r.res.RequestId)
+				mu.Unlock()
 				in.Result, in.Ended = r.res, r.at
 				done.Add(1)
 				<-sem
@@ -248,6 +264,23 @@ loop:
 			stopChaosOnce() // drain without new crashes
 			// Every instance has its deadline; allow that plus retries.
 			drainTimer = time.After(cfg.Timeout + 10*cfg.RetryInterval + 5*time.Second)
+			if cfg.Faults {
+				// Room for a client retry and its instance.
+				drainTimer = time.After(3*cfg.Timeout + 40*cfg.RetryInterval + 10*time.Second)
+			}
+		case <-retry:
+			// A client with no answer sends the request again under the
+			// same id (a submission may die with a crashed coordinator);
+			// the coordinator answers a repeat with the first outcome.
+			mu.Lock()
+			for _, in := range pending {
+				if time.Since(in.lastSent) > cfg.Timeout+20*cfg.RetryInterval {
+					in.lastSent = time.Now()
+					in.submissions++
+					w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: in.req}, client)
+				}
+			}
+			mu.Unlock()
 		case <-tick:
 			if total <= 0 {
 				total = int(submitted.Load())

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/big"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -225,8 +226,34 @@ func (n *node) dialChains(ctx context.Context) error {
 			return fmt.Errorf("chain %d is configured twice", cl.ChainID())
 		}
 		seen[cl.ChainID()] = true
+		if c.Contract != "" {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := checkContractCode(cctx, cl.Backend(), cl.ChainID(), common.HexToAddress(c.Contract))
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
 		n.chains = append(n.chains, actors.Deployment{Chain: cl, Contract: common.HexToAddress(c.Contract)})
 		n.info.Chains = append(n.info.Chains, nodeChainInfo{ID: cl.ChainID(), Contract: common.HexToAddress(c.Contract).Hex(), RPC: c.RPC})
+	}
+	return nil
+}
+
+// errNoContractCode: the configured contract address holds no code, so a
+// deposit sent there would be lost (issue 11).
+var errNoContractCode = errors.New("no contract code at the configured address")
+
+// checkContractCode refuses a contract address with no code on the chain.
+func checkContractCode(ctx context.Context, b interface {
+	CodeAt(ctx context.Context, a common.Address, block *big.Int) ([]byte, error)
+}, chainID uint64, contract common.Address) error {
+	code, err := b.CodeAt(ctx, contract, nil)
+	if err != nil {
+		return fmt.Errorf("read the contract's code at %s on chain %d: %w", contract, chainID, err)
+	}
+	if len(code) == 0 {
+		return fmt.Errorf("%w: %s on chain %d (wrong address, or not deployed on this chain?)", errNoContractCode, contract, chainID)
 	}
 	return nil
 }

@@ -304,7 +304,11 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	start := time.Now()
 	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req}, f.t.timeout)
 	if err != nil {
-		return err
+		// No answer is not "did not run": the coordinator may have queued
+		// or started it. Its id is an idempotency key: asking again with
+		// it returns the first outcome and never runs it twice.
+		return fmt.Errorf("%w\nthe request %q may still be queued or running: repeat the command with --id %s to get its outcome (it never runs twice); a queued request that cannot start before its queue expiry is answered that it did not run",
+			err, req.RequestId, req.RequestId)
 	}
 	out := swapOutput{RequestID: req.RequestId, ElapsedMs: float64(time.Since(start).Microseconds()) / 1000, Error: res.Error}
 	if len(res.InstanceId) > 0 {
@@ -316,6 +320,9 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	switch {
 	case res.Error != "":
 		out.Outcome = "FAILED"
+		if res.ErrorKind != messages.SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED {
+			out.Error = "did not run: " + res.Error
+		}
 	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED:
 		out.Outcome, out.Confirmed = "CONFIRMED", true
 	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED:

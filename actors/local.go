@@ -35,6 +35,8 @@ type LocalConfig struct {
 	// Filter picks which); the coordinator is named "coordinator" and a
 	// terminal by its name.
 	Faults *FaultInjector
+	// Middleware wraps every actor's receive (fuzzing watches for panics).
+	Middleware []actor.ReceiverMiddleware
 	// QueueTTL and Rand go to the coordinator (see CoordinatorConfig).
 	QueueTTL time.Duration
 	Rand     io.Reader
@@ -97,6 +99,9 @@ func (l *Local) startCoordinator() error {
 	}
 	if l.cfg.Faults != nil {
 		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware("coordinator")))
+	}
+	if len(l.cfg.Middleware) > 0 {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))
 	}
 	pid, err := l.System.Root.SpawnNamed(props, "coordinator")
 	if err != nil {
@@ -185,6 +190,9 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 	}
 	if l.cfg.Faults != nil {
 		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware(name)))
+	}
+	if len(l.cfg.Middleware) > 0 {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))
 	}
 	pid, err := l.System.Root.SpawnNamed(props, "terminal-"+name)
 	if err != nil {

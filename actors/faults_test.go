@@ -1,7 +1,9 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
+	"math/big"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,7 +12,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/coordinator"
+	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -225,5 +229,45 @@ func TestDecidedOutcomeResentUntilAcknowledged(t *testing.T) {
 	waitFor(t, func() bool {
 		rec, err := w.local.CoordinatorStore().LoadInstance(res.InstanceId)
 		return err == nil && rec != nil && len(rec.AppliedBy) == 3
+	})
+}
+
+// failingClose is chain access whose cooperative close transaction fails.
+type failingClose struct{}
+
+func (failingClose) Open(context.Context, *messages.ChannelOpen, common.Address) ([32]byte, error) {
+	return [32]byte{}, errors.New("not in this test")
+}
+
+func (failingClose) CooperativeClose(context.Context, terminal.CloseTerms, []byte, []byte) (*big.Int, *big.Int, error) {
+	return nil, nil, errors.New("transaction reverted")
+}
+
+// Incident: a failed cooperative close was recorded as closed while the
+// channel was open on chain. It is now "closing", not closed.
+func TestFailedCooperativeCloseIsNotRecordedClosed(t *testing.T) {
+	w := newOffChainWorldWith(t, 1000, func(c *actors.LocalConfig) {
+		c.Chain = func(enclave.Key) actors.ChainOps { return failingClose{} }
+	})
+	list, err := w.local.Channels(w.names["s1"], time.Second)
+	if err != nil || len(list.Channels) != 1 {
+		t.Fatalf("s1's channels: %v %v", list, err)
+	}
+	id := list.Channels[0].ChannelId
+	res, err := w.local.System.Root.RequestFuture(w.local.Peer(w.names["s1"]), &messages.ChannelClose{ChannelId: id}, 10*time.Second).Result()
+	closed, ok := res.(*messages.ChannelClosed)
+	if err != nil || !ok || closed.Error == "" {
+		t.Fatalf("close with a failing transaction: %v %v", res, err)
+	}
+	list, err = w.local.Channels(w.names["s1"], time.Second)
+	if err != nil || list.Channels[0].Closed || !list.Channels[0].Closing {
+		t.Fatalf("after a failed close: closed=%v closing=%v (%v)", list.Channels[0].GetClosed(), list.Channels[0].GetClosing(), err)
+	}
+	// The chain's close event is what makes it closed.
+	ev := &messages.ChainEvent{Kind: messages.ChainEventKind_CHAIN_EVENT_KIND_CLOSED, ChainId: 1, ChannelId: id}
+	w.local.Tell(w.names["s1"], ev)
+	waitFor(t, func() bool {
+		l, err := w.local.Channels(w.names["s1"], time.Second)
+		return err == nil && l.Channels[0].Closed && !l.Channels[0].Closing
 	})
 }

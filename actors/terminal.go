@@ -142,7 +142,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *closeDone:
 		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
 		if m.err != nil {
-			reply.Error = m.err.Error()
+			reply.Error = m.err.Error() + "; the channel is not closed on chain: it stays unused (closing) until a close succeeds; retry it or settle by dispute"
 		}
 		if m.client != nil {
 			ctx.Send(m.client, reply)
@@ -345,7 +345,9 @@ func (a *TerminalActor) list() *messages.ChannelList {
 		out.Channels = append(out.Channels, &messages.ChannelInfo{
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
-			Phase: c.Phase, Closed: c.Closed,
+			// Closed only once the contract closed it: a signed close may
+			// still fail on chain (issue 11).
+			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain,
 		})
 	}
 	return &out

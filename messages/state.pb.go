@@ -206,9 +206,12 @@ type ChannelRecord struct {
 	Phase            ChannelPhase `protobuf:"varint,12,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
 	ActiveInstance   []byte       `protobuf:"bytes,13,opt,name=active_instance,json=activeInstance,proto3" json:"active_instance,omitempty"` // set while PREPARED or COMMITTED
 	ActiveNetwork    uint32       `protobuf:"varint,14,opt,name=active_network,json=activeNetwork,proto3" json:"active_network,omitempty"`
-	Closed           bool         `protobuf:"varint,15,opt,name=closed,proto3" json:"closed,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Closed           bool         `protobuf:"varint,15,opt,name=closed,proto3" json:"closed,omitempty"` // no longer used: a close was signed, or the contract closed it
+	// closed_on_chain: the contract closed it (a chain event), as opposed to
+	// a cooperative close signed here that may still fail on chain.
+	ClosedOnChain bool `protobuf:"varint,20,opt,name=closed_on_chain,json=closedOnChain,proto3" json:"closed_on_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelRecord) Reset() {
@@ -342,6 +345,13 @@ func (x *ChannelRecord) GetActiveNetwork() uint32 {
 func (x *ChannelRecord) GetClosed() bool {
 	if x != nil {
 		return x.Closed
+	}
+	return false
+}
+
+func (x *ChannelRecord) GetClosedOnChain() bool {
+	if x != nil {
+		return x.ClosedOnChain
 	}
 	return false
 }
@@ -866,7 +876,7 @@ var File_state_proto protoreflect.FileDescriptor
 const file_state_proto_rawDesc = "" +
 	"\n" +
 	"\vstate.proto\x12\n" +
-	"teeswap.v1\x1a\rteeswap.proto\"\x8b\x04\n" +
+	"teeswap.v1\x1a\rteeswap.proto\"\xb3\x04\n" +
 	"\rChannelRecord\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1a\n" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x1d\n" +
@@ -886,7 +896,8 @@ const file_state_proto_rawDesc = "" +
 	"\x05phase\x18\f \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12'\n" +
 	"\x0factive_instance\x18\r \x01(\fR\x0eactiveInstance\x12%\n" +
 	"\x0eactive_network\x18\x0e \x01(\rR\ractiveNetwork\x12\x16\n" +
-	"\x06closed\x18\x0f \x01(\bR\x06closed\"\xcd\x02\n" +
+	"\x06closed\x18\x0f \x01(\bR\x06closed\x12&\n" +
+	"\x0fclosed_on_chain\x18\x14 \x01(\bR\rclosedOnChain\"\xcd\x02\n" +
 	"\n" +
 	"ChannelLeg\x12\x1d\n" +
 	"\n" +

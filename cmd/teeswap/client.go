@@ -534,6 +534,7 @@ type channelJSON struct {
 	Version   uint64 `json:"version"`
 	Phase     string `json:"phase"`
 	Closed    bool   `json:"closed"`
+	Closing   bool   `json:"closing,omitempty"`
 }
 
 func channelListCommand() *cobra.Command {
@@ -561,7 +562,7 @@ func channelListCommand() *cobra.Command {
 					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
 					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
-					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed,
+					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed, Closing: ch.Closing,
 				})
 			}
 			var coords []string
@@ -581,6 +582,8 @@ func channelListCommand() *cobra.Command {
 				phase := ch.Phase
 				if ch.Closed {
 					phase = "CLOSED"
+				} else if ch.Closing {
+					phase = "CLOSING (close signed, not on chain)"
 				}
 				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)
 			}

@@ -192,8 +192,3 @@ func CheckStoreFile(path string) error {
 	}
 	return nil
 }
-
-// seqRecord is the store-sequence record of one write.
-func seqRecord(seq uint64) record {
-	return record{bucketMeta, seqKey, &messages.StoreSeq{Seq: seq}}
-}

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-
-	"github.com/teeswap/teeswap/messages"
 )
 
 // A store's write sequence (issue 11): every write carries the next value

@@ -60,15 +60,15 @@ func (a *TerminalActor) appliedReport() []*messages.AppliedOutcome {
 // terminal talk to its own configured coordinator, at most once per retry
 // interval.
 func (a *TerminalActor) reRegister(ctx actor.Context, m *messages.RegistrationRequest) {
-	if time.Since(a.faults.lastAsk) < a.cfg.RetryInterval/2 && len(m.InstanceIds) == 0 {
-		return
-	}
-	a.faults.lastAsk = time.Now()
 	if len(m.InstanceIds) > 10_000 {
 		m.InstanceIds = m.InstanceIds[:10_000]
 	}
 	a.faults.asked = m.InstanceIds
 	a.registered = false
+	if time.Since(a.faults.lastAsk) < a.cfg.RetryInterval {
+		return // the next tick registers
+	}
+	a.faults.lastAsk = time.Now()
 	a.register(ctx)
 }
 

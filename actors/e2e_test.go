@@ -29,13 +29,13 @@ type offChainWorld struct {
 	paths    map[uint64][]string
 }
 
-func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
-	t.Helper()
-	return newOffChainWorldWith(t, deposit, nil)
-}
-
 // newOffChainWorldWith lets a test adjust the deployment's config.
 func newOffChainWorldWith(t *testing.T, deposit int64, adjust func(*actors.LocalConfig)) *offChainWorld {
+	t.Helper()
+	return newOffChainWorld(t, deposit, adjust)
+}
+
+func newOffChainWorld(t *testing.T, deposit int64, opts ...func(*actors.LocalConfig)) *offChainWorld {
 	t.Helper()
 	backend, err := sim.New(sim.Options{})
 	if err != nil {
@@ -49,8 +49,8 @@ func newOffChainWorldWith(t *testing.T, deposit int64, adjust func(*actors.Local
 		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second, Logger: testLogger(),
 	}
-	if adjust != nil {
-		adjust(&cfg)
+	for _, o := range opts {
+		o(&cfg)
 	}
 	local, err := actors.NewLocal(cfg)
 	if err != nil {

@@ -120,7 +120,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 
 type codeAt map[common.Address][]byte
 
-func (c codeAt) CodeAt(_ context.Context, a common.Address, _ *big.Int) ([]byte, error) { return c[a], nil }
+func (c codeAt) CodeAt(_ context.Context, a common.Address, _ *big.Int) ([]byte, error) {
+	return c[a], nil
+}
 
 // Incident: a contract address with no code was accepted at start-up and
 // the first channel open sent the deposit there.

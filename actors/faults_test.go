@@ -271,3 +271,34 @@ func TestFailedCooperativeCloseIsNotRecordedClosed(t *testing.T) {
 		return err == nil && l.Channels[0].Closed && !l.Channels[0].Closing
 	})
 }
+
+// Incident: a terminal SIGKILLed between COMMITTED and CONFIRM restarted
+// with its channels COMMITTED and waited for its deadline. It now asks for
+// the outcome at once: here the coordinator's resends are 30 s apart and
+// the deadline a minute away, so only the query can deliver it in time.
+func TestRestartedTerminalAsksForItsCommittedOutcomeAtOnce(t *testing.T) {
+	var dropping atomic.Bool
+	dropping.Store(true)
+	faults := actors.NewFaultInjector(2)
+	faults.Drop = 1
+	faults.Filter = func(name string, env *messages.Envelope) bool {
+		return name == "r1" && env.Kind == messages.Kind_KIND_CONFIRM && dropping.Load()
+	}
+	w := newOffChainWorldWith(t, 1000, func(c *actors.LocalConfig) {
+		c.Faults = faults
+		c.RetryInterval = 30 * time.Second
+	})
+	res, err := w.local.Submit(payment(w, "killed-before-confirm", 10, 60_000), 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment: %v %v", res, err)
+	}
+	waitFor(t, func() bool { return faults.Counts().Dropped > 0 })
+	if err := w.local.StopTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	dropping.Store(false)
+	if _, err := w.local.RestartTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1010 && channelPhase(t, w, "r1") == messages.ChannelPhase_CHANNEL_PHASE_IDLE })
+}

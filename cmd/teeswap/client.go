@@ -124,16 +124,6 @@ func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
 	return v, nil
 }
 
-// parseAmount reads a non-negative integer amount in base units (wei),
-// decimal or 0x-hex.
-func parseAmount(s string) (*big.Int, error) {
-	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 0)
-	if !ok || v.Sign() < 0 {
-		return nil, fmt.Errorf("amount %q is not a non-negative integer (base units, e.g. wei)", s)
-	}
-	return v, nil
-}
-
 func parseAddress(what, s string) (common.Address, error) {
 	if !common.IsHexAddress(s) {
 		return common.Address{}, fmt.Errorf("%s %q is not a 0x address", what, s)
@@ -144,7 +134,11 @@ func parseAddress(what, s string) (common.Address, error) {
 // parseLeg reads "chain=1,from=0x..,to=0x..,amount=100[,asset=0x..]".
 func parseLeg(spec string) (*messages.Leg, error) {
 	leg := &messages.Leg{Asset: make([]byte, common.AddressLength)}
-	var have [4]bool
+	var (
+		have          [4]bool
+		amount, token string
+		decimals      = -1
+	)
 	for _, kv := range splitList(spec, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		var err error
@@ -161,18 +155,15 @@ func parseLeg(spec string) (*messages.Leg, error) {
 			a, err = parseAddress("to", v)
 			leg.Receiver, have[2] = a.Bytes(), true
 		case "amount":
-			var a *big.Int
-			a, err = parseAmount(v)
-			if err == nil && a.Sign() == 0 {
-				err = errors.New("amount must be positive")
-			}
-			leg.Amount, have[3] = messages.AmountBytes(a), true
+			amount, have[3] = v, true
 		case "asset", "token":
 			var a common.Address
 			a, err = parseAddress("asset", v)
-			leg.Asset = a.Bytes()
+			leg.Asset, token = a.Bytes(), v
+		case "decimals":
+			decimals, err = parseDecimals(v)
 		default:
-			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset)", k)
+			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset, decimals)", k)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("leg %q: %w", spec, err)
@@ -183,6 +174,14 @@ func parseLeg(spec string) (*messages.Leg, error) {
 			return nil, fmt.Errorf("leg %q: %s missing (chain=ID,from=0x..,to=0x..,amount=N)", spec, name)
 		}
 	}
+	a, err := unitsFor(token, decimals).parse(amount)
+	if err == nil && a.Sign() == 0 {
+		err = errors.New("amount must be positive")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("leg %q: %w", spec, err)
+	}
+	leg.Amount = messages.AmountBytes(a)
 	return leg, nil
 }
 
@@ -229,8 +228,10 @@ func swapCommand() *cobra.Command {
 		Short: "Run an all-or-nothing cross-chain swap through a coordinator node",
 		Long: `Submit a swap to a running coordinator node and wait for its outcome: every
 leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
-a chain, a sender and a receiver terminal's chain address and an amount in
-base units (wei); asset=0x.. picks a token (default: the native coin).`,
+a chain, a sender and a receiver terminal's chain address and an amount:
+1.5eth, 250gwei, 1000wei, or a plain integer in base units (wei).
+asset=0x.. picks a token (default: the native coin); its amounts are base
+units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.legs) == 0 {
@@ -240,7 +241,7 @@ base units (wei); asset=0x.. picks a token (default: the native coin).`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..]; repeat per chain")
+	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..[,decimals=D]]; repeat per chain (amount: 1.5eth, 250gwei, 1000wei, 12.5tok, or base units)")
 	return cmd
 }
 
@@ -249,6 +250,7 @@ func payCommand() *cobra.Command {
 		f                       swapFlags
 		leg, chainID            string
 		from, to, amount, asset string
+		decimals                int
 	)
 	cmd := &cobra.Command{
 		Use:   "pay --coordinator HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
@@ -267,6 +269,9 @@ refunded or refused.`,
 				if asset != "" {
 					spec += ",asset=" + asset
 				}
+				if decimals >= 0 {
+					spec += fmt.Sprintf(",decimals=%d", decimals)
+				}
 			}
 			return runSwap(cmd.OutOrStdout(), &f, messages.InstanceKind_INSTANCE_KIND_PAYMENT, []string{spec})
 		},
@@ -277,8 +282,9 @@ refunded or refused.`,
 	fs.StringVar(&chainID, "chain", "", "chain id")
 	fs.StringVar(&from, "from", "", "payer terminal's chain address")
 	fs.StringVar(&to, "to", "", "payee terminal's chain address")
-	fs.StringVar(&amount, "amount", "", "amount in base units (wei)")
+	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	return cmd
 }
 
@@ -382,12 +388,14 @@ func channelOpenCommand() *cobra.Command {
 		chainID                                  uint64
 		counterparty, amount, token, coordinator string
 		waitTracked                              bool
+		decimals                                 int
 	)
 	cmd := &cobra.Command{
 		Use:   "open --terminal HOST:PORT --chain ID --counterparty 0x.. --amount N",
 		Short: "Open a channel on chain from a terminal, signed by its enclave",
 		Long: `Ask a terminal node to open a payment channel on chain: its enclave signs the
-open transaction, which deposits --amount (wei, or token units with --token)
+open transaction, which deposits --amount (1.5eth, 250gwei, 1000wei or wei
+as a plain integer; with --token, base units or 12.5tok with --decimals)
 from the terminal's chain address. The command waits until the transaction
 is mined and, unless --wait-tracked=false, until the terminal's enclave tracks
 the channel from the chain event.`,
@@ -397,9 +405,13 @@ the channel from the chain event.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
-			amt, err := parseAmount(amount)
-			if err != nil || amt.Sign() == 0 {
-				return usageError("--amount: a positive integer amount is required")
+			units := unitsFor(token, decimals)
+			amt, err := units.parse(amount)
+			if err != nil {
+				return usageError("--amount: %v", err)
+			}
+			if amt.Sign() == 0 {
+				return usageError("--amount: the deposit must be positive")
 			}
 			if chainID == 0 {
 				return usageError("--chain: the chain id is required")
@@ -455,7 +467,7 @@ the channel from the chain event.`,
 				b, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": chainID, "counterparty": cp.Hex(), "amount": amt.String(), "tracked": tracked, "elapsed_ms": ms})
 				fmt.Fprintln(cmd.OutOrStdout(), string(b))
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), amt, ms)
+				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), units.format(amt), ms)
 			}
 			return nil
 		},
@@ -464,8 +476,9 @@ the channel from the chain event.`,
 	fs := cmd.Flags()
 	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&counterparty, "counterparty", "", "the other party's chain address")
-	fs.StringVar(&amount, "amount", "", "deposit in base units (wei)")
+	fs.StringVar(&amount, "amount", "", "deposit: "+amountHelp)
 	fs.StringVar(&token, "token", "", "ERC-20 token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	fs.StringVar(&coordinator, "coordinator-address", "", "coordinator enclave address for the channel (default: the terminal's attested coordinator)")
 	fs.BoolVar(&waitTracked, "wait-tracked", true, "wait until the terminal's enclave tracks the channel")
 	return cmd
@@ -589,6 +602,7 @@ func routeCommand() *cobra.Command {
 		t                       target
 		chainID                 uint64
 		from, to, amount, asset string
+		decimals                int
 	)
 	cmd := &cobra.Command{
 		Use:   "route --node HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
@@ -597,7 +611,7 @@ func routeCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err1 := parseAddress("--from", from)
 			tt, err2 := parseAddress("--to", to)
-			amt, err3 := parseAmount(amount)
+			amt, err3 := unitsFor(asset, decimals).parse(amount)
 			if err := errors.Join(err1, err2, err3); err != nil || chainID == 0 {
 				return usageError("give --chain, --from, --to and --amount: %v", err)
 			}
@@ -642,7 +656,8 @@ func routeCommand() *cobra.Command {
 	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&from, "from", "", "payer's chain address")
 	fs.StringVar(&to, "to", "", "payee's chain address")
-	fs.StringVar(&amount, "amount", "", "amount in base units")
+	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	return cmd
 }

@@ -47,6 +47,9 @@ func (t *target) register(fs *pflag.FlagSet, def string) {
 }
 
 func (t *target) pid() (*actor.PID, error) {
+	if t.timeout <= 0 {
+		return nil, usageError("--wait %v: give a positive duration", t.timeout)
+	}
 	switch {
 	case t.node != "":
 		if _, _, err := actors.SplitHostPort(t.node); err != nil {
@@ -114,8 +117,7 @@ func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
 	var zero T
 	res, err := c.sys.Root.RequestFuture(c.pid, msg, timeout).Result()
 	if err != nil {
-		return zero, fmt.Errorf("no answer from %s at %s within %v (is the node running, and can it reach this client at %s?): %w",
-			c.pid.Id, c.pid.Address, timeout, c.sys.Address(), err)
+		return zero, answerError(c.pid, c.sys.Address(), timeout.String(), err)
 	}
 	v, ok := res.(T)
 	if !ok {
@@ -289,6 +291,9 @@ refunded or refused.`,
 }
 
 func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs []string) error {
+	if f.timeoutMs < 0 {
+		return usageError("--timeout-ms %d: the refund deadline cannot be negative (0: the coordinator's default)", f.timeoutMs)
+	}
 	req := &messages.SwapRequest{RequestId: f.id, Kind: kind, TimeoutMs: f.timeoutMs}
 	for _, s := range specs {
 		leg, err := parseLeg(s)
@@ -363,14 +368,19 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 			fmt.Fprintf(stdout, "  %s after the instance started; %.1f ms round trip\n", strings.Join(parts, ", "), out.ElapsedMs)
 		}
 	}
+	var err2 error
 	switch out.Outcome {
 	case "CONFIRMED":
 		return nil
 	case "REFUNDED":
-		return fmt.Errorf("the %s was refunded: nothing moved", what)
+		err2 = fmt.Errorf("the %s was refunded: nothing moved", what)
 	default:
-		return fmt.Errorf("the %s was refused: %s", what, out.Error)
+		err2 = fmt.Errorf("the %s was refused: %s", what, out.Error)
 	}
+	if flagJSON { // the JSON result above carries the outcome and error
+		return &reportedError{err2}
+	}
+	return err2
 }
 
 func channelCommand() *cobra.Command {

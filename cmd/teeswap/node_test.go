@@ -59,6 +59,7 @@ func run(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
 	resetFlags(rootCmd)
+	prepareCommands(rootCmd)
 	rootCmd.SetArgs(args)
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&out)

@@ -133,6 +133,12 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		}
 	case *messages.ChannelClose:
 		a.closeChannel(ctx, m)
+	case *messages.ChannelTopUp:
+		a.topUp(ctx, m)
+	case *topUpDone:
+		if m.client != nil {
+			ctx.Send(m.client, m.reply)
+		}
 	case *messages.CloseSignature:
 		ctx.Respond(a.cosign(m))
 	case *closeDone:
@@ -335,7 +341,7 @@ func (a *TerminalActor) list() *messages.ChannelList {
 		out.Channels = append(out.Channels, &messages.ChannelInfo{
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
-			Phase: c.Phase, Closed: c.Closed,
+			Phase: c.Phase, Closed: c.Closed, Asset: c.Asset,
 		})
 	}
 	return &out
@@ -403,6 +409,12 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
 	self, system := ctx.Self(), ctx.ActorSystem()
 	go func() {
+		if c.Closed {
+			if err := a.closedOnChain(c.ChainId, id); err != nil {
+				system.Root.Send(self, &closeDone{client: client, id: id, err: err})
+				return
+			}
+		}
 		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
 		done := &closeDone{client: client, id: id}
 		signed, ok := res.(*messages.CloseSigned)

@@ -912,6 +912,7 @@ type ChannelInfo struct {
 	Version       uint64                 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
 	Phase         ChannelPhase           `protobuf:"varint,8,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
 	Closed        bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
+	Asset         []byte                 `protobuf:"bytes,30,opt,name=asset,proto3" json:"asset,omitempty"` // 20 zero bytes for the native coin
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1007,6 +1008,13 @@ func (x *ChannelInfo) GetClosed() bool {
 		return x.Closed
 	}
 	return false
+}
+
+func (x *ChannelInfo) GetAsset() []byte {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
 }
 
 // ChannelList answers ChannelListRequest.
@@ -1472,7 +1480,7 @@ const file_control_proto_rawDesc = "" +
 	"\vCloseSigned\x12\x1c\n" +
 	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"\x14\n" +
-	"\x12ChannelListRequest\"\x95\x02\n" +
+	"\x12ChannelListRequest\"\xab\x02\n" +
 	"\vChannelInfo\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -1483,7 +1491,8 @@ const file_control_proto_rawDesc = "" +
 	"\tbalance_b\x18\x06 \x01(\fR\bbalanceB\x12\x18\n" +
 	"\aversion\x18\a \x01(\x04R\aversion\x12.\n" +
 	"\x05phase\x18\b \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12\x16\n" +
-	"\x06closed\x18\t \x01(\bR\x06closed\"\x98\x01\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\x12\x14\n" +
+	"\x05asset\x18\x1e \x01(\fR\x05asset\"\x98\x01\n" +
 	"\vChannelList\x123\n" +
 	"\bchannels\x18\x01 \x03(\v2\x17.teeswap.v1.ChannelInfoR\bchannels\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +

@@ -386,9 +386,9 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 func channelCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "channel",
-		Short: "Open, close and list a terminal node's payment channels",
+		Short: "Open, top up, close and list a terminal node's payment channels",
 	}
-	cmd.AddCommand(channelOpenCommand(), channelCloseCommand(), channelListCommand())
+	cmd.AddCommand(channelOpenCommand(), channelTopUpCommand(), channelCloseCommand(), channelListCommand())
 	return cmd
 }
 
@@ -500,7 +500,7 @@ func channelCloseCommand() *cobra.Command {
 		channel string
 	)
 	cmd := &cobra.Command{
-		Use:   "close --terminal HOST:PORT --channel 0x..",
+		Use:   "close --terminal HOST:PORT --channel ID|PREFIX",
 		Short: "Close a channel cooperatively at its final off-chain balances",
 		Long: `Ask a terminal node to close one of its channels cooperatively: its enclave
 and the counterparty terminal's enclave both sign the final balances, and the
@@ -508,15 +508,20 @@ contract pays them out at once. Only a channel no instance is using can be
 closed; the counterparty's node must be among the terminal's peers.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			id, err := hex.DecodeString(strings.TrimPrefix(channel, "0x"))
-			if err != nil || len(id) != 32 {
-				return usageError("--channel: a 32-byte hex channel id is required")
+			p := strings.TrimPrefix(strings.TrimSpace(channel), "0x")
+			if _, err := hex.DecodeString(p + strings.Repeat("0", len(p)%2)); err != nil || p == "" || len(p) > 64 {
+				return usageError("--channel: the channel id (0x + 64 hex digits) or a unique prefix of it is required")
 			}
 			c, err := t.dial()
 			if err != nil {
 				return err
 			}
 			defer c.close()
+			ch, err := resolveChannel(c, channel)
+			if err != nil {
+				return err
+			}
+			id := ch.ChannelId
 			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id}, t.timeout)
 			if err != nil {
 				return err
@@ -529,13 +534,15 @@ closed; the counterparty's node must be among the terminal's peers.`,
 				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String()})
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A, %s to party B\n", id, a, b)
+				u := channelUnits(ch.Asset, -1)
+				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A %s, %s to party B %s\n", id,
+					u.format(a), common.BytesToAddress(ch.PartyA).Hex(), u.format(b), common.BytesToAddress(ch.PartyB).Hex())
 			}
 			return nil
 		},
 	}
 	t.register(cmd.Flags(), actorTerminal)
-	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits)")
+	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits) or a unique prefix of it")
 	return cmd
 }
 
@@ -550,14 +557,23 @@ type channelJSON struct {
 	Version   uint64 `json:"version"`
 	Phase     string `json:"phase"`
 	Closed    bool   `json:"closed"`
+	Asset     string `json:"asset"`
 }
 
 func channelListCommand() *cobra.Command {
-	var t target
+	var (
+		t   target
+		all bool
+	)
 	cmd := &cobra.Command{
 		Use:   "list --terminal HOST:PORT",
 		Short: "List a terminal's channels as its enclave holds them",
-		Args:  cobra.NoArgs,
+		Long: `List a terminal's channels as its enclave holds them, with full ids (any
+unique prefix of one works wherever a command takes --channel). Closed
+channels are hidden unless --all. Phases are the same words in text and
+--json: IDLE, RESERVED, ... and CLOSED. Text shows amounts with units
+(token channels in base units); --json keeps exact base-unit strings.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := t.dial()
 			if err != nil {
@@ -572,12 +588,17 @@ func channelListCommand() *cobra.Command {
 				return errors.New(l.Error)
 			}
 			var chans []channelJSON
+			var units []assetUnits
 			for _, ch := range l.Channels {
+				if ch.Closed && !all {
+					continue
+				}
+				units = append(units, channelUnits(ch.Asset, -1))
 				chans = append(chans, channelJSON{
 					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
 					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
-					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed,
+					Version: ch.Version, Phase: channelPhase(ch), Closed: ch.Closed, Asset: common.BytesToAddress(ch.Asset).Hex(),
 				})
 			}
 			var coords []string
@@ -593,17 +614,16 @@ func channelListCommand() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "terminal %s, trusts coordinators %v\n", term, coords)
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "CHAIN\tCHANNEL\tPARTY A\tPARTY B\tBALANCE A\tBALANCE B\tVERSION\tPHASE")
-			for _, ch := range chans {
-				phase := ch.Phase
-				if ch.Closed {
-					phase = "CLOSED"
-				}
-				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)
+			for i, ch := range chans {
+				a, _ := new(big.Int).SetString(ch.BalanceA, 10)
+				b, _ := new(big.Int).SetString(ch.BalanceB, 10)
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID, ch.PartyA, ch.PartyB, units[i].format(a), units[i].format(b), ch.Version, ch.Phase)
 			}
 			return w.Flush()
 		},
 	}
 	t.register(cmd.Flags(), actorTerminal)
+	cmd.Flags().BoolVar(&all, "all", false, "include closed channels")
 	return cmd
 }
 

@@ -199,6 +199,7 @@ type terminalMoved struct {
 
 func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, client *actor.PID) {
 	fail := func(err error) {
+		refusal(roleCoordinator, err)
 		if client != nil {
 			ctx.Send(client, &messages.SwapResult{RequestId: req.GetRequestId(), Error: err.Error()})
 		}
@@ -297,6 +298,7 @@ func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, cl
 }
 
 func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
+	countIn(roleCoordinator, env)
 	id, ok := messages.InstanceOf(env)
 	if !ok {
 		a.cfg.Logger.Warn("envelope without an instance id", "kind", env.GetKind())
@@ -323,6 +325,7 @@ func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
 }
 
 func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
+	observeResult(m.result)
 	for _, ch := range m.channels {
 		delete(a.busy, ch)
 	}
@@ -544,6 +547,7 @@ func (c *instanceActor) send(ctx actor.Context, send []coordinator.Outbound) {
 			continue
 		}
 		ctx.Send(pid, s.Env)
+		countOut(roleCoordinator, s.Env)
 	}
 }
 

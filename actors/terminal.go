@@ -189,6 +189,7 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 	a.track(out.Instances)
 	for _, env := range out.Send {
 		ctx.Send(a.cfg.Coordinator, env)
+		countOut(roleTerminal, env)
 	}
 	return true
 }
@@ -215,6 +216,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err error
 	)
 	now := a.cfg.Clock.nowMs()
+	countIn(roleTerminal, env)
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARE:
 		out, err = a.m.HandlePrepare(env, now)
@@ -241,6 +243,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err = fmt.Errorf("unexpected %v at a terminal", env.Kind)
 	}
 	if err != nil {
+		refusal(roleTerminal, err)
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
 		}
@@ -278,6 +281,7 @@ func (a *TerminalActor) retryParked(ctx actor.Context, now int64) {
 
 func (a *TerminalActor) tick(ctx actor.Context) {
 	a.register(ctx)
+	observeChannels(a.list())
 	now := a.cfg.Clock.nowMs()
 	if len(a.parked) > 0 {
 		a.retryParked(ctx, now)

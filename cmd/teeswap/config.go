@@ -69,6 +69,8 @@ type nodeConfig struct {
 	PollInterval duration `json:"poll_interval,omitempty"`
 	// RetryInterval paces protocol retries (default 500ms).
 	RetryInterval duration `json:"retry_interval,omitempty"`
+	// Metrics, when set, serves Prometheus metrics at host:port/metrics.
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // chainConfig is one chain: a node at RPC with the PaymentChannels
@@ -134,7 +136,7 @@ func readConfigFile(path string, cfg *nodeConfig) error {
 // nodeFlags are the flags of `teeswap node`.
 type nodeFlags struct {
 	config, role, name, listen, advertise, dataDir, enclave string
-	coordinator, pollInterval, retryInterval                string
+	coordinator, pollInterval, retryInterval, metrics       string
 	allowSimulation                                         bool
 	chains, peers, watchers                                 []string
 }
@@ -154,6 +156,7 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.watchers, "watcher", nil, "a watcher node's host:port to subscribe to; repeatable (env TEESWAP_WATCHERS, ','-separated)")
 	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
 	fs.StringVar(&f.retryInterval, "retry-interval", "", "protocol retry interval (env TEESWAP_RETRY_INTERVAL; default 500ms)")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port/metrics, e.g. 127.0.0.1:9464 (env TEESWAP_METRICS)")
 }
 
 // loadNodeConfig layers defaults, the file, the environment and the
@@ -200,6 +203,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 		{"coordinator", "TEESWAP_COORDINATOR", str(&cfg.Coordinator)},
 		{"poll-interval", "TEESWAP_POLL_INTERVAL", dur(&cfg.PollInterval)},
 		{"retry-interval", "TEESWAP_RETRY_INTERVAL", dur(&cfg.RetryInterval)},
+		{"metrics", "TEESWAP_METRICS", str(&cfg.Metrics)},
 		{"peer", "TEESWAP_PEERS", list(&cfg.Peers, ",")},
 		{"watcher", "TEESWAP_WATCHERS", list(&cfg.Watchers, ",")},
 		{"chain", "TEESWAP_CHAINS", func(v string) error {
@@ -224,7 +228,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 	flagValues := map[string]string{
 		"role": f.role, "name": f.name, "listen": f.listen, "advertise": f.advertise, "data-dir": f.dataDir,
 		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator,
-		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval,
+		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval, "metrics": f.metrics,
 		"peer": strings.Join(f.peers, ","), "watcher": strings.Join(f.watchers, ","), "chain": strings.Join(f.chains, ";"),
 	}
 	for _, s := range settings {

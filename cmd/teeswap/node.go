@@ -89,6 +89,7 @@ type nodeInfo struct {
 	DataDir      string          `json:"data_dir"`
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
+	Metrics      string          `json:"metrics,omitempty"`
 }
 
 type pidJSON struct {
@@ -174,6 +175,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 		for _, c := range n.info.Chains {
 			fmt.Fprintf(stdout, "  chain %d: contract %s at %s\n", c.ID, c.Contract, c.RPC)
 		}
+		if n.info.Metrics != "" {
+			fmt.Fprintf(stdout, "  metrics at %s\n", n.info.Metrics)
+		}
 	}
 	<-ctx.Done()
 	n.log.Info("stopping")
@@ -197,6 +201,9 @@ func (n *node) start(ctx context.Context) error {
 	}
 	n.remote = r
 	n.info.Address = addr
+	if err := n.serveMetrics(); err != nil {
+		return err
+	}
 	switch cfg.Role {
 	case roleCoordinator:
 		return n.startCoordinator()

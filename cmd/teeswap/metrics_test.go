@@ -1,0 +1,28 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// --metrics comes from the flag, TEESWAP_METRICS or the file's "metrics".
+func TestMetricsFlagEnvAndFile(t *testing.T) {
+	base := []string{"--role", "watcher", "--data-dir", t.TempDir(), "--chain", "rpc=ws://x:1,contract=" + testContract}
+	cfg, err := parseNodeFlags(t, map[string]string{"TEESWAP_METRICS": "127.0.0.1:9464"}, base...)
+	if err != nil || cfg.Metrics != "127.0.0.1:9464" {
+		t.Fatalf("env: %q %v", cfg.Metrics, err)
+	}
+	cfg, err = parseNodeFlags(t, map[string]string{"TEESWAP_METRICS": "127.0.0.1:9464"}, append(base, "--metrics", "127.0.0.1:9500")...)
+	if err != nil || cfg.Metrics != "127.0.0.1:9500" {
+		t.Fatalf("flag: %q %v", cfg.Metrics, err)
+	}
+	file := writeConfig(t, `{"metrics": "127.0.0.1:9600"}`)
+	cfg, err = parseNodeFlags(t, map[string]string{"TEESWAP_CONFIG": file}, base...)
+	if err != nil || cfg.Metrics != "127.0.0.1:9600" {
+		t.Fatalf("file: %q %v", cfg.Metrics, err)
+	}
+	n := &node{cfg: nodeConfig{Metrics: "nohost"}}
+	if err := n.serveMetrics(); err == nil || !strings.Contains(err.Error(), "--metrics") {
+		t.Fatalf("bad address: %v", err)
+	}
+}

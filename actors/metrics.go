@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/teeswap/teeswap/enclave/terminal"
@@ -55,7 +56,7 @@ var (
 
 func init() {
 	Registry.MustRegister(mInstances, mPhase, mMessages, mRefusals, mChannels, mCapacity, mHead, mLag,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
 // Roles as metric labels.

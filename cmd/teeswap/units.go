@@ -182,12 +182,6 @@ func fixed(v *big.Int, decimals int) string {
 	return sign + whole + "." + frac
 }
 
-// parseAmount reads a native-coin amount (wei by default).
-func parseAmount(s string) (*big.Int, error) { return native.parse(s) }
-
-// fmtWei is a native-coin amount for people.
-func fmtWei(v *big.Int) string { return native.format(v) }
-
 // unitsFor picks the units of an asset: the native coin when token is
 // empty, else a token with the given decimals (-1: unknown).
 func unitsFor(token string, decimals int) assetUnits {

@@ -155,6 +155,8 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 		a.register(ctx, m)
 	case *messages.AttestationRequest:
 		ctx.Respond(a.registered(""))
+	case *messages.NodeStatusRequest:
+		ctx.Respond(a.nodeStatus())
 	case *messages.SubmitSwap:
 		a.submit(ctx, m.Request, ctx.Sender())
 	case *messages.Envelope:

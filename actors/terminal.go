@@ -135,6 +135,8 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		a.closeChannel(ctx, m)
 	case *messages.ChannelTopUp:
 		a.topUp(ctx, m)
+	case *messages.NodeStatusRequest:
+		ctx.Respond(a.nodeStatus())
 	case *topUpDone:
 		if m.client != nil {
 			ctx.Send(m.client, m.reply)

@@ -159,6 +159,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 	if err := n.start(ctx); err != nil {
 		return err
 	}
+	if err := n.startStatus(); err != nil {
+		return err
+	}
 	n.info.PID = pidJSON{Address: n.info.Address, ID: n.info.Actor}
 	if flagJSON {
 		b, _ := json.Marshal(n.info)

@@ -46,7 +46,10 @@ type CoordinatorConfig struct {
 	// ForgetDecided drops decided instances from the store as well (load
 	// runs, to bound memory).
 	ForgetDecided bool
-	Logger        *slog.Logger
+	// DefaultTimeout is the refund deadline of a request that sets none
+	// (0: the enclave's DefaultTimeoutMs).
+	DefaultTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 func (c *CoordinatorConfig) defaults() {
@@ -210,6 +213,7 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		fail(fmt.Errorf("swap request has no legs"))
 		return
 	}
+	req = a.withDefaultTimeout(req)
 	routes := make([]*messages.Network, 0, len(req.Legs))
 	blocked := false
 	var on [][32]byte

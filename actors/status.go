@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/chain"
 	"github.com/teeswap/teeswap/messages"
@@ -103,4 +104,15 @@ func (a *TerminalActor) nodeStatus() *messages.NodeStatus {
 // nodeStatus is a coordinator's part of its node's status.
 func (a *CoordinatorActor) nodeStatus() *messages.NodeStatus {
 	return &messages.NodeStatus{InstancesInFlight: uint32(len(a.clients))}
+}
+
+// withDefaultTimeout gives a request without a refund deadline the
+// coordinator's configured default, on a copy.
+func (a *CoordinatorActor) withDefaultTimeout(req *messages.SwapRequest) *messages.SwapRequest {
+	if req.GetTimeoutMs() != 0 || a.cfg.DefaultTimeout <= 0 {
+		return req
+	}
+	c := proto.Clone(req).(*messages.SwapRequest)
+	c.TimeoutMs = a.cfg.DefaultTimeout.Milliseconds()
+	return c
 }

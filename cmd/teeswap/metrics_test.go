@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // --metrics comes from the flag, TEESWAP_METRICS or the file's "metrics".
@@ -24,5 +25,20 @@ func TestMetricsFlagEnvAndFile(t *testing.T) {
 	n := &node{cfg: nodeConfig{Metrics: "nohost"}}
 	if err := n.serveMetrics(); err == nil || !strings.Contains(err.Error(), "--metrics") {
 		t.Fatalf("bad address: %v", err)
+	}
+}
+
+// The coordinator's default refund deadline comes from the flag, env or
+// file; a negative one or one above a day is refused.
+func TestRefundDeadlineSetting(t *testing.T) {
+	base := []string{"--role", "coordinator", "--data-dir", t.TempDir(), "--chain", "rpc=ws://x:1,contract=" + testContract}
+	cfg, err := parseNodeFlags(t, map[string]string{"TEESWAP_REFUND_DEADLINE": "45s"}, base...)
+	if err != nil || time.Duration(cfg.RefundDeadline) != 45*time.Second {
+		t.Fatalf("env: %v %v", cfg.RefundDeadline, err)
+	}
+	for _, bad := range []string{"-1s", "25h"} {
+		if _, err := parseNodeFlags(t, nil, append(base, "--refund-deadline", bad)...); err == nil {
+			t.Fatalf("refund deadline %s accepted", bad)
+		}
 	}
 }

@@ -374,6 +374,7 @@ func (n *node) startCoordinator() error {
 	props, err := actors.NewCoordinator(actors.CoordinatorConfig{
 		Signer: key, Store: store, Routes: routes, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
 		RetryInterval: time.Duration(n.cfg.RetryInterval), Logger: n.log,
+		DefaultTimeout: time.Duration(n.cfg.RefundDeadline),
 	})
 	if err != nil {
 		return err

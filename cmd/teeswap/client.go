@@ -250,7 +250,8 @@ units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).`,
 func payCommand() *cobra.Command {
 	var (
 		f                       swapFlags
-		leg, chainID            string
+		leg                     string
+		chainID                 uint64
 		from, to, amount, asset string
 		decimals                int
 	)
@@ -264,10 +265,10 @@ refunded or refused.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec := leg
 			if spec == "" {
-				if chainID == "" || from == "" || to == "" || amount == "" {
+				if chainID == 0 || from == "" || to == "" || amount == "" {
 					return usageError("give --chain, --from, --to and --amount (or --leg chain=..,from=..,to=..,amount=..)")
 				}
-				spec = fmt.Sprintf("chain=%s,from=%s,to=%s,amount=%s", chainID, from, to, amount)
+				spec = fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%s", chainID, from, to, amount)
 				if asset != "" {
 					spec += ",asset=" + asset
 				}
@@ -281,7 +282,7 @@ refunded or refused.`,
 	f.register(cmd.Flags())
 	fs := cmd.Flags()
 	fs.StringVar(&leg, "leg", "", "the payment as one leg: chain=ID,from=0x..,to=0x..,amount=N")
-	fs.StringVar(&chainID, "chain", "", "chain id")
+	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&from, "from", "", "payer terminal's chain address")
 	fs.StringVar(&to, "to", "", "payee terminal's chain address")
 	fs.StringVar(&amount, "amount", "", amountHelp)

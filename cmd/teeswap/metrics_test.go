@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +43,15 @@ func TestRefundDeadlineSetting(t *testing.T) {
 			t.Fatalf("refund deadline %s accepted", bad)
 		}
 	}
+}
+
+// scrapeMetrics returns a metrics page, or "" when it cannot be read.
+func scrapeMetrics(url string) string {
+	r, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return string(b)
 }

@@ -21,6 +21,9 @@ type StatusConfig struct {
 	// Main is the node's terminal or coordinator actor, asked for its
 	// channels and instances; nil for a watcher.
 	Main *actor.PID
+	// Credential is the node's control credential: status is for its
+	// owner (balances, channels). Empty: anyone may ask.
+	Credential string
 }
 
 // StatusActor answers NodeStatusRequest: what the node is, its chain
@@ -35,19 +38,24 @@ func NewStatus(cfg StatusConfig) *actor.Props {
 
 // Receive handles one message.
 func (s *StatusActor) Receive(ctx actor.Context) {
-	if _, ok := ctx.Message().(*messages.NodeStatusRequest); !ok {
+	req, ok := ctx.Message().(*messages.NodeStatusRequest)
+	if !ok {
 		return
 	}
 	client, system := ctx.Sender(), ctx.ActorSystem()
 	if client == nil {
 		return
 	}
+	if err := CheckCredential(s.cfg.Credential, req); err != nil {
+		ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+		return
+	}
 	go func() { // chain reads stay off the mailbox
-		system.Root.Send(client, s.status(system))
+		system.Root.Send(client, s.status(system, req))
 	}()
 }
 
-func (s *StatusActor) status(system *actor.ActorSystem) *messages.NodeStatus {
+func (s *StatusActor) status(system *actor.ActorSystem, req *messages.NodeStatusRequest) *messages.NodeStatus {
 	st := &messages.NodeStatus{Role: s.cfg.Role, Enclave: s.cfg.Enclave, CoordinatorNode: s.cfg.CoordinatorNode}
 	if s.cfg.Address != (common.Address{}) {
 		st.Address = s.cfg.Address.Bytes()
@@ -73,7 +81,7 @@ func (s *StatusActor) status(system *actor.ActorSystem) *messages.NodeStatus {
 		st.Chains = append(st.Chains, cs)
 	}
 	if s.cfg.Main != nil {
-		res, err := system.Root.RequestFuture(s.cfg.Main, &messages.NodeStatusRequest{}, 5*time.Second).Result()
+		res, err := system.Root.RequestFuture(s.cfg.Main, &messages.NodeStatusRequest{Credential: req.GetCredential()}, 5*time.Second).Result()
 		if m, ok := res.(*messages.NodeStatus); ok && err == nil {
 			st.Coordinators, st.Registered = m.Coordinators, m.Registered
 			st.ChannelsByPhase, st.InstancesInFlight = m.ChannelsByPhase, m.InstancesInFlight

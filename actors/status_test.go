@@ -38,3 +38,24 @@ func TestStatusOfTerminalNode(t *testing.T) {
 		}
 	}
 }
+
+// Status is for the node's owner: without the control credential a
+// stranger learns nothing but the refusal.
+func TestStatusRefusesStranger(t *testing.T) {
+	sys := actors.NewSystem(nil)
+	defer sys.Shutdown()
+	pid := sys.Root.Spawn(actors.NewStatus(actors.StatusConfig{Role: "terminal", Credential: "secret"}))
+	for _, cred := range []string{"", "wrong"} {
+		res, err := sys.Root.RequestFuture(pid, &messages.NodeStatusRequest{Credential: cred}, 5*time.Second).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := res.(*messages.NodeStatus); st.Error == "" || st.Role != "" || len(st.Chains) != 0 {
+			t.Fatalf("credential %q: %+v", cred, st)
+		}
+	}
+	res, _ := sys.Root.RequestFuture(pid, &messages.NodeStatusRequest{Credential: "secret"}, 5*time.Second).Result()
+	if st := res.(*messages.NodeStatus); st.Error != "" || st.Role != "terminal" {
+		t.Fatalf("owner: %+v", st)
+	}
+}

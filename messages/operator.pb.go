@@ -31,6 +31,7 @@ type ChannelTopUp struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
 	Amount        []byte                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	Credential    string                 `protobuf:"bytes,10,opt,name=credential,proto3" json:"credential,omitempty"` // the node's control credential (owner-only)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -77,6 +78,13 @@ func (x *ChannelTopUp) GetAmount() []byte {
 		return x.Amount
 	}
 	return nil
+}
+
+func (x *ChannelTopUp) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
 }
 
 // ChannelToppedUp answers ChannelTopUp with both deposits after it.
@@ -167,6 +175,7 @@ func (x *ChannelToppedUp) GetError() string {
 // NodeStatusRequest asks a node for its NodeStatus.
 type NodeStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Credential    string                 `protobuf:"bytes,10,opt,name=credential,proto3" json:"credential,omitempty"` // the node's control credential (owner-only)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -199,6 +208,13 @@ func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use NodeStatusRequest.ProtoReflect.Descriptor instead.
 func (*NodeStatusRequest) Descriptor() ([]byte, []int) {
 	return file_operator_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *NodeStatusRequest) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
 }
 
 // ChainStatus is one chain as a node sees it.
@@ -392,11 +408,15 @@ var File_operator_proto protoreflect.FileDescriptor
 const file_operator_proto_rawDesc = "" +
 	"\n" +
 	"\x0eoperator.proto\x12\n" +
-	"teeswap.v1\"E\n" +
+	"teeswap.v1\"e\n" +
 	"\fChannelTopUp\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\fR\x06amount\"\xb1\x01\n" +
+	"\x06amount\x18\x02 \x01(\fR\x06amount\x12\x1e\n" +
+	"\n" +
+	"credential\x18\n" +
+	" \x01(\tR\n" +
+	"credential\"\xb1\x01\n" +
 	"\x0fChannelToppedUp\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x19\n" +
@@ -404,8 +424,12 @@ const file_operator_proto_rawDesc = "" +
 	"\x05asset\x18\x03 \x01(\fR\x05asset\x12\x1b\n" +
 	"\tdeposit_a\x18\x04 \x01(\fR\bdepositA\x12\x1b\n" +
 	"\tdeposit_b\x18\x05 \x01(\fR\bdepositB\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05error\"\x13\n" +
-	"\x11NodeStatusRequest\"l\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\"3\n" +
+	"\x11NodeStatusRequest\x12\x1e\n" +
+	"\n" +
+	"credential\x18\n" +
+	" \x01(\tR\n" +
+	"credential\"l\n" +
 	"\vChainStatus\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x18\n" +
 	"\abalance\x18\x02 \x01(\fR\abalance\x12\x12\n" +

@@ -19,7 +19,7 @@ func TestClientOfDeadNodeFailsWithOne(t *testing.T) {
 	}
 	dead := l.Addr().String()
 	l.Close()
-	code, msg := run(t, "channel", "list", "--terminal", dead, "--wait", "300ms")
+	code, msg := run(t, "channel", "list", "--terminal", dead, "--insecure-plaintext-loopback", "--wait", "300ms")
 	if code != 1 || !strings.Contains(msg, "no answer") || !strings.Contains(msg, "is the node running") {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
@@ -29,12 +29,12 @@ func TestClientOfDeadNodeFailsWithOne(t *testing.T) {
 // client says so at once instead of waiting out --wait.
 func TestClientOfWrongActorSaysWhichNode(t *testing.T) {
 	sys := actors.NewSystem(quiet)
-	r, addr, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Port: 0, Logger: quiet})
+	r, addr, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Port: 0, Logger: quiet, InsecurePlaintext: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { r.Shutdown(false); sys.Shutdown() }()
-	code, msg := run(t, "channel", "list", "--node", addr, "--actor", "terminal", "--wait", "20s")
+	code, msg := run(t, "channel", "list", "--node", addr, "--actor", "terminal", "--insecure-plaintext-loopback", "--wait", "20s")
 	if code != 1 || !strings.Contains(msg, addr) || !strings.Contains(msg, `no "terminal" actor`) {
 		t.Fatalf("exit %d: %s", code, msg)
 	}

@@ -21,7 +21,7 @@ const actorStatus = "status"
 
 // startStatus spawns the node's status actor.
 func (n *node) startStatus() error {
-	cfg := actors.StatusConfig{Role: n.cfg.Role, Enclave: n.info.Enclave}
+	cfg := actors.StatusConfig{Role: n.cfg.Role, Enclave: n.info.Enclave, Credential: n.cred}
 	if n.info.ChainAddress != "" {
 		cfg.Address = common.HexToAddress(n.info.ChainAddress)
 	}
@@ -77,7 +77,7 @@ deposits), its channels by phase and the instances in flight.`,
 				return err
 			}
 			defer c.close()
-			st, err := ask[*messages.NodeStatus](c, &messages.NodeStatusRequest{}, t.timeout)
+			st, err := ask[*messages.NodeStatus](c, &messages.NodeStatusRequest{Credential: c.cred}, t.timeout)
 			if err != nil {
 				return err
 			}

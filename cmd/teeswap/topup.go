@@ -54,7 +54,7 @@ units; a token channel takes base units, or 12.5tok with --decimals.`,
 				return usageError("--amount: a top-up must be positive")
 			}
 			start := time.Now()
-			res, err := ask[*messages.ChannelToppedUp](c, &messages.ChannelTopUp{ChannelId: ch.ChannelId, Amount: messages.AmountBytes(amt)}, t.timeout)
+			res, err := ask[*messages.ChannelToppedUp](c, &messages.ChannelTopUp{ChannelId: ch.ChannelId, Amount: messages.AmountBytes(amt), Credential: c.cred}, t.timeout)
 			if err != nil {
 				return err
 			}
@@ -102,7 +102,7 @@ func resolveChannel(c *clientConn, prefix string) (*messages.ChannelInfo, error)
 	if _, err := hex.DecodeString(p + strings.Repeat("0", len(p)%2)); err != nil || len(p) > 64 {
 		return nil, usageError("--channel %q: not a hex channel id", prefix)
 	}
-	l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{}, c.t.timeout)
+	l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{Credential: c.cred}, c.t.timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -419,7 +419,7 @@ func (n *node) startCoordinator() error {
 		VerifyReport:     actors.ReportVerifier(n.verifier()),
 		ClientCredential: n.cred,
 		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
-		DefaultTimeout:   time.Duration(n.cfg.RefundDeadline),
+		DefaultTimeout: time.Duration(n.cfg.RefundDeadline),
 	})
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ type DisputeOps interface {
 const (
 	statusOpen    = 1
 	statusClosing = 2
-	statusClosed  = 3
+	// statusClosed (3) is declared in operator.go.
 )
 
 // arbitrator is the terminal's breach arbitrator and chain watcher (in

@@ -93,6 +93,7 @@ type TerminalActor struct {
 	cancel     func()
 	tx         *actorTx    // the enclave's transaction entry point, once started
 	arb        *arbitrator // nil without DisputeOps
+	faults     terminalFaults // issue 11: terminal_faults.go
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -129,9 +130,14 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.tx = &actorTx{addr: a.m.Address(), system: ctx.ActorSystem(), pid: ctx.Self(), stopped: make(chan struct{})}
 		a.register(ctx)
+		a.queryCommitted(ctx)
 		if a.arb != nil {
 			a.arb.catchUp(a.m.Channels()) // closes made while down
 			a.arbitrate(ctx, nil)
+		}
+	case *messages.RegistrationRequest:
+		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
+			a.reRegister(ctx, m)
 		}
 	case *txBuild:
 		m.run(a.m)
@@ -185,6 +191,22 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			return
 		}
 		a.closeChannel(ctx, m)
+	case *messages.ChannelTopUp:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.ChannelToppedUp{ChannelId: m.ChannelId, Error: err.Error()})
+			return
+		}
+		a.topUp(ctx, m)
+	case *messages.NodeStatusRequest:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+			return
+		}
+		ctx.Respond(a.nodeStatus())
+	case *topUpDone:
+		if m.client != nil {
+			ctx.Send(m.client, m.reply)
+		}
 	case *messages.CloseSignature:
 		if err := a.fromCounterparty(ctx, m.ChannelId); err != nil {
 			a.cfg.Logger.Warn("close co-signature refused", "sender", ctx.Sender(), "err", err)
@@ -195,7 +217,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *closeDone:
 		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
 		if m.err != nil {
-			reply.Error = m.err.Error()
+			reply.Error = m.err.Error() + "; the channel is not closed on chain: it stays unused (closing) until a close succeeds; retry it or settle by dispute"
 		}
 		if m.client != nil {
 			ctx.Send(m.client, reply)
@@ -212,6 +234,7 @@ func (a *TerminalActor) register(ctx actor.Context) {
 		a.cfg.Logger.Error("sign registration", "err", err)
 		return
 	}
+	reg.Applied = a.appliedReport() // self-authenticating: each entry carries the coordinator's own signature
 	ctx.Request(a.cfg.Coordinator, reg)
 }
 
@@ -308,6 +331,7 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 	a.track(out.Instances)
 	for _, env := range out.Send {
 		ctx.Send(a.cfg.Coordinator, env)
+		countOut(roleTerminal, env)
 	}
 	return true
 }
@@ -334,6 +358,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err error
 	)
 	now := a.cfg.Clock.nowMs()
+	countIn(roleTerminal, env)
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARE:
 		out, err = a.m.HandlePrepare(env, now)
@@ -360,12 +385,19 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err = fmt.Errorf("unexpected %v at a terminal", env.Kind)
 	}
 	if err != nil {
+		refusal(roleTerminal, err)
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
+		} else {
+			a.ackOutcome(ctx, env) // our ack was lost: the coordinator resends
 		}
 		return
 	}
-	if a.step(ctx, out) && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
+	stepped := a.step(ctx, out)
+	if stepped {
+		a.ackOutcome(ctx, env)
+	}
+	if stepped && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
 		a.retryParked(ctx, now)
 	}
 }
@@ -397,6 +429,7 @@ func (a *TerminalActor) retryParked(ctx actor.Context, now int64) {
 
 func (a *TerminalActor) tick(ctx actor.Context) {
 	a.register(ctx)
+	observeChannels(a.list())
 	now := a.cfg.Clock.nowMs()
 	if len(a.parked) > 0 {
 		a.retryParked(ctx, now)
@@ -471,9 +504,10 @@ func (a *TerminalActor) list() *messages.ChannelList {
 		out.Channels = append(out.Channels, &messages.ChannelInfo{
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
-			Phase: c.Phase, Closed: c.Closed,
-			Closing: c.GetDispute().GetRequested() || c.GetDispute().GetForce(), ClosingVersion: c.GetDispute().GetClosingVersion(),
-			ClosingDeadline: c.GetDispute().GetDeadline(), Settled: c.GetDispute().GetSettled(),
+			// Closed only once the contract closed it: a signed close may
+			// still fail on chain (issue 11).
+			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain, Asset: c.Asset,
+			ClosingVersion: c.GetDispute().GetClosingVersion(), ClosingDeadline: c.GetDispute().GetDeadline(), Settled: c.GetDispute().GetSettled(),
 		})
 	}
 	return &out
@@ -545,6 +579,12 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
 	self, system, b := ctx.Self(), ctx.ActorSystem(), a.tx
 	go func() {
+		if c.Closed {
+			if err := a.closedOnChain(c.ChainId, id); err != nil {
+				system.Root.Send(self, &closeDone{client: client, id: id, err: err})
+				return
+			}
+		}
 		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
 		done := &closeDone{client: client, id: id}
 		signed, ok := res.(*messages.CloseSigned)

@@ -73,11 +73,12 @@ func (m *Machine) ObserveClose(id [32]byte, ev CloseEvent) (Output, error) {
 	default:
 		return Output{}, fmt.Errorf("%w: close event kind %d", ErrMalformed, ev.Kind)
 	}
-	if old != nil && c.Closed && old.Requested == d.Requested && old.ClosingVersion == d.ClosingVersion && old.Deadline == d.Deadline {
+	if old != nil && c.Closed && (c.ClosedOnChain || ev.Kind != CloseDone) && old.Requested == d.Requested && old.ClosingVersion == d.ClosingVersion && old.Deadline == d.Deadline {
 		return Output{}, fmt.Errorf("%w: close of %x", ErrDuplicate, id)
 	}
 	rec := shallow(c)
 	rec.Closed = true
+	rec.ClosedOnChain = rec.ClosedOnChain || ev.Kind == CloseDone
 	rec.Dispute = d
 	m.channels[id] = rec
 	return Output{Channels: []*messages.ChannelRecord{rec}}, nil
@@ -98,7 +99,7 @@ func (m *Machine) DisputeSettled(id [32]byte) (Output, error) {
 		d.Force, d.ClosingVersion, d.Deadline = old.Force, old.ClosingVersion, old.Deadline
 	}
 	rec := shallow(c)
-	rec.Closed = true
+	rec.Closed, rec.ClosedOnChain = true, true
 	rec.Dispute = d
 	m.channels[id] = rec
 	return Output{Channels: []*messages.ChannelRecord{rec}}, nil

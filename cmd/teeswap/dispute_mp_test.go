@@ -63,7 +63,9 @@ func (h *mpHarness) poke(c *mpChain) {
 
 // channelView is name's view of a channel, or nil.
 func (h *mpHarness) channelView(name, id string) *channelJSON {
-	for _, c := range h.channels(name).Channels {
+	var l listOutput
+	h.mustJSON(&l, 0, "channel", "list", "--terminal", h.addr(name), "--data-dir", h.dataDir(name), "--all", "--wait", "10s")
+	for _, c := range l.Channels {
 		if c.ChannelID == id {
 			return &c
 		}

@@ -488,6 +488,138 @@ func (*AttestationRequest) Descriptor() ([]byte, []int) {
 	return file_control_proto_rawDescGZIP(), []int{6}
 }
 
+// SignOrder asks a terminal to sign an order for a swap it pays (a sender
+// of at least one leg). Owner-only: credential is the node's control
+// credential. The payer is the terminal itself.
+type SignOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Credential    string                 `protobuf:"bytes,1,opt,name=credential,proto3" json:"credential,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Kind          InstanceKind           `protobuf:"varint,3,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"` // UNSPECIFIED: a payment for one leg, else a swap
+	Legs          []*Leg                 `protobuf:"bytes,4,rep,name=legs,proto3" json:"legs,omitempty"`
+	ExpiresMs     int64                  `protobuf:"varint,5,opt,name=expires_ms,json=expiresMs,proto3" json:"expires_ms,omitempty"` // Unix ms
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOrder) Reset() {
+	*x = SignOrder{}
+	mi := &file_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOrder) ProtoMessage() {}
+
+func (x *SignOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOrder.ProtoReflect.Descriptor instead.
+func (*SignOrder) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SignOrder) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
+}
+
+func (x *SignOrder) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *SignOrder) GetKind() InstanceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return InstanceKind_INSTANCE_KIND_UNSPECIFIED
+}
+
+func (x *SignOrder) GetLegs() []*Leg {
+	if x != nil {
+		return x.Legs
+	}
+	return nil
+}
+
+func (x *SignOrder) GetExpiresMs() int64 {
+	if x != nil {
+		return x.ExpiresMs
+	}
+	return 0
+}
+
+// OrderSigned answers SignOrder.
+type OrderSigned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Envelope              `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderSigned) Reset() {
+	*x = OrderSigned{}
+	mi := &file_control_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderSigned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderSigned) ProtoMessage() {}
+
+func (x *OrderSigned) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderSigned.ProtoReflect.Descriptor instead.
+func (*OrderSigned) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *OrderSigned) GetOrder() *Envelope {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *OrderSigned) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 // ChannelOpen asks a terminal to open a channel on chain.
 type ChannelOpen struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -502,7 +634,7 @@ type ChannelOpen struct {
 
 func (x *ChannelOpen) Reset() {
 	*x = ChannelOpen{}
-	mi := &file_control_proto_msgTypes[7]
+	mi := &file_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -514,7 +646,7 @@ func (x *ChannelOpen) String() string {
 func (*ChannelOpen) ProtoMessage() {}
 
 func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[7]
+	mi := &file_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -527,7 +659,7 @@ func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpen.ProtoReflect.Descriptor instead.
 func (*ChannelOpen) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{7}
+	return file_control_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelOpen) GetChainId() uint64 {
@@ -576,7 +708,7 @@ type ChannelOpened struct {
 
 func (x *ChannelOpened) Reset() {
 	*x = ChannelOpened{}
-	mi := &file_control_proto_msgTypes[8]
+	mi := &file_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +720,7 @@ func (x *ChannelOpened) String() string {
 func (*ChannelOpened) ProtoMessage() {}
 
 func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[8]
+	mi := &file_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +733,7 @@ func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpened.ProtoReflect.Descriptor instead.
 func (*ChannelOpened) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{8}
+	return file_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChannelOpened) GetChannelId() []byte {
@@ -628,7 +760,7 @@ type ChannelClose struct {
 
 func (x *ChannelClose) Reset() {
 	*x = ChannelClose{}
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +772,7 @@ func (x *ChannelClose) String() string {
 func (*ChannelClose) ProtoMessage() {}
 
 func (x *ChannelClose) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +785,7 @@ func (x *ChannelClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClose.ProtoReflect.Descriptor instead.
 func (*ChannelClose) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{9}
+	return file_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelClose) GetChannelId() []byte {
@@ -676,7 +808,7 @@ type ChannelClosed struct {
 
 func (x *ChannelClosed) Reset() {
 	*x = ChannelClosed{}
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +820,7 @@ func (x *ChannelClosed) String() string {
 func (*ChannelClosed) ProtoMessage() {}
 
 func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +833,7 @@ func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClosed.ProtoReflect.Descriptor instead.
 func (*ChannelClosed) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{10}
+	return file_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelClosed) GetChannelId() []byte {
@@ -747,7 +879,7 @@ type CloseSignature struct {
 
 func (x *CloseSignature) Reset() {
 	*x = CloseSignature{}
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +891,7 @@ func (x *CloseSignature) String() string {
 func (*CloseSignature) ProtoMessage() {}
 
 func (x *CloseSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +904,7 @@ func (x *CloseSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSignature.ProtoReflect.Descriptor instead.
 func (*CloseSignature) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{11}
+	return file_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CloseSignature) GetChainId() uint64 {
@@ -821,7 +953,7 @@ type CloseSigned struct {
 
 func (x *CloseSigned) Reset() {
 	*x = CloseSigned{}
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +965,7 @@ func (x *CloseSigned) String() string {
 func (*CloseSigned) ProtoMessage() {}
 
 func (x *CloseSigned) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +978,7 @@ func (x *CloseSigned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSigned.ProtoReflect.Descriptor instead.
 func (*CloseSigned) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{12}
+	return file_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CloseSigned) GetSignature() []byte {
@@ -872,7 +1004,7 @@ type ChannelListRequest struct {
 
 func (x *ChannelListRequest) Reset() {
 	*x = ChannelListRequest{}
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1016,7 @@ func (x *ChannelListRequest) String() string {
 func (*ChannelListRequest) ProtoMessage() {}
 
 func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1029,7 @@ func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRequest.ProtoReflect.Descriptor instead.
 func (*ChannelListRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{13}
+	return file_control_proto_rawDescGZIP(), []int{15}
 }
 
 // ChannelInfo is one channel as a terminal reports it.
@@ -918,7 +1050,7 @@ type ChannelInfo struct {
 
 func (x *ChannelInfo) Reset() {
 	*x = ChannelInfo{}
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1062,7 @@ func (x *ChannelInfo) String() string {
 func (*ChannelInfo) ProtoMessage() {}
 
 func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1075,7 @@ func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelInfo.ProtoReflect.Descriptor instead.
 func (*ChannelInfo) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{14}
+	return file_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelInfo) GetChainId() uint64 {
@@ -1022,7 +1154,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1034,7 +1166,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1047,7 +1179,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{15}
+	return file_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelList) GetChannels() []*ChannelInfo {
@@ -1099,7 +1231,7 @@ type ChainEvent struct {
 
 func (x *ChainEvent) Reset() {
 	*x = ChainEvent{}
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1111,7 +1243,7 @@ func (x *ChainEvent) String() string {
 func (*ChainEvent) ProtoMessage() {}
 
 func (x *ChainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1124,7 +1256,7 @@ func (x *ChainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainEvent.ProtoReflect.Descriptor instead.
 func (*ChainEvent) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{16}
+	return file_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChainEvent) GetKind() ChainEventKind {
@@ -1215,7 +1347,7 @@ type Subscribe struct {
 
 func (x *Subscribe) Reset() {
 	*x = Subscribe{}
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1359,7 @@ func (x *Subscribe) String() string {
 func (*Subscribe) ProtoMessage() {}
 
 func (x *Subscribe) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1372,7 @@ func (x *Subscribe) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscribe.ProtoReflect.Descriptor instead.
 func (*Subscribe) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{17}
+	return file_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Subscribe) GetAddress() []byte {
@@ -1272,7 +1404,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1416,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1429,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{18}
+	return file_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RouteRequest) GetChainId() uint64 {
@@ -1354,7 +1486,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1498,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1511,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{19}
+	return file_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RouteResponse) GetNetwork() *Network {
@@ -1442,7 +1574,20 @@ const file_control_proto_rawDesc = "" +
 	"reportKind\x12\x16\n" +
 	"\x06report\x18\x03 \x01(\fR\x06report\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\"\x14\n" +
-	"\x12AttestationRequest\"\x9c\x01\n" +
+	"\x12AttestationRequest\"\xbc\x01\n" +
+	"\tSignOrder\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x01 \x01(\tR\n" +
+	"credential\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12,\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x18.teeswap.v1.InstanceKindR\x04kind\x12#\n" +
+	"\x04legs\x18\x04 \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12\x1d\n" +
+	"\n" +
+	"expires_ms\x18\x05 \x01(\x03R\texpiresMs\"O\n" +
+	"\vOrderSigned\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.teeswap.v1.EnvelopeR\x05order\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"\x9c\x01\n" +
 	"\vChannelOpen\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\"\n" +
 	"\fcounterparty\x18\x02 \x01(\fR\fcounterparty\x12\x14\n" +
@@ -1538,7 +1683,7 @@ func file_control_proto_rawDescGZIP() []byte {
 }
 
 var file_control_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_control_proto_goTypes = []any{
 	(ChainEventKind)(0),        // 0: teeswap.v1.ChainEventKind
 	(*Peer)(nil),               // 1: teeswap.v1.Peer
@@ -1548,41 +1693,49 @@ var file_control_proto_goTypes = []any{
 	(*RegisterTerminal)(nil),   // 5: teeswap.v1.RegisterTerminal
 	(*Registered)(nil),         // 6: teeswap.v1.Registered
 	(*AttestationRequest)(nil), // 7: teeswap.v1.AttestationRequest
-	(*ChannelOpen)(nil),        // 8: teeswap.v1.ChannelOpen
-	(*ChannelOpened)(nil),      // 9: teeswap.v1.ChannelOpened
-	(*ChannelClose)(nil),       // 10: teeswap.v1.ChannelClose
-	(*ChannelClosed)(nil),      // 11: teeswap.v1.ChannelClosed
-	(*CloseSignature)(nil),     // 12: teeswap.v1.CloseSignature
-	(*CloseSigned)(nil),        // 13: teeswap.v1.CloseSigned
-	(*ChannelListRequest)(nil), // 14: teeswap.v1.ChannelListRequest
-	(*ChannelInfo)(nil),        // 15: teeswap.v1.ChannelInfo
-	(*ChannelList)(nil),        // 16: teeswap.v1.ChannelList
-	(*ChainEvent)(nil),         // 17: teeswap.v1.ChainEvent
-	(*Subscribe)(nil),          // 18: teeswap.v1.Subscribe
-	(*RouteRequest)(nil),       // 19: teeswap.v1.RouteRequest
-	(*RouteResponse)(nil),      // 20: teeswap.v1.RouteResponse
-	(*SwapRequest)(nil),        // 21: teeswap.v1.SwapRequest
-	(InstancePhase)(0),         // 22: teeswap.v1.InstancePhase
-	(RefundReason)(0),          // 23: teeswap.v1.RefundReason
-	(ChannelPhase)(0),          // 24: teeswap.v1.ChannelPhase
-	(*Network)(nil),            // 25: teeswap.v1.Network
+	(*SignOrder)(nil),          // 8: teeswap.v1.SignOrder
+	(*OrderSigned)(nil),        // 9: teeswap.v1.OrderSigned
+	(*ChannelOpen)(nil),        // 10: teeswap.v1.ChannelOpen
+	(*ChannelOpened)(nil),      // 11: teeswap.v1.ChannelOpened
+	(*ChannelClose)(nil),       // 12: teeswap.v1.ChannelClose
+	(*ChannelClosed)(nil),      // 13: teeswap.v1.ChannelClosed
+	(*CloseSignature)(nil),     // 14: teeswap.v1.CloseSignature
+	(*CloseSigned)(nil),        // 15: teeswap.v1.CloseSigned
+	(*ChannelListRequest)(nil), // 16: teeswap.v1.ChannelListRequest
+	(*ChannelInfo)(nil),        // 17: teeswap.v1.ChannelInfo
+	(*ChannelList)(nil),        // 18: teeswap.v1.ChannelList
+	(*ChainEvent)(nil),         // 19: teeswap.v1.ChainEvent
+	(*Subscribe)(nil),          // 20: teeswap.v1.Subscribe
+	(*RouteRequest)(nil),       // 21: teeswap.v1.RouteRequest
+	(*RouteResponse)(nil),      // 22: teeswap.v1.RouteResponse
+	(*SwapRequest)(nil),        // 23: teeswap.v1.SwapRequest
+	(InstancePhase)(0),         // 24: teeswap.v1.InstancePhase
+	(RefundReason)(0),          // 25: teeswap.v1.RefundReason
+	(InstanceKind)(0),          // 26: teeswap.v1.InstanceKind
+	(*Leg)(nil),                // 27: teeswap.v1.Leg
+	(*Envelope)(nil),           // 28: teeswap.v1.Envelope
+	(ChannelPhase)(0),          // 29: teeswap.v1.ChannelPhase
+	(*Network)(nil),            // 30: teeswap.v1.Network
 }
 var file_control_proto_depIdxs = []int32{
-	21, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
-	22, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
-	23, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
+	23, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
+	24, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
+	25, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
 	3,  // 3: teeswap.v1.SwapResult.times:type_name -> teeswap.v1.PhaseTimes
 	1,  // 4: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
-	24, // 5: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
-	15, // 6: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
-	0,  // 7: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
-	1,  // 8: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
-	25, // 9: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	26, // 5: teeswap.v1.SignOrder.kind:type_name -> teeswap.v1.InstanceKind
+	27, // 6: teeswap.v1.SignOrder.legs:type_name -> teeswap.v1.Leg
+	28, // 7: teeswap.v1.OrderSigned.order:type_name -> teeswap.v1.Envelope
+	29, // 8: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
+	17, // 9: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
+	0,  // 10: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
+	1,  // 11: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
+	30, // 12: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_control_proto_init() }
@@ -1598,7 +1751,7 @@ func file_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_control_proto_rawDesc), len(file_control_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -51,6 +51,7 @@ var terminalErrors = []error{
 	terminal.ErrChannelBusy, terminal.ErrChannelClosed, terminal.ErrStaleVersion, terminal.ErrWrongPhase,
 	terminal.ErrExpired, terminal.ErrMissingAck, terminal.ErrForgedAck, terminal.ErrAmountMismatch,
 	terminal.ErrStateMismatch, terminal.ErrDuplicate, terminal.ErrConflictingOutcome, terminal.ErrCloseMismatch,
+	terminal.ErrUnauthorised, terminal.ErrOrderExpired, terminal.ErrOrderReplayed, terminal.ErrOrderMismatch, terminal.ErrNotPayer,
 }
 
 func typed(err error) bool {

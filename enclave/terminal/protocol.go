@@ -117,15 +117,6 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 	if err != nil {
 		return Output{}, err
 	}
-	var orderID []byte
-	var orderExpires int64
-	if common.BytesToAddress(p.Network.Hops[0].Payer) == m.self {
-		oid, exp, err := m.checkOrder(&p, id, nowMs)
-		if err != nil {
-			return Output{}, err
-		}
-		orderID, orderExpires = oid[:], exp
-	}
 	amount := amt(p.Network.Amount)
 	// Check everything before changing anything.
 	for _, l := range legs {
@@ -136,6 +127,17 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 		if side(resolve(l.channel.Latest), payerIsA).Cmp(amount) < 0 {
 			return Output{}, fmt.Errorf("%w: channel %x cannot carry %s", ErrInsufficientBalance, l.id, amount)
 		}
+	}
+	// Last check, one signature recovery: only the network's sender pays
+	// out of its own funds, so only it needs its order.
+	var orderID []byte
+	var orderExpires int64
+	if common.BytesToAddress(p.Network.Hops[0].Payer) == m.self {
+		oid, exp, err := m.checkOrder(&p, id, nowMs)
+		if err != nil {
+			return Output{}, err
+		}
+		orderID, orderExpires = oid[:], exp
 	}
 	rec := &messages.TerminalInstance{
 		InstanceId: id[:], NetworkIndex: p.NetworkIndex, Phase: messages.TerminalPhase_TERMINAL_PHASE_PREPARED,

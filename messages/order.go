@@ -25,7 +25,9 @@ func ResolveKind(k InstanceKind, legs int) InstanceKind {
 }
 
 // Validate checks an order's shape: a kind, 1..MaxOrderLegs well-formed
-// legs with positive amounts, a payer that sends at least one of them.
+// legs with positive amounts, a payer address. Whether the payer sends a
+// leg is the reader's check (a stranger's order is unauthorised, not
+// malformed).
 func (o *Order) Validate() error {
 	if o == nil {
 		return fmt.Errorf("%w: missing order", ErrMalformed)
@@ -42,17 +44,13 @@ func (o *Order) Validate() error {
 	if len(o.Legs) == 0 || len(o.Legs) > MaxOrderLegs {
 		return fmt.Errorf("%w: order has %d legs", ErrMalformed, len(o.Legs))
 	}
-	payer, err := Address(o.Payer)
-	if err != nil {
+	if _, err := Address(o.Payer); err != nil {
 		return fmt.Errorf("order payer: %w", err)
 	}
 	for i, l := range o.Legs {
 		if err := l.Validate(); err != nil {
 			return fmt.Errorf("order leg %d: %w", i, err)
 		}
-	}
-	if !o.Pays(payer) {
-		return fmt.Errorf("%w: order payer %s sends no leg", ErrMalformed, payer)
 	}
 	return nil
 }
@@ -88,19 +86,20 @@ func (o *Order) Pays(addr common.Address) bool {
 }
 
 // SealOrder validates o and seals it as a KIND_ORDER envelope signed by s,
-// which must be o's payer.
+// which must be o's payer and send one of its legs.
 func SealOrder(s Signer, o *Order) (*Envelope, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	if common.BytesToAddress(o.Payer) != s.Address() {
-		return nil, fmt.Errorf("%w: order payer %x is not the signer %s", ErrMalformed, o.Payer, s.Address())
+	if common.BytesToAddress(o.Payer) != s.Address() || !o.Pays(s.Address()) {
+		return nil, fmt.Errorf("%w: order payer %x is not the signer %s or sends no leg", ErrMalformed, o.Payer, s.Address())
 	}
 	return Seal(s, Kind_KIND_ORDER, o)
 }
 
 // OpenOrder verifies a KIND_ORDER envelope, decodes and validates the
-// order and checks that its payer is its signer. It returns the order,
+// order and checks that its payer is its signer; callers check that the
+// payer is who they expect and sends a leg. It returns the order,
 // the payer and the order's id, the envelope's signing digest.
 // Signature errors wrap ErrBadSignature or ErrSignerMismatch, the rest
 // ErrMalformed or ErrWrongKind.

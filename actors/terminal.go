@@ -121,6 +121,8 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		a.chainEvent(m)
 	case *messages.ChannelListRequest:
 		ctx.Respond(a.list())
+	case *messages.SignOrder:
+		ctx.Respond(a.signOrder(m))
 	case *messages.ChannelOpen:
 		a.open(ctx, m)
 	case *openDone:
@@ -323,6 +325,18 @@ func (a *TerminalActor) chainEvent(ev *messages.ChainEvent) {
 	if err := a.cfg.Store.SaveTerminal(out); err != nil {
 		a.cfg.Logger.Error("persist chain event", "err", err)
 	}
+}
+
+// signOrder has the enclave sign the owner's order for a swap this
+// terminal pays. Owner-only: the control-API check reads the request's
+// credential (GetCredential) before it gets here. Signing changes no
+// state; the order is used, and recorded, when its PREPARE comes.
+func (a *TerminalActor) signOrder(req *messages.SignOrder) *messages.OrderSigned {
+	env, err := a.m.SignOrder(req.RequestId, req.Kind, req.Legs, req.ExpiresMs)
+	if err != nil {
+		return &messages.OrderSigned{Error: err.Error()}
+	}
+	return &messages.OrderSigned{Order: env}
 }
 
 func (a *TerminalActor) list() *messages.ChannelList {

@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -81,6 +82,10 @@ func (p *planner) next(i int) (*Instance, error) {
 	}
 	return in, nil
 }
+
+// orderTTL is how long the sim's orders stay valid: long enough for a
+// swap that waits for busy channels, short as a real exchange's would be.
+const orderTTL = 5 * time.Minute
 
 func (w *world) request(in *Instance) *messages.SwapRequest {
 	req := &messages.SwapRequest{RequestId: fmt.Sprint("sim-", in.Index), Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT}
@@ -174,9 +179,18 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 				st.maxInFlight = f
 			}
 			mu.Unlock()
-			in.Submitted = time.Now()
 			submitted.Add(1)
-			w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			// The payers' terminals sign their orders first, as an
+			// exchange collects them before it submits; asked off the
+			// submitter, so a round trip per swap does not pace the load.
+			go func() {
+				if err := actors.RequestOrders(w.system.Root, w.peer, req, time.Now().Add(orderTTL).UnixMilli(), "", cfg.Timeout+time.Minute); err != nil {
+					results <- resultMsg{&messages.SwapResult{RequestId: req.RequestId, Error: err.Error()}, time.Now()}
+					return
+				}
+				in.Submitted = time.Now()
+				w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			}()
 		}
 	}()
 

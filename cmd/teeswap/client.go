@@ -206,7 +206,7 @@ type phaseTimesO struct {
 }
 
 func init() {
-	rootCmd.AddCommand(swapCommand(), payCommand(), channelCommand(), routeCommand())
+	rootCmd.AddCommand(swapCommand(), payCommand(), channelCommand(), routeCommand(), orderCommand())
 }
 
 type swapFlags struct {
@@ -214,10 +214,12 @@ type swapFlags struct {
 	legs      []string
 	id        string
 	timeoutMs int64
+	orders    orderFlags
 }
 
 func (f *swapFlags) register(fs *pflag.FlagSet) {
 	f.t.register(fs, actorCoordinator)
+	f.orders.register(fs)
 	fs.StringVar(&f.id, "id", "", "request id (idempotency key; default: generated)")
 	fs.Int64Var(&f.timeoutMs, "timeout-ms", 0, "refund deadline of the instance in ms (0: the coordinator's default)")
 }
@@ -230,7 +232,10 @@ func swapCommand() *cobra.Command {
 		Long: `Submit a swap to a running coordinator node and wait for its outcome: every
 leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
 a chain, a sender and a receiver terminal's chain address and an amount in
-base units (wei); asset=0x.. picks a token (default: the native coin).`,
+base units (wei); asset=0x.. picks a token (default: the native coin).
+Every sender authorises the swap with an order signed by its terminal's
+enclave: --payer HOST:PORT asks its terminal node now, --order FILE takes
+one signed before ('teeswap order sign').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.legs) == 0 {
@@ -255,7 +260,9 @@ func payCommand() *cobra.Command {
 		Short: "Run a same-chain multi-hop payment through a coordinator node",
 		Long: `Pay from one terminal to another on one chain, over the shortest route of
 channels with enough balance, all-or-nothing. Exit 0 when confirmed, 1 when
-refunded or refused.`,
+refunded or refused. The payer authorises it with an order signed by its
+terminal: --payer HOST:PORT (its terminal node; default TEESWAP_TERMINAL) or
+--order FILE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec := leg
@@ -291,6 +298,13 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		}
 		req.Legs = append(req.Legs, leg)
 	}
+	pre, preID, err := readOrders(f.orders.files)
+	if err != nil {
+		return err
+	}
+	if req.RequestId == "" {
+		req.RequestId = preID
+	}
 	if req.RequestId == "" {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -302,6 +316,10 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	}
 	defer c.close()
 	start := time.Now()
+	if err := collectOrders(c, &f.orders, req, pre); err != nil {
+		return err
+	}
+	describeOrders(stdout, req.Orders)
 	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req}, f.t.timeout)
 	if err != nil {
 		return err

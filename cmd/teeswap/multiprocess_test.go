@@ -656,7 +656,20 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 
 	// 1. A cross-chain swap.
 	var res swapOutput
-	h.mustJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1")
+	// The payers sign first, as an exchange collects orders; an
+	// intermediary will not sign for a leg it does not pay.
+	var files []string
+	for _, payer := range []string{A.terminals[0], B.terminals[0]} {
+		file := filepath.Join(t.TempDir(), payer+".order.json")
+		if _, code := h.teeswap("order", "sign", "--terminal", h.addr(payer), "--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40), "--out", file); code != 0 {
+			t.Fatalf("%s did not sign its order", payer)
+		}
+		files = append(files, "--order", file)
+	}
+	if out, code := h.teeswap("order", "sign", "--terminal", h.addr(A.terminals[1]), "--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40)); code == 0 {
+		t.Fatalf("an intermediary signed an order for the sender's funds: %s", out)
+	}
+	h.mustJSON(&res, 0, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1"}, files...)...)
 	if !res.Confirmed || res.Phase != "INSTANCE_PHASE_COMMITTED" {
 		t.Fatalf("swap-1: %+v", res)
 	}
@@ -665,7 +678,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	t.Logf("swap-1 confirmed: %+v", res.Times)
 
 	// 2. A same-chain multi-hop payment.
-	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--chain", fmt.Sprint(A.id),
 		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50", "--id", "pay-1")
 	if !res.Confirmed {
 		t.Fatalf("pay-1: %+v", res)
@@ -689,7 +702,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	swapDone := make(chan swapOutput, 1)
 	go func() {
 		var out swapOutput
-		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--payer", h.addr("sB"), "--leg", leg(A, 10), "--leg", leg(B, 10),
 			"--id", "swap-killed", "--timeout-ms", "4000"); err != nil {
 			t.Error(err)
 		}
@@ -734,7 +747,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		return v.Int64() == 40 && phase == "IDLE"
 	})
 	h.eventually("swap after restart", 30*time.Second, func() bool {
-		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--payer", h.addr("sB"), "--leg", leg(A, 10), "--leg", leg(B, 10),
 			"--id", fmt.Sprint("swap-after-", time.Now().UnixNano()), "--timeout-ms", "5000")
 		if code != 0 {
 			return false

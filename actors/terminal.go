@@ -249,8 +249,11 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 
 // declinable errors are honest reasons not to take part: the terminal
 // asks for refund at once rather than let the instance wait its deadline.
+// A payer without its valid order declines too: the PREPARE is the
+// attested coordinator's, so the instance ends now for everyone.
 func declinable(err error) bool {
-	for _, e := range []error{terminal.ErrInsufficientBalance, terminal.ErrStaleVersion, terminal.ErrExpired, terminal.ErrChannelClosed} {
+	for _, e := range []error{terminal.ErrInsufficientBalance, terminal.ErrStaleVersion, terminal.ErrExpired, terminal.ErrChannelClosed,
+		terminal.ErrUnauthorised, terminal.ErrOrderExpired, terminal.ErrOrderReplayed, terminal.ErrOrderMismatch} {
 		if errors.Is(err, e) {
 			return true
 		}

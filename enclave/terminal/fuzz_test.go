@@ -468,6 +468,17 @@ func FuzzHandlePrepare(f *testing.F) {
 				t.Fatalf("ack state %d locks %x, the PREPARE %x", i, s.State.Lock.Amount, p.Network.Amount)
 			}
 		}
+		// As the network's sender it paid only on its own order for
+		// exactly these legs, unexpired, recorded as used.
+		if common.BytesToAddress(p.Network.Hops[0].Payer) == ft.m.Address() {
+			o, payer, id, err := messages.OpenOrder(p.Order)
+			if err != nil || payer != ft.m.Address() || nowMs >= o.ExpiresMs || o.Kind != p.Kind || !messages.LegsEqual(o.Legs, p.Legs) ||
+				!messages.LegServes(p.Legs[p.NetworkIndex], p.Network) || !bytes.Equal(r.OrderId, id[:]) {
+				t.Fatalf("sender took part on order %v from %s (%v), recorded %x", o, payer, err, r.OrderId)
+			}
+		} else if len(r.OrderId) != 0 {
+			t.Fatal("a terminal that pays no network recorded an order")
+		}
 	})
 }
 

@@ -239,6 +239,13 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		blocked, on = true, nil
 	}
 	if blocked {
+		// Only authorised requests may wait for busy channels: a
+		// stranger's must not hold a place in the queue. (Create checks
+		// the orders again; this second check is paid only by waiters.)
+		if _, err := coordinator.CheckOrders(req, messages.ResolveKind(req.Kind, len(req.Legs)), a.cfg.Clock.nowMs()); err != nil {
+			fail(err)
+			return
+		}
 		a.waiting = append(a.waiting, waitingSwap{req: req, client: client, on: on})
 		return
 	}

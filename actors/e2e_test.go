@@ -322,3 +322,34 @@ func TestActorsRefuseUnauthorisedSwap(t *testing.T) {
 	}
 	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1100 && w.own(t, "r2", "i2") == 1040 })
 }
+
+// TestActorsStrangerDoesNotQueueOnBusyChannels: while an authorised swap
+// holds the channels (its receiver is offline), a stranger's request for
+// the same route is refused at once instead of waiting in the queue.
+func TestActorsStrangerDoesNotQueueOnBusyChannels(t *testing.T) {
+	w := newOffChainWorld(t, 1000)
+	if err := w.local.StopTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "held", TimeoutMs: 20_000,
+			Legs: []*messages.Leg{w.leg(1, 10)}}, 30*time.Second)
+		done <- err
+	}()
+	waitFor(t, func() bool {
+		list, err := w.local.Channels(w.names["s1"], time.Second)
+		return err == nil && len(list.Channels) > 0 && list.Channels[0].Phase == messages.ChannelPhase_CHANNEL_PHASE_PREPARED
+	})
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "queue-jumper", Legs: []*messages.Leg{w.leg(1, 10)}}, 5*time.Second)
+	if err == nil || !strings.Contains(res.GetError(), "did not authorise") {
+		t.Fatalf("stranger's request on busy channels: %v %v", res, err)
+	}
+	if _, err := w.local.RestartTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1010 })
+}

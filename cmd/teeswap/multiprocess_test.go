@@ -202,7 +202,9 @@ func (h *mpHarness) teeswap(args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(h.ctx, 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.bin, args...)
-	cmd.Env = childEnv()
+	// The nodes run simulation enclaves; the client checks their
+	// certificates' reports.
+	cmd.Env = childEnv("TEESWAP_ALLOW_SIMULATION=true")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -257,6 +259,9 @@ func (h *mpHarness) addr(name string) string {
 	return fmt.Sprintf("127.0.0.1:%d", h.ports[name])
 }
 
+// dataDir is a node's data directory: its control credential is there.
+func (h *mpHarness) dataDir(name string) string { return filepath.Join(h.dir, "data", name) }
+
 // writeNodeConfig writes a node's JSON config file; the rest of its
 // settings come from the environment (start), exercising the layering.
 func (h *mpHarness) writeNodeConfig(name string, cfg nodeConfig) {
@@ -266,7 +271,7 @@ func (h *mpHarness) writeNodeConfig(name string, cfg nodeConfig) {
 	}
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", h.ports[name])
 	h.mu.Unlock()
-	cfg.Name, cfg.DataDir = name, filepath.Join(h.dir, "data", name)
+	cfg.Name, cfg.DataDir = name, h.dataDir(name)
 	cfg.PollInterval, cfg.RetryInterval = duration(100*time.Millisecond), duration(200*time.Millisecond)
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -460,7 +465,7 @@ type listOutput struct {
 
 func (h *mpHarness) channels(name string) listOutput {
 	var l listOutput
-	h.mustJSON(&l, 0, "channel", "list", "--terminal", h.addr(name), "--wait", "10s")
+	h.mustJSON(&l, 0, "channel", "list", "--terminal", h.addr(name), "--data-dir", h.dataDir(name), "--wait", "10s")
 	return l
 }
 
@@ -601,7 +606,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				ChannelID string `json:"channel_id"`
 				Tracked   bool   `json:"tracked"`
 			}
-			if err := h.tryJSON(&out, 0, "channel", "open", "--terminal", h.addr(o.from), "--chain", fmt.Sprint(o.chain.id),
+			if err := h.tryJSON(&out, 0, "channel", "open", "--terminal", h.addr(o.from), "--data-dir", h.dataDir(o.from), "--chain", fmt.Sprint(o.chain.id),
 				"--counterparty", addr(o.to).Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s"); err != nil {
 				t.Error(err)
 				return
@@ -636,13 +641,15 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				var route struct {
 					Hops []map[string]string `json:"hops"`
 				}
-				err := h.tryJSON(&route, 0, "route", "--node", h.addr(dir), "--chain", fmt.Sprint(c.id),
+				err := h.tryJSON(&route, 0, "route", "--node", h.addr(dir), "--data-dir", h.dataDir(dir), "--chain", fmt.Sprint(c.id),
 					"--from", addr(c.terminals[0]).Hex(), "--to", addr(c.terminals[2]).Hex(), "--amount", "1", "--wait", "5s")
 				return err == nil && len(route.Hops) == 2
 			})
 		}
 	}
 	t.Logf("8 nodes up (coordinator, watcher, 6 terminals), 4 channels open at %v", time.Since(began).Round(time.Millisecond))
+	// Strangers on the network are refused; the swaps below still confirm.
+	h.strangerAttacks("coordinator", "watcher", A.terminals[0])
 
 	leg := func(c *mpChain, amount int) string {
 		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addr(c.terminals[0]).Hex(), addr(c.terminals[2]).Hex(), amount)
@@ -656,20 +663,41 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 
 	// 1. A cross-chain swap.
 	var res swapOutput
-	// The payers sign first, as an exchange collects orders; an
-	// intermediary will not sign for a leg it does not pay.
-	var files []string
-	for _, payer := range []string{A.terminals[0], B.terminals[0]} {
-		file := filepath.Join(t.TempDir(), payer+".order.json")
-		if _, code := h.teeswap("order", "sign", "--terminal", h.addr(payer), "--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40), "--out", file); code != 0 {
-			t.Fatalf("%s did not sign its order", payer)
+	// The payers sign first, each with its own node's credential, as an
+	// exchange collects orders; an intermediary will not sign for a leg
+	// it does not pay.
+	orders := func(id string, legs ...string) []string {
+		var out []string
+		seen := map[string]bool{}
+		for _, l := range legs {
+			var payer string
+			for _, c := range []*mpChain{A, B} {
+				if strings.Contains(l, "from="+addr(c.terminals[0]).Hex()) {
+					payer = c.terminals[0]
+				}
+			}
+			if payer == "" || seen[payer] {
+				continue
+			}
+			seen[payer] = true
+			file := filepath.Join(t.TempDir(), payer+".order.json")
+			args := []string{"order", "sign", "--terminal", h.addr(payer), "--data-dir", h.dataDir(payer), "--id", id, "--out", file}
+			for _, l := range legs {
+				args = append(args, "--leg", l)
+			}
+			if out, code := h.teeswap(args...); code != 0 {
+				t.Logf("%s did not sign its order for %s: %s", payer, id, out)
+			}
+			out = append(out, "--order", file)
 		}
-		files = append(files, "--order", file)
+		return out
 	}
-	if out, code := h.teeswap("order", "sign", "--terminal", h.addr(A.terminals[1]), "--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40)); code == 0 {
+	if out, code := h.teeswap("order", "sign", "--terminal", h.addr(A.terminals[1]), "--data-dir", h.dataDir(A.terminals[1]),
+		"--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40)); code == 0 {
 		t.Fatalf("an intermediary signed an order for the sender's funds: %s", out)
 	}
-	h.mustJSON(&res, 0, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1"}, files...)...)
+	h.mustJSON(&res, 0, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"),
+		"--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1"}, orders("swap-1", leg(A, 100), leg(B, 40))...)...)
 	if !res.Confirmed || res.Phase != "INSTANCE_PHASE_COMMITTED" {
 		t.Fatalf("swap-1: %+v", res)
 	}
@@ -678,8 +706,9 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	t.Logf("swap-1 confirmed: %+v", res.Times)
 
 	// 2. A same-chain multi-hop payment.
-	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--chain", fmt.Sprint(A.id),
-		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50", "--id", "pay-1")
+	payLeg := fmt.Sprintf("chain=%d,from=%s,to=%s,amount=50", A.id, addr("sA").Hex(), addr("rA").Hex())
+	h.mustJSON(&res, 0, append([]string{"pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
+		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50", "--id", "pay-1"}, orders("pay-1", payLeg)...)...)
 	if !res.Confirmed {
 		t.Fatalf("pay-1: %+v", res)
 	}
@@ -699,11 +728,12 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	if err := rBProc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	killedOrders := orders("swap-killed", leg(A, 10), leg(B, 10))
 	swapDone := make(chan swapOutput, 1)
 	go func() {
 		var out swapOutput
-		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--payer", h.addr("sB"), "--leg", leg(A, 10), "--leg", leg(B, 10),
-			"--id", "swap-killed", "--timeout-ms", "4000"); err != nil {
+		if err := h.tryJSON(&out, 1, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+			"--id", "swap-killed", "--timeout-ms", "4000"}, killedOrders...)...); err != nil {
 			t.Error(err)
 		}
 		swapDone <- out
@@ -747,8 +777,9 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		return v.Int64() == 40 && phase == "IDLE"
 	})
 	h.eventually("swap after restart", 30*time.Second, func() bool {
-		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--payer", h.addr("sA"), "--payer", h.addr("sB"), "--leg", leg(A, 10), "--leg", leg(B, 10),
-			"--id", fmt.Sprint("swap-after-", time.Now().UnixNano()), "--timeout-ms", "5000")
+		id := fmt.Sprint("swap-after-", time.Now().UnixNano())
+		out, code := h.teeswap(append([]string{"--json", "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+			"--id", id, "--timeout-ms", "5000"}, orders(id, leg(A, 10), leg(B, 10))...)...)
 		if code != 0 {
 			return false
 		}
@@ -776,7 +807,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				PayoutA string `json:"payout_a"`
 				PayoutB string `json:"payout_b"`
 			}
-			if err := h.tryJSON(&out, 0, "channel", "close", "--terminal", h.addr(c.by), "--channel", channelOf[c.from+"-"+c.to], "--wait", "60s"); err != nil {
+			if err := h.tryJSON(&out, 0, "channel", "close", "--terminal", h.addr(c.by), "--data-dir", h.dataDir(c.by), "--channel", channelOf[c.from+"-"+c.to], "--wait", "60s"); err != nil {
 				t.Errorf("%s closing %s-%s: %v\n%s", c.by, c.from, c.to, err, h.grepLog(c.by, "peer"))
 				return
 			}

@@ -82,7 +82,9 @@ func collectOrders(c *clientConn, f *orderFlags, req *messages.SwapRequest, pre 
 		}
 		pids = append(pids, actor.NewPID(n, actorTerminal))
 	}
-	orders, err := actors.RequestOrdersFrom(c.sys.Root, pids, req, time.Now().Add(f.ttl).UnixMilli(), "", c.t.timeout)
+	// Signing an order is owner-only: the payer nodes take the client's
+	// credential only if it is theirs too (one owner).
+	orders, err := actors.RequestOrdersFrom(c.sys.Root, pids, req, time.Now().Add(f.ttl).UnixMilli(), c.cred, c.t.timeout)
 	if err != nil {
 		return err
 	}
@@ -160,7 +162,7 @@ legs. The order is written to --out (default: stdout) as JSON; pass it to
 				return err
 			}
 			defer c.close()
-			orders, err := actors.RequestOrdersFrom(c.sys.Root, []*actor.PID{c.pid}, req, time.Now().Add(ttl).UnixMilli(), "", t.timeout)
+			orders, err := actors.RequestOrdersFrom(c.sys.Root, []*actor.PID{c.pid}, req, time.Now().Add(ttl).UnixMilli(), c.cred, t.timeout)
 			if err != nil {
 				return err
 			}

@@ -283,9 +283,12 @@ func testLogger() *slog.Logger {
 
 // signedSubmit has the payers' terminals sign their orders for req, as a
 // client does, then submits it.
+// A request that already carries orders (a client's retry) goes as it is.
 func signedSubmit(l *actors.Local, req *messages.SwapRequest, timeout time.Duration) (*messages.SwapResult, error) {
-	if err := l.SignOrders(req, time.Minute); err != nil {
-		return nil, err
+	if len(req.Orders) == 0 {
+		if err := l.SignOrders(req, time.Minute); err != nil {
+			return nil, err
+		}
 	}
 	return l.Submit(req, timeout)
 }

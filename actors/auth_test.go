@@ -91,7 +91,7 @@ func TestRoleStrangerCannotRegisterAVictimsAddress(t *testing.T) {
 		t.Fatalf("registration of another node's actor: %q", reg.Error)
 	}
 
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "pay-victim", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay-victim", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg(1, 50)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment to the victim: %v %v", res.GetOutcome(), err)
@@ -138,7 +138,7 @@ func TestRoleStrangerCannotPoseAsCoordinatorWatcherOrCounterparty(t *testing.T) 
 	// The terminal took none of it: the same coordinator, the same one
 	// channel, open. (A payment through it orders the check after the
 	// stranger's messages, which were sent earlier on one connection.)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "after-forgeries", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "after-forgeries", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg(1, 5)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment after the forgeries: %v %v", res.GetOutcome(), err)
@@ -183,6 +183,10 @@ func TestRoleStrangerWithoutCredentialCannotUseTheControlAPI(t *testing.T) {
 		if c := askRemote[*messages.ChannelClosed](t, st, s1, &messages.ChannelClose{ChannelId: ch.ChannelId, Credential: wrong}); !strings.Contains(c.Error, unauth) {
 			t.Fatalf("close with %q: %q", wrong, c.Error)
 		}
+		if o := askRemote[*messages.OrderSigned](t, st, s1, &messages.SignOrder{Credential: wrong, RequestId: "theft",
+			Legs: []*messages.Leg{w.leg(1, 500)}, ExpiresMs: time.Now().Add(time.Minute).UnixMilli()}); o.Order != nil || !strings.Contains(o.Error, unauth) {
+			t.Fatalf("sign order with %q: %+v", wrong, o)
+		}
 		req := &messages.SwapRequest{RequestId: "stranger-" + wrong, Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT, Legs: []*messages.Leg{w.leg(1, 500)}}
 		if res := askRemote[*messages.SwapResult](t, st, fresh(w.local.Coordinator), &messages.SubmitSwap{Request: req, Credential: wrong}); !strings.Contains(res.Error, unauth) {
 			t.Fatalf("submit with %q: %+v", wrong, res)
@@ -200,6 +204,12 @@ func TestRoleStrangerWithoutCredentialCannotUseTheControlAPI(t *testing.T) {
 		t.Fatalf("owner's close was refused as unauthenticated: %q", c.Error)
 	}
 	req := &messages.SwapRequest{RequestId: "owner", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT, Legs: []*messages.Leg{w.leg(1, 500)}}
+	o := askRemote[*messages.OrderSigned](t, st, s1, &messages.SignOrder{Credential: cred, RequestId: req.RequestId, Kind: req.Kind,
+		Legs: req.Legs, ExpiresMs: time.Now().Add(time.Minute).UnixMilli()})
+	if o.Order == nil || o.Error != "" {
+		t.Fatalf("owner's order: %+v", o)
+	}
+	req.Orders = append(req.Orders, o.Order)
 	if res := askRemote[*messages.SwapResult](t, st, fresh(w.local.Coordinator), &messages.SubmitSwap{Request: req, Credential: cred}); res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("owner's payment: %+v", res)
 	}

@@ -285,7 +285,7 @@ func TestChainEndToEnd(t *testing.T) {
 	}
 
 	// A cross-chain swap.
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap: %v %v", res.GetOutcome(), err)
 	}
@@ -296,7 +296,7 @@ func TestChainEndToEnd(t *testing.T) {
 	w.expect("i2", "r2", deposit-40, 40)
 
 	// A same-chain multi-hop payment.
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 50)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
@@ -309,7 +309,7 @@ func TestChainEndToEnd(t *testing.T) {
 	if err := w.local.StopTerminal(w.addr("r2")); err != nil {
 		t.Fatal(err)
 	}
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 10), w.leg("s2", "r2", 10)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED ||
 		res.RefundReason != messages.RefundReason_REFUND_REASON_DEADLINE {

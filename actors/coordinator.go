@@ -383,6 +383,13 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		return
 	}
 	if blocked {
+		// Only authorised requests may wait for busy channels: a
+		// stranger's must not hold a place in the queue. (Create checks
+		// the orders again; this second check is paid only by waiters.)
+		if _, err := coordinator.CheckOrders(req, messages.ResolveKind(req.Kind, len(req.Legs)), a.cfg.Clock.nowMs()); err != nil {
+			fail(err)
+			return
+		}
 		a.enqueue(ctx, req, client, on)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/big"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,7 +149,7 @@ func (w *offChainWorld) own(t *testing.T, name, peer string) int64 {
 
 func TestActorsSwapPaymentAndOfflineRefund(t *testing.T) {
 	w := newOffChainWorld(t, 1000)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}}, 10*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestActorsSwapPaymentAndOfflineRefund(t *testing.T) {
 		t.Fatalf("i2 holds %d toward r2, want 960", got)
 	}
 
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg(1, 50)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
@@ -176,7 +177,7 @@ func TestActorsSwapPaymentAndOfflineRefund(t *testing.T) {
 	if err := w.local.StopTerminal(w.names["r2"]); err != nil {
 		t.Fatal(err)
 	}
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
 		Legs: []*messages.Leg{w.leg(1, 10), w.leg(2, 10)}}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +191,7 @@ func TestActorsSwapPaymentAndOfflineRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return w.own(t, "r2", "i2") == 1040 })
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-3", Legs: []*messages.Leg{w.leg(1, 10), w.leg(2, 10)}}, 10*time.Second)
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-3", Legs: []*messages.Leg{w.leg(1, 10), w.leg(2, 10)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap after restart: %v %v", res.GetOutcome(), err)
 	}
@@ -203,7 +204,7 @@ func TestActorsManyConcurrentSwapsQueueOnBusyChannels(t *testing.T) {
 	results := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func(i int) {
-			res, err := w.local.Submit(&messages.SwapRequest{RequestId: fmt.Sprint("c", i), Legs: []*messages.Leg{w.leg(1, 1), w.leg(2, 2)}}, 30*time.Second)
+			res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: fmt.Sprint("c", i), Legs: []*messages.Leg{w.leg(1, 1), w.leg(2, 2)}}, 30*time.Second)
 			if err == nil && res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 				err = fmt.Errorf("swap %d ended %v", i, res.Outcome)
 			}
@@ -225,10 +226,10 @@ func TestActorsRejectUnroutableSwap(t *testing.T) {
 	w := newOffChainWorld(t, 100)
 	leg := w.leg(1, 100)
 	leg.Receiver = common.HexToAddress("0x1234").Bytes()
-	if _, err := w.local.Submit(&messages.SwapRequest{RequestId: "bad", Legs: []*messages.Leg{leg}}, 5*time.Second); err == nil {
+	if _, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "bad", Legs: []*messages.Leg{leg}}, 5*time.Second); err == nil {
 		t.Fatal("swap to an unknown address succeeded")
 	}
-	if _, err := w.local.Submit(&messages.SwapRequest{RequestId: "big", Legs: []*messages.Leg{w.leg(1, 101)}}, 5*time.Second); err == nil {
+	if _, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "big", Legs: []*messages.Leg{w.leg(1, 101)}}, 5*time.Second); err == nil {
 		t.Fatal("swap above every channel's capacity succeeded")
 	}
 }
@@ -254,7 +255,7 @@ func TestCoordinatorRestartResumesInFlightInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { // its client dies with the coordinator; balances tell the outcome
-		_, _ = w.local.Submit(&messages.SwapRequest{RequestId: "crash", TimeoutMs: 20_000,
+		_, _ = signedSubmit(w.local, &messages.SwapRequest{RequestId: "crash", TimeoutMs: 20_000,
 			Legs: []*messages.Leg{w.leg(1, 30), w.leg(2, 30)}}, 30*time.Second)
 	}()
 	waitFor(t, func() bool {
@@ -278,4 +279,90 @@ func testLogger() *slog.Logger {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// signedSubmit has the payers' terminals sign their orders for req, as a
+// client does, then submits it.
+// A request that already carries orders (a client's retry) goes as it is.
+func signedSubmit(l *actors.Local, req *messages.SwapRequest, timeout time.Duration) (*messages.SwapResult, error) {
+	if len(req.Orders) == 0 {
+		if err := l.SignOrders(req, time.Minute); err != nil {
+			return nil, err
+		}
+	}
+	return l.Submit(req, timeout)
+}
+
+// TestActorsRefuseUnauthorisedSwap: a stranger who reaches the coordinator
+// submits a swap of s1's and s2's funds without their orders, then with an
+// order of his own; a counterparty asks s1's terminal to sign an order for
+// a leg s1 does not pay. Nothing is created or signed, no balance moves,
+// and the payers' own orders still work.
+func TestActorsRefuseUnauthorisedSwap(t *testing.T) {
+	w := newOffChainWorld(t, 1000)
+	legs := []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "theft", Legs: legs}, 5*time.Second)
+	if err == nil || !strings.Contains(res.GetError(), "did not authorise") {
+		t.Fatalf("swap without orders: %v %v", res, err)
+	}
+	mallory, err := w.local.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := messages.Seal(mallory, messages.Kind_KIND_ORDER, &messages.Order{RequestId: "theft-2",
+		Kind: messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP, Legs: legs, Payer: mallory.Address().Bytes(), ExpiresMs: time.Now().Add(time.Minute).UnixMilli()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "theft-2", Legs: legs, Orders: []*messages.Envelope{forged}}, 5*time.Second)
+	if err == nil || !strings.Contains(res.GetError(), "did not authorise") {
+		t.Fatalf("swap with a stranger's order: %v %v", res, err)
+	}
+	// i1 is no payer of chain 2's leg: its terminal refuses to sign.
+	ans, err := w.local.System.Root.RequestFuture(w.local.Peer(w.names["i1"]), &messages.SignOrder{RequestId: "x",
+		Legs: []*messages.Leg{w.leg(2, 40)}, ExpiresMs: time.Now().Add(time.Minute).UnixMilli()}, 5*time.Second).Result()
+	if signed, ok := ans.(*messages.OrderSigned); err != nil || !ok || signed.Order != nil || !strings.Contains(signed.Error, "sends no leg") {
+		t.Fatalf("non-payer's order: %v %v", ans, err)
+	}
+	for _, p := range [][2]string{{"s1", "i1"}, {"s2", "i2"}, {"r1", "i1"}, {"r2", "i2"}} {
+		if got := w.own(t, p[0], p[1]); got != 1000 {
+			t.Fatalf("%s holds %d after refused requests", p[0], got)
+		}
+	}
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "ok", Legs: legs}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("authorised swap: %v %v", res.GetOutcome(), err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1100 && w.own(t, "r2", "i2") == 1040 })
+}
+
+// TestActorsStrangerDoesNotQueueOnBusyChannels: while an authorised swap
+// holds the channels (its receiver is offline), a stranger's request for
+// the same route is refused at once instead of waiting in the queue.
+func TestActorsStrangerDoesNotQueueOnBusyChannels(t *testing.T) {
+	w := newOffChainWorld(t, 1000)
+	if err := w.local.StopTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "held", TimeoutMs: 20_000,
+			Legs: []*messages.Leg{w.leg(1, 10)}}, 30*time.Second)
+		done <- err
+	}()
+	waitFor(t, func() bool {
+		list, err := w.local.Channels(w.names["s1"], time.Second)
+		return err == nil && len(list.Channels) > 0 && list.Channels[0].Phase == messages.ChannelPhase_CHANNEL_PHASE_PREPARED
+	})
+	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "queue-jumper", Legs: []*messages.Leg{w.leg(1, 10)}}, 5*time.Second)
+	if err == nil || !strings.Contains(res.GetError(), "did not authorise") {
+		t.Fatalf("stranger's request on busy channels: %v %v", res, err)
+	}
+	if _, err := w.local.RestartTerminal(w.names["r1"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1010 })
 }

@@ -38,18 +38,18 @@ func channelPhase(t *testing.T, w *offChainWorld, name string) messages.ChannelP
 func TestRepeatedRequestIDPaysOnce(t *testing.T) {
 	w := newOffChainWorld(t, 1000)
 	req := payment(w, "pay-once", 50, 0)
-	first, err := w.local.Submit(req, 10*time.Second)
+	first, err := signedSubmit(w.local, req, 10*time.Second)
 	if err != nil || first.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("first: %v %v", first, err)
 	}
 	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1050 })
-	again, err := w.local.Submit(proto.Clone(req).(*messages.SwapRequest), 10*time.Second)
+	again, err := signedSubmit(w.local, proto.Clone(req).(*messages.SwapRequest), 10*time.Second)
 	if err != nil || string(again.InstanceId) != string(first.InstanceId) || again.Outcome != first.Outcome {
 		t.Fatalf("repeat: %v %v, want instance %x again", again, err, first.InstanceId)
 	}
 	// Another request under the same id is refused, not run.
 	other := payment(w, "pay-once", 60, 0)
-	res, err := w.local.Submit(other, 10*time.Second)
+	res, err := signedSubmit(w.local, other, 10*time.Second)
 	if err == nil || !errors.Is(actors.SwapError(res), actors.ErrDuplicateRequest) {
 		t.Fatalf("another request under a used id: %v %v", res, err)
 	}
@@ -62,12 +62,14 @@ func TestRepeatedRequestIDPaysOnce(t *testing.T) {
 // never ran and never failed; a sender with no channel must fail too.
 func TestUnroutableRequestsRefusedAtOnce(t *testing.T) {
 	w := newOffChainWorld(t, 1000)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "overlap", Legs: []*messages.Leg{w.leg(1, 10), w.leg(1, 20)}}, 5*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "overlap", Legs: []*messages.Leg{w.leg(1, 10), w.leg(1, 20)}}, 5*time.Second)
 	if res == nil || !errors.Is(actors.SwapError(res), actors.ErrUnroutable) {
 		t.Fatalf("legs on the same channels: %v %v, want ErrUnroutable", res, err)
 	}
 	leg := w.leg(1, 10)
 	leg.Sender = common.HexToAddress("0xdead").Bytes()
+	// No terminal of 0xdead could sign: the request goes without orders,
+	// and the route is refused before the orders are looked at.
 	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "nochannel", Legs: []*messages.Leg{leg}}, 5*time.Second)
 	if res == nil || !errors.Is(actors.SwapError(res), actors.ErrUnroutable) {
 		t.Fatalf("sender without a channel: %v %v, want ErrUnroutable", res, err)
@@ -83,16 +85,17 @@ func TestQueuedRequestExpiresAndDoesNotRun(t *testing.T) {
 	}
 	firstDone := make(chan *messages.SwapResult, 1)
 	go func() {
-		res, _ := w.local.Submit(payment(w, "holds-channels", 10, 20_000), 30*time.Second)
+		res, _ := signedSubmit(w.local, payment(w, "holds-channels", 10, 20_000), 30*time.Second)
 		firstDone <- res
 	}()
 	waitFor(t, func() bool { return channelPhase(t, w, "s1") == messages.ChannelPhase_CHANNEL_PHASE_PREPARED })
-	res, err := w.local.Submit(payment(w, "queued", 5, 0), 5*time.Second)
+	queued := payment(w, "queued", 5, 0)
+	res, err := signedSubmit(w.local, queued, 5*time.Second)
 	if res == nil || !errors.Is(actors.SwapError(res), actors.ErrQueueExpired) {
 		t.Fatalf("queued request: %v %v, want ErrQueueExpired", res, err)
 	}
-	// A repeat is told the same.
-	if again, _ := w.local.Submit(payment(w, "queued", 5, 0), 5*time.Second); !errors.Is(actors.SwapError(again), actors.ErrQueueExpired) {
+	// A repeat (the same request, orders and all) is told the same.
+	if again, _ := signedSubmit(w.local, proto.Clone(queued).(*messages.SwapRequest), 5*time.Second); !errors.Is(actors.SwapError(again), actors.ErrQueueExpired) {
 		t.Fatalf("repeat of an expired request: %v", again)
 	}
 	if _, err := w.local.RestartTerminal(w.names["r1"]); err != nil {
@@ -111,11 +114,11 @@ func TestQueuedRequestSurvivesCoordinatorRestart(t *testing.T) {
 	if err := w.local.StopTerminal(w.names["r1"]); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = w.local.Submit(payment(w, "holds-channels", 10, 20_000), 30*time.Second) }()
+	go func() { _, _ = signedSubmit(w.local, payment(w, "holds-channels", 10, 20_000), 30*time.Second) }()
 	waitFor(t, func() bool { return channelPhase(t, w, "s1") == messages.ChannelPhase_CHANNEL_PHASE_PREPARED })
 	queued := make(chan *messages.SwapResult, 1)
 	go func() {
-		res, _ := w.local.Submit(payment(w, "queued", 5, 0), 30*time.Second)
+		res, _ := signedSubmit(w.local, payment(w, "queued", 5, 0), 30*time.Second)
 		queued <- res
 	}()
 	waitFor(t, func() bool {
@@ -153,7 +156,7 @@ func TestCoordinatorOnRolledBackStoreAdoptsTerminalsOutcome(t *testing.T) {
 	if err := w.local.StopTerminal(w.names["r1"]); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = w.local.Submit(payment(w, "rolled-back", 10, 2_000), 30*time.Second) }()
+	go func() { _, _ = signedSubmit(w.local, payment(w, "rolled-back", 10, 2_000), 30*time.Second) }()
 	waitFor(t, func() bool { return channelPhase(t, w, "s1") == messages.ChannelPhase_CHANNEL_PHASE_PREPARED })
 	old := w.local.CoordinatorStore().(*actors.MemStore).Clone()
 	st, err := old.LoadCoordinator()
@@ -187,7 +190,7 @@ func TestCoordinatorOnRolledBackStoreAdoptsTerminalsOutcome(t *testing.T) {
 // reused instance ids. Ids are now drawn from randomness.
 func TestInstanceIDsNotReusedAfterLostStore(t *testing.T) {
 	w := newOffChainWorld(t, 1000)
-	first, err := w.local.Submit(payment(w, "a", 10, 0), 10*time.Second)
+	first, err := signedSubmit(w.local, payment(w, "a", 10, 0), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +198,7 @@ func TestInstanceIDsNotReusedAfterLostStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The fresh store knows no terminal: the instance refunds at its deadline.
-	second, _ := w.local.Submit(payment(w, "b", 10, 500), 10*time.Second)
+	second, _ := signedSubmit(w.local, payment(w, "b", 10, 500), 10*time.Second)
 	if len(second.GetInstanceId()) != 32 || string(second.InstanceId) == string(first.InstanceId) {
 		t.Fatalf("instance id %x reused", second.GetInstanceId())
 	}
@@ -218,7 +221,7 @@ func TestDecidedOutcomeResentUntilAcknowledged(t *testing.T) {
 		return name == "r1" && env.Kind == messages.Kind_KIND_CONFIRM && dropped.Add(1) == 1
 	}
 	w := newOffChainWorldWith(t, 1000, func(c *actors.LocalConfig) { c.Faults = faults })
-	res, err := w.local.Submit(payment(w, "lost-confirm", 10, 60_000), 10*time.Second)
+	res, err := signedSubmit(w.local, payment(w, "lost-confirm", 10, 60_000), 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res, err)
 	}
@@ -288,7 +291,7 @@ func TestRestartedTerminalAsksForItsCommittedOutcomeAtOnce(t *testing.T) {
 		c.Faults = faults
 		c.RetryInterval = 30 * time.Second
 	})
-	res, err := w.local.Submit(payment(w, "killed-before-confirm", 10, 60_000), 10*time.Second)
+	res, err := signedSubmit(w.local, payment(w, "killed-before-confirm", 10, 60_000), 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res, err)
 	}

@@ -215,7 +215,7 @@ func TestRemotingStrangerCannotCrashOrStopANode(t *testing.T) {
 		t.Fatalf("%d panics reached the recover: a check is missing", p)
 	}
 	// The node is up, the coordinator was not stopped, and a swap confirms.
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "after-attacks", Legs: []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}}, 10*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "after-attacks", Legs: []*messages.Leg{w.leg(1, 100), w.leg(2, 40)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap after the attacks: %v %v", res.GetOutcome(), err)
 	}

@@ -292,6 +292,12 @@ func (l *Local) WaitRegistered(timeout time.Duration) error {
 	return nil
 }
 
+// SignOrders has the local terminal of every payer of req sign its order,
+// valid for ttl, and appends the orders to req.
+func (l *Local) SignOrders(req *messages.SwapRequest, ttl time.Duration) error {
+	return RequestOrders(l.System.Root, l.Peer, req, time.Now().Add(ttl).UnixMilli(), l.cfg.Credential, 5*time.Second)
+}
+
 // Submit runs a swap or payment and waits for its result.
 func (l *Local) Submit(req *messages.SwapRequest, timeout time.Duration) (*messages.SwapResult, error) {
 	res, err := l.System.Root.RequestFuture(l.Coordinator, &messages.SubmitSwap{Request: req, Credential: l.cfg.Credential}, timeout).Result()

@@ -27,7 +27,7 @@ func TestMetricsAfterSwap(t *testing.T) {
 	w.open("i2", "r2", 1000)
 	w.expect("i1", "r1", 1000, 0)
 	w.expect("i2", "r2", 1000, 0)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "m-1", Legs: []*messages.Leg{w.leg("s1", "r1", 10), w.leg("s2", "r2", 20)}}, 10*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "m-1", Legs: []*messages.Leg{w.leg("s1", "r1", 10), w.leg("s2", "r2", 20)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap: %v %v", res.GetOutcome(), err)
 	}

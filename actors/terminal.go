@@ -171,6 +171,12 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			return
 		}
 		ctx.Respond(a.list())
+	case *messages.SignOrder:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.OrderSigned{Error: err.Error()})
+			return
+		}
+		ctx.Respond(a.signOrder(m))
 	case *messages.ChannelOpen:
 		if err := CheckCredential(a.cfg.Credential, m); err != nil {
 			ctx.Respond(&messages.ChannelOpened{Error: err.Error()})
@@ -404,8 +410,11 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 
 // declinable errors are honest reasons not to take part: the terminal
 // asks for refund at once rather than let the instance wait its deadline.
+// A payer without its valid order declines too: the PREPARE is the
+// attested coordinator's, so the instance ends now for everyone.
 func declinable(err error) bool {
-	for _, e := range []error{terminal.ErrInsufficientBalance, terminal.ErrStaleVersion, terminal.ErrExpired, terminal.ErrChannelClosed} {
+	for _, e := range []error{terminal.ErrInsufficientBalance, terminal.ErrStaleVersion, terminal.ErrExpired, terminal.ErrChannelClosed,
+		terminal.ErrUnauthorised, terminal.ErrOrderExpired, terminal.ErrOrderReplayed, terminal.ErrOrderMismatch} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -492,6 +501,17 @@ func (a *TerminalActor) chainEvent(ctx actor.Context, ev *messages.ChainEvent) {
 	if err := a.cfg.Store.SaveTerminal(out); err != nil {
 		a.cfg.Logger.Error("persist chain event", "err", err)
 	}
+}
+
+// signOrder has the enclave sign the owner's order for a swap this
+// terminal pays. Owner-only: the request's credential was checked. Signing changes no
+// state; the order is used, and recorded, when its PREPARE comes.
+func (a *TerminalActor) signOrder(req *messages.SignOrder) *messages.OrderSigned {
+	env, err := a.m.SignOrder(req.RequestId, req.Kind, req.Legs, req.ExpiresMs)
+	if err != nil {
+		return &messages.OrderSigned{Error: err.Error()}
+	}
+	return &messages.OrderSigned{Order: env}
 }
 
 func (a *TerminalActor) list() *messages.ChannelList {

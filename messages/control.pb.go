@@ -723,6 +723,138 @@ func (*AttestationRequest) Descriptor() ([]byte, []int) {
 	return file_control_proto_rawDescGZIP(), []int{8}
 }
 
+// SignOrder asks a terminal to sign an order for a swap it pays (a sender
+// of at least one leg). Owner-only: credential is the node's control
+// credential. The payer is the terminal itself.
+type SignOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Credential    string                 `protobuf:"bytes,1,opt,name=credential,proto3" json:"credential,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Kind          InstanceKind           `protobuf:"varint,3,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"` // UNSPECIFIED: a payment for one leg, else a swap
+	Legs          []*Leg                 `protobuf:"bytes,4,rep,name=legs,proto3" json:"legs,omitempty"`
+	ExpiresMs     int64                  `protobuf:"varint,5,opt,name=expires_ms,json=expiresMs,proto3" json:"expires_ms,omitempty"` // Unix ms
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOrder) Reset() {
+	*x = SignOrder{}
+	mi := &file_control_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOrder) ProtoMessage() {}
+
+func (x *SignOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOrder.ProtoReflect.Descriptor instead.
+func (*SignOrder) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SignOrder) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
+}
+
+func (x *SignOrder) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *SignOrder) GetKind() InstanceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return InstanceKind_INSTANCE_KIND_UNSPECIFIED
+}
+
+func (x *SignOrder) GetLegs() []*Leg {
+	if x != nil {
+		return x.Legs
+	}
+	return nil
+}
+
+func (x *SignOrder) GetExpiresMs() int64 {
+	if x != nil {
+		return x.ExpiresMs
+	}
+	return 0
+}
+
+// OrderSigned answers SignOrder.
+type OrderSigned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Envelope              `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderSigned) Reset() {
+	*x = OrderSigned{}
+	mi := &file_control_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderSigned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderSigned) ProtoMessage() {}
+
+func (x *OrderSigned) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderSigned.ProtoReflect.Descriptor instead.
+func (*OrderSigned) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *OrderSigned) GetOrder() *Envelope {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *OrderSigned) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 // ChannelOpen asks a terminal to open a channel on chain.
 type ChannelOpen struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -738,7 +870,7 @@ type ChannelOpen struct {
 
 func (x *ChannelOpen) Reset() {
 	*x = ChannelOpen{}
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +882,7 @@ func (x *ChannelOpen) String() string {
 func (*ChannelOpen) ProtoMessage() {}
 
 func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +895,7 @@ func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpen.ProtoReflect.Descriptor instead.
 func (*ChannelOpen) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{9}
+	return file_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelOpen) GetChainId() uint64 {
@@ -819,7 +951,7 @@ type ChannelOpened struct {
 
 func (x *ChannelOpened) Reset() {
 	*x = ChannelOpened{}
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +963,7 @@ func (x *ChannelOpened) String() string {
 func (*ChannelOpened) ProtoMessage() {}
 
 func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +976,7 @@ func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpened.ProtoReflect.Descriptor instead.
 func (*ChannelOpened) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{10}
+	return file_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelOpened) GetChannelId() []byte {
@@ -876,7 +1008,7 @@ type ChannelClose struct {
 
 func (x *ChannelClose) Reset() {
 	*x = ChannelClose{}
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -888,7 +1020,7 @@ func (x *ChannelClose) String() string {
 func (*ChannelClose) ProtoMessage() {}
 
 func (x *ChannelClose) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -901,7 +1033,7 @@ func (x *ChannelClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClose.ProtoReflect.Descriptor instead.
 func (*ChannelClose) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{11}
+	return file_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChannelClose) GetChannelId() []byte {
@@ -943,7 +1075,7 @@ type ChannelClosed struct {
 
 func (x *ChannelClosed) Reset() {
 	*x = ChannelClosed{}
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1087,7 @@ func (x *ChannelClosed) String() string {
 func (*ChannelClosed) ProtoMessage() {}
 
 func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1100,7 @@ func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClosed.ProtoReflect.Descriptor instead.
 func (*ChannelClosed) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{12}
+	return file_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChannelClosed) GetChannelId() []byte {
@@ -1028,7 +1160,7 @@ type CloseSignature struct {
 
 func (x *CloseSignature) Reset() {
 	*x = CloseSignature{}
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1172,7 @@ func (x *CloseSignature) String() string {
 func (*CloseSignature) ProtoMessage() {}
 
 func (x *CloseSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1185,7 @@ func (x *CloseSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSignature.ProtoReflect.Descriptor instead.
 func (*CloseSignature) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{13}
+	return file_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CloseSignature) GetChainId() uint64 {
@@ -1102,7 +1234,7 @@ type CloseSigned struct {
 
 func (x *CloseSigned) Reset() {
 	*x = CloseSigned{}
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1246,7 @@ func (x *CloseSigned) String() string {
 func (*CloseSigned) ProtoMessage() {}
 
 func (x *CloseSigned) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1259,7 @@ func (x *CloseSigned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSigned.ProtoReflect.Descriptor instead.
 func (*CloseSigned) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{14}
+	return file_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CloseSigned) GetSignature() []byte {
@@ -1154,7 +1286,7 @@ type ChannelListRequest struct {
 
 func (x *ChannelListRequest) Reset() {
 	*x = ChannelListRequest{}
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1166,7 +1298,7 @@ func (x *ChannelListRequest) String() string {
 func (*ChannelListRequest) ProtoMessage() {}
 
 func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1179,7 +1311,7 @@ func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRequest.ProtoReflect.Descriptor instead.
 func (*ChannelListRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{15}
+	return file_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelListRequest) GetCredential() string {
@@ -1215,7 +1347,7 @@ type ChannelInfo struct {
 
 func (x *ChannelInfo) Reset() {
 	*x = ChannelInfo{}
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1359,7 @@ func (x *ChannelInfo) String() string {
 func (*ChannelInfo) ProtoMessage() {}
 
 func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1372,7 @@ func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelInfo.ProtoReflect.Descriptor instead.
 func (*ChannelInfo) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{16}
+	return file_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChannelInfo) GetChainId() uint64 {
@@ -1354,7 +1486,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1498,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1511,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{17}
+	return file_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChannelList) GetChannels() []*ChannelInfo {
@@ -1435,7 +1567,7 @@ type ChainEvent struct {
 
 func (x *ChainEvent) Reset() {
 	*x = ChainEvent{}
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1579,7 @@ func (x *ChainEvent) String() string {
 func (*ChainEvent) ProtoMessage() {}
 
 func (x *ChainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1592,7 @@ func (x *ChainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainEvent.ProtoReflect.Descriptor instead.
 func (*ChainEvent) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{18}
+	return file_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChainEvent) GetKind() ChainEventKind {
@@ -1565,7 +1697,7 @@ type Subscribe struct {
 
 func (x *Subscribe) Reset() {
 	*x = Subscribe{}
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1577,7 +1709,7 @@ func (x *Subscribe) String() string {
 func (*Subscribe) ProtoMessage() {}
 
 func (x *Subscribe) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1590,7 +1722,7 @@ func (x *Subscribe) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscribe.ProtoReflect.Descriptor instead.
 func (*Subscribe) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{19}
+	return file_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Subscribe) GetAddress() []byte {
@@ -1622,7 +1754,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_control_proto_msgTypes[20]
+	mi := &file_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1766,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[20]
+	mi := &file_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1779,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{20}
+	return file_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RouteRequest) GetChainId() uint64 {
@@ -1704,7 +1836,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_control_proto_msgTypes[21]
+	mi := &file_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +1848,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[21]
+	mi := &file_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +1861,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{21}
+	return file_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RouteResponse) GetNetwork() *Network {
@@ -1770,7 +1902,7 @@ type RequestRecord struct {
 
 func (x *RequestRecord) Reset() {
 	*x = RequestRecord{}
-	mi := &file_control_proto_msgTypes[22]
+	mi := &file_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1782,7 +1914,7 @@ func (x *RequestRecord) String() string {
 func (*RequestRecord) ProtoMessage() {}
 
 func (x *RequestRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[22]
+	mi := &file_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1795,7 +1927,7 @@ func (x *RequestRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestRecord.ProtoReflect.Descriptor instead.
 func (*RequestRecord) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{22}
+	return file_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RequestRecord) GetRequestId() string {
@@ -1861,7 +1993,7 @@ type CoordinatorMeta struct {
 
 func (x *CoordinatorMeta) Reset() {
 	*x = CoordinatorMeta{}
-	mi := &file_control_proto_msgTypes[23]
+	mi := &file_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +2005,7 @@ func (x *CoordinatorMeta) String() string {
 func (*CoordinatorMeta) ProtoMessage() {}
 
 func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[23]
+	mi := &file_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +2018,7 @@ func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CoordinatorMeta.ProtoReflect.Descriptor instead.
 func (*CoordinatorMeta) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{23}
+	return file_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CoordinatorMeta) GetCoordinator() []byte {
@@ -1967,6 +2099,19 @@ const file_control_proto_rawDesc = "" +
 	"\x06report\x18\x03 \x01(\fR\x06report\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\"\x14\n" +
 	"\x12AttestationRequest\"\xbc\x01\n" +
+	"\tSignOrder\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x01 \x01(\tR\n" +
+	"credential\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12,\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x18.teeswap.v1.InstanceKindR\x04kind\x12#\n" +
+	"\x04legs\x18\x04 \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12\x1d\n" +
+	"\n" +
+	"expires_ms\x18\x05 \x01(\x03R\texpiresMs\"O\n" +
+	"\vOrderSigned\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.teeswap.v1.EnvelopeR\x05order\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"\xbc\x01\n" +
 	"\vChannelOpen\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\"\n" +
 	"\fcounterparty\x18\x02 \x01(\fR\fcounterparty\x12\x14\n" +
@@ -2110,7 +2255,7 @@ func file_control_proto_rawDescGZIP() []byte {
 }
 
 var file_control_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_control_proto_goTypes = []any{
 	(SwapErrorKind)(0),          // 0: teeswap.v1.SwapErrorKind
 	(ChainEventKind)(0),         // 1: teeswap.v1.ChainEventKind
@@ -2123,52 +2268,60 @@ var file_control_proto_goTypes = []any{
 	(*RegistrationRequest)(nil), // 8: teeswap.v1.RegistrationRequest
 	(*Registered)(nil),          // 9: teeswap.v1.Registered
 	(*AttestationRequest)(nil),  // 10: teeswap.v1.AttestationRequest
-	(*ChannelOpen)(nil),         // 11: teeswap.v1.ChannelOpen
-	(*ChannelOpened)(nil),       // 12: teeswap.v1.ChannelOpened
-	(*ChannelClose)(nil),        // 13: teeswap.v1.ChannelClose
-	(*ChannelClosed)(nil),       // 14: teeswap.v1.ChannelClosed
-	(*CloseSignature)(nil),      // 15: teeswap.v1.CloseSignature
-	(*CloseSigned)(nil),         // 16: teeswap.v1.CloseSigned
-	(*ChannelListRequest)(nil),  // 17: teeswap.v1.ChannelListRequest
-	(*ChannelInfo)(nil),         // 18: teeswap.v1.ChannelInfo
-	(*ChannelList)(nil),         // 19: teeswap.v1.ChannelList
-	(*ChainEvent)(nil),          // 20: teeswap.v1.ChainEvent
-	(*Subscribe)(nil),           // 21: teeswap.v1.Subscribe
-	(*RouteRequest)(nil),        // 22: teeswap.v1.RouteRequest
-	(*RouteResponse)(nil),       // 23: teeswap.v1.RouteResponse
-	(*RequestRecord)(nil),       // 24: teeswap.v1.RequestRecord
-	(*CoordinatorMeta)(nil),     // 25: teeswap.v1.CoordinatorMeta
-	nil,                         // 26: teeswap.v1.CoordinatorMeta.NextVersionEntry
-	(*SwapRequest)(nil),         // 27: teeswap.v1.SwapRequest
-	(InstancePhase)(0),          // 28: teeswap.v1.InstancePhase
-	(RefundReason)(0),           // 29: teeswap.v1.RefundReason
-	(TerminalPhase)(0),          // 30: teeswap.v1.TerminalPhase
-	(ChannelPhase)(0),           // 31: teeswap.v1.ChannelPhase
-	(*Network)(nil),             // 32: teeswap.v1.Network
+	(*SignOrder)(nil),           // 11: teeswap.v1.SignOrder
+	(*OrderSigned)(nil),         // 12: teeswap.v1.OrderSigned
+	(*ChannelOpen)(nil),         // 13: teeswap.v1.ChannelOpen
+	(*ChannelOpened)(nil),       // 14: teeswap.v1.ChannelOpened
+	(*ChannelClose)(nil),        // 15: teeswap.v1.ChannelClose
+	(*ChannelClosed)(nil),       // 16: teeswap.v1.ChannelClosed
+	(*CloseSignature)(nil),      // 17: teeswap.v1.CloseSignature
+	(*CloseSigned)(nil),         // 18: teeswap.v1.CloseSigned
+	(*ChannelListRequest)(nil),  // 19: teeswap.v1.ChannelListRequest
+	(*ChannelInfo)(nil),         // 20: teeswap.v1.ChannelInfo
+	(*ChannelList)(nil),         // 21: teeswap.v1.ChannelList
+	(*ChainEvent)(nil),          // 22: teeswap.v1.ChainEvent
+	(*Subscribe)(nil),           // 23: teeswap.v1.Subscribe
+	(*RouteRequest)(nil),        // 24: teeswap.v1.RouteRequest
+	(*RouteResponse)(nil),       // 25: teeswap.v1.RouteResponse
+	(*RequestRecord)(nil),       // 26: teeswap.v1.RequestRecord
+	(*CoordinatorMeta)(nil),     // 27: teeswap.v1.CoordinatorMeta
+	nil,                         // 28: teeswap.v1.CoordinatorMeta.NextVersionEntry
+	(*SwapRequest)(nil),         // 29: teeswap.v1.SwapRequest
+	(InstancePhase)(0),          // 30: teeswap.v1.InstancePhase
+	(RefundReason)(0),           // 31: teeswap.v1.RefundReason
+	(TerminalPhase)(0),          // 32: teeswap.v1.TerminalPhase
+	(InstanceKind)(0),           // 33: teeswap.v1.InstanceKind
+	(*Leg)(nil),                 // 34: teeswap.v1.Leg
+	(*Envelope)(nil),            // 35: teeswap.v1.Envelope
+	(ChannelPhase)(0),           // 36: teeswap.v1.ChannelPhase
+	(*Network)(nil),             // 37: teeswap.v1.Network
 }
 var file_control_proto_depIdxs = []int32{
-	27, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
-	28, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
-	29, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
+	29, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
+	30, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
+	31, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
 	4,  // 3: teeswap.v1.SwapResult.times:type_name -> teeswap.v1.PhaseTimes
 	0,  // 4: teeswap.v1.SwapResult.error_kind:type_name -> teeswap.v1.SwapErrorKind
 	2,  // 5: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
 	7,  // 6: teeswap.v1.RegisterTerminal.applied:type_name -> teeswap.v1.AppliedOutcome
-	30, // 7: teeswap.v1.AppliedOutcome.phase:type_name -> teeswap.v1.TerminalPhase
-	31, // 8: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
-	18, // 9: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
-	1,  // 10: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
-	2,  // 11: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
-	32, // 12: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
-	27, // 13: teeswap.v1.RequestRecord.request:type_name -> teeswap.v1.SwapRequest
-	2,  // 14: teeswap.v1.RequestRecord.client:type_name -> teeswap.v1.Peer
-	5,  // 15: teeswap.v1.RequestRecord.result:type_name -> teeswap.v1.SwapResult
-	26, // 16: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	32, // 7: teeswap.v1.AppliedOutcome.phase:type_name -> teeswap.v1.TerminalPhase
+	33, // 8: teeswap.v1.SignOrder.kind:type_name -> teeswap.v1.InstanceKind
+	34, // 9: teeswap.v1.SignOrder.legs:type_name -> teeswap.v1.Leg
+	35, // 10: teeswap.v1.OrderSigned.order:type_name -> teeswap.v1.Envelope
+	36, // 11: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
+	20, // 12: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
+	1,  // 13: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
+	2,  // 14: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
+	37, // 15: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
+	29, // 16: teeswap.v1.RequestRecord.request:type_name -> teeswap.v1.SwapRequest
+	2,  // 17: teeswap.v1.RequestRecord.client:type_name -> teeswap.v1.Peer
+	5,  // 18: teeswap.v1.RequestRecord.result:type_name -> teeswap.v1.SwapResult
+	28, // 19: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_control_proto_init() }
@@ -2184,7 +2337,7 @@ func file_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_control_proto_rawDesc), len(file_control_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -68,6 +68,8 @@ func payloadOf(kind messages.Kind) proto.Message {
 		return &messages.RefundAuthorized{}
 	case messages.Kind_KIND_REFUND_DENIED:
 		return &messages.RefundDenied{}
+	case messages.Kind_KIND_ORDER:
+		return &messages.Order{}
 	}
 	return nil
 }
@@ -76,7 +78,7 @@ var allKinds = []messages.Kind{
 	messages.Kind_KIND_UNSPECIFIED, messages.Kind_KIND_SWAP_REQUEST, messages.Kind_KIND_PREPARE,
 	messages.Kind_KIND_PREPARED, messages.Kind_KIND_COMMIT, messages.Kind_KIND_COMMITTED,
 	messages.Kind_KIND_CONFIRM, messages.Kind_KIND_REFUND_REQUEST, messages.Kind_KIND_REFUND_AUTHORIZED,
-	messages.Kind_KIND_REFUND_DENIED, messages.Kind(10), messages.Kind(-1),
+	messages.Kind_KIND_REFUND_DENIED, messages.Kind_KIND_ORDER, messages.Kind(11), messages.Kind(-1),
 }
 
 // realEnvelopes is every envelope of the harness run, first of each kind first.
@@ -340,6 +342,52 @@ func FuzzOpenEnvelope(f *testing.F) {
 		}
 		checkEnvelope(t, env)
 		roundTrip(t, env)
+	})
+}
+
+// realOrder is the fig-1 swap's order of s1, from its first PREPARE.
+func realOrder() *messages.Envelope {
+	var p messages.Prepare
+	if e := firstOfEachKind()[messages.Kind_KIND_PREPARE]; e != nil && proto.Unmarshal(e.Payload, &p) == nil {
+		return p.Order
+	}
+	return nil
+}
+
+// FuzzOpenOrder opens an order envelope (signed by its payer, or payload
+// sealed by the fuzz key when sealed): no panic, only typed errors, and an
+// opened order is valid and names its signer as payer.
+func FuzzOpenOrder(f *testing.F) {
+	if o := realOrder(); o != nil {
+		f.Add(false, mustMarshalDet(f, o))
+		f.Add(true, o.Payload)
+	}
+	f.Fuzz(func(t *testing.T, sealed bool, data []byte) {
+		env := &messages.Envelope{}
+		if sealed {
+			sig, err := fuzzKey.Sign(messages.EnvelopeDigest(messages.Kind_KIND_ORDER, data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			env = &messages.Envelope{Kind: messages.Kind_KIND_ORDER, Payload: data, Signer: fuzzKey.Address().Bytes(), Signature: sig}
+		} else if proto.Unmarshal(data, env) != nil {
+			return
+		}
+		o, payer, id, err := messages.OpenOrder(env)
+		if err != nil {
+			for _, e := range []error{messages.ErrMalformed, messages.ErrWrongKind, messages.ErrBadSignature, messages.ErrSignerMismatch} {
+				if errors.Is(err, e) {
+					return
+				}
+			}
+			t.Fatalf("untyped error: %v", err)
+		}
+		if o.Validate() != nil || common.BytesToAddress(o.Payer) != payer || id != env.Digest() {
+			t.Fatalf("opened order %v from %s", o, payer)
+		}
+		if got, _ := env.Verify(); got != payer {
+			t.Fatalf("order payer %s, signature by %s", payer, got)
+		}
 	})
 }
 
@@ -763,6 +811,8 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		}
 	}
 	write("FuzzOpenEnvelope", env)
+	o := realOrder()
+	write("FuzzOpenOrder", map[string][]any{"real-order": {false, mustMarshalDet(t, o)}, "real-order-payload": {true, o.Payload}})
 	write("FuzzUnmarshalSwapRequest", map[string][]any{"real-swap-request": {swapRequestSeed(t)}})
 	write("FuzzSealedPayload", sealed)
 	states := realChannelStates()

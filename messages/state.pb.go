@@ -584,8 +584,13 @@ type TerminalInstance struct {
 	// signature recovery.
 	PrepareSignature []byte `protobuf:"bytes,12,opt,name=prepare_signature,json=prepareSignature,proto3" json:"prepare_signature,omitempty"`
 	CommitSignature  []byte `protobuf:"bytes,13,opt,name=commit_signature,json=commitSignature,proto3" json:"commit_signature,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The order this terminal, as the network's sender, took part on: its
+	// id (the order envelope's digest) and expiry. Kept when the record is
+	// compacted, so the order is never used for another instance.
+	OrderId        []byte `protobuf:"bytes,14,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OrderExpiresMs int64  `protobuf:"varint,15,opt,name=order_expires_ms,json=orderExpiresMs,proto3" json:"order_expires_ms,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TerminalInstance) Reset() {
@@ -707,6 +712,20 @@ func (x *TerminalInstance) GetCommitSignature() []byte {
 		return x.CommitSignature
 	}
 	return nil
+}
+
+func (x *TerminalInstance) GetOrderId() []byte {
+	if x != nil {
+		return x.OrderId
+	}
+	return nil
+}
+
+func (x *TerminalInstance) GetOrderExpiresMs() int64 {
+	if x != nil {
+		return x.OrderExpiresMs
+	}
+	return 0
 }
 
 // NetworkProgress is the coordinator's record of one network.
@@ -1031,7 +1050,7 @@ const file_state_proto_rawDesc = "" +
 	"\x11prepared_sig_peer\x18\x04 \x01(\fR\x0fpreparedSigPeer\x126\n" +
 	"\tcommitted\x18\x05 \x01(\v2\x18.teeswap.v1.ChannelStateR\tcommitted\x12,\n" +
 	"\x12committed_sig_self\x18\x06 \x01(\fR\x10committedSigSelf\x12,\n" +
-	"\x12committed_sig_peer\x18\a \x01(\fR\x10committedSigPeer\"\xcb\x04\n" +
+	"\x12committed_sig_peer\x18\a \x01(\fR\x10committedSigPeer\"\x90\x05\n" +
 	"\x10TerminalInstance\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12#\n" +
@@ -1047,7 +1066,9 @@ const file_state_proto_rawDesc = "" +
 	" \x03(\v2\x16.teeswap.v1.ChannelLegR\x04legs\x12+\n" +
 	"\x11outcome_signature\x18\v \x01(\fR\x10outcomeSignature\x12+\n" +
 	"\x11prepare_signature\x18\f \x01(\fR\x10prepareSignature\x12)\n" +
-	"\x10commit_signature\x18\r \x01(\fR\x0fcommitSignature\"\x92\x03\n" +
+	"\x10commit_signature\x18\r \x01(\fR\x0fcommitSignature\x12\x19\n" +
+	"\border_id\x18\x0e \x01(\fR\aorderId\x12(\n" +
+	"\x10order_expires_ms\x18\x0f \x01(\x03R\x0eorderExpiresMs\"\x92\x03\n" +
 	"\x0fNetworkProgress\x12-\n" +
 	"\anetwork\x18\x01 \x01(\v2\x13.teeswap.v1.NetworkR\anetwork\x12\x1c\n" +
 	"\tterminals\x18\x02 \x03(\fR\tterminals\x12.\n" +

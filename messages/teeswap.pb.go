@@ -44,6 +44,7 @@ const (
 	Kind_KIND_REFUND_REQUEST    Kind = 7
 	Kind_KIND_REFUND_AUTHORIZED Kind = 8
 	Kind_KIND_REFUND_DENIED     Kind = 9
+	Kind_KIND_ORDER             Kind = 10
 	// Outcome delivery (issue 11): a terminal acknowledges an applied
 	// outcome, or asks for the outcome of an instance it holds COMMITTED.
 	Kind_KIND_OUTCOME_APPLIED Kind = 20
@@ -63,6 +64,7 @@ var (
 		7:  "KIND_REFUND_REQUEST",
 		8:  "KIND_REFUND_AUTHORIZED",
 		9:  "KIND_REFUND_DENIED",
+		10: "KIND_ORDER",
 		20: "KIND_OUTCOME_APPLIED",
 		21: "KIND_OUTCOME_QUERY",
 	}
@@ -77,6 +79,7 @@ var (
 		"KIND_REFUND_REQUEST":    7,
 		"KIND_REFUND_AUTHORIZED": 8,
 		"KIND_REFUND_DENIED":     9,
+		"KIND_ORDER":             10,
 		"KIND_OUTCOME_APPLIED":   20,
 		"KIND_OUTCOME_QUERY":     21,
 	}
@@ -410,6 +413,87 @@ func (x *Leg) GetAmount() []byte {
 	return nil
 }
 
+// Order is a payer's authorisation of one swap or payment: its terminal
+// enclave signs it (envelope of KIND_ORDER) and takes part as the sender
+// of a network only with an order of its own whose legs are exactly the
+// instance's. Its id is the envelope's signing digest; a terminal uses
+// each order for one instance only. See docs/PROTOCOL.md, "Orders".
+type Order struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Kind          InstanceKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"` // the instance kind, never UNSPECIFIED
+	Legs          []*Leg                 `protobuf:"bytes,3,rep,name=legs,proto3" json:"legs,omitempty"`                               // every leg of the swap, in request order
+	Payer         []byte                 `protobuf:"bytes,4,opt,name=payer,proto3" json:"payer,omitempty"`                             // the signing terminal; sender of at least one leg
+	ExpiresMs     int64                  `protobuf:"varint,5,opt,name=expires_ms,json=expiresMs,proto3" json:"expires_ms,omitempty"`   // refused at and after this Unix ms
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Order) Reset() {
+	*x = Order{}
+	mi := &file_teeswap_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Order) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Order) ProtoMessage() {}
+
+func (x *Order) ProtoReflect() protoreflect.Message {
+	mi := &file_teeswap_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Order.ProtoReflect.Descriptor instead.
+func (*Order) Descriptor() ([]byte, []int) {
+	return file_teeswap_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Order) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *Order) GetKind() InstanceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return InstanceKind_INSTANCE_KIND_UNSPECIFIED
+}
+
+func (x *Order) GetLegs() []*Leg {
+	if x != nil {
+		return x.Legs
+	}
+	return nil
+}
+
+func (x *Order) GetPayer() []byte {
+	if x != nil {
+		return x.Payer
+	}
+	return nil
+}
+
+func (x *Order) GetExpiresMs() int64 {
+	if x != nil {
+		return x.ExpiresMs
+	}
+	return 0
+}
+
 // SwapRequest is what an exchange (patent 700) submits to the coordinator.
 type SwapRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -417,13 +501,14 @@ type SwapRequest struct {
 	Legs          []*Leg                 `protobuf:"bytes,2,rep,name=legs,proto3" json:"legs,omitempty"`
 	Kind          InstanceKind           `protobuf:"varint,3,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"`
 	TimeoutMs     int64                  `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"` // how long until refund; 0 means the coordinator's default
+	Orders        []*Envelope            `protobuf:"bytes,5,rep,name=orders,proto3" json:"orders,omitempty"`                         // one KIND_ORDER per distinct leg sender
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SwapRequest) Reset() {
 	*x = SwapRequest{}
-	mi := &file_teeswap_proto_msgTypes[2]
+	mi := &file_teeswap_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +520,7 @@ func (x *SwapRequest) String() string {
 func (*SwapRequest) ProtoMessage() {}
 
 func (x *SwapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[2]
+	mi := &file_teeswap_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +533,7 @@ func (x *SwapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapRequest.ProtoReflect.Descriptor instead.
 func (*SwapRequest) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{2}
+	return file_teeswap_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SwapRequest) GetRequestId() string {
@@ -479,6 +564,13 @@ func (x *SwapRequest) GetTimeoutMs() int64 {
 	return 0
 }
 
+func (x *SwapRequest) GetOrders() []*Envelope {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
 // Hop is one channel of a network, in path order from sender to receiver.
 type Hop struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -495,7 +587,7 @@ type Hop struct {
 
 func (x *Hop) Reset() {
 	*x = Hop{}
-	mi := &file_teeswap_proto_msgTypes[3]
+	mi := &file_teeswap_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +599,7 @@ func (x *Hop) String() string {
 func (*Hop) ProtoMessage() {}
 
 func (x *Hop) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[3]
+	mi := &file_teeswap_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +612,7 @@ func (x *Hop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hop.ProtoReflect.Descriptor instead.
 func (*Hop) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{3}
+	return file_teeswap_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hop) GetChannelId() []byte {
@@ -565,7 +657,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_teeswap_proto_msgTypes[4]
+	mi := &file_teeswap_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +669,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[4]
+	mi := &file_teeswap_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +682,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{4}
+	return file_teeswap_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Network) GetChainId() uint64 {
@@ -630,21 +722,26 @@ func (x *Network) GetHops() []*Hop {
 
 // Prepare is signed by the coordinator enclave, one per network ([0117]).
 type Prepare struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	InstanceId    []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
-	NetworkIndex  uint32                 `protobuf:"varint,2,opt,name=network_index,json=networkIndex,proto3" json:"network_index,omitempty"`
-	NetworkCount  uint32                 `protobuf:"varint,3,opt,name=network_count,json=networkCount,proto3" json:"network_count,omitempty"`
-	Kind          InstanceKind           `protobuf:"varint,4,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"`
-	Network       *Network               `protobuf:"bytes,5,opt,name=network,proto3" json:"network,omitempty"`
-	DeadlineMs    int64                  `protobuf:"varint,6,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"` // refund is authorized if not COMMITTED by then
-	Coordinator   []byte                 `protobuf:"bytes,7,opt,name=coordinator,proto3" json:"coordinator,omitempty"`                  // the coordinator enclave's address
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId   []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	NetworkIndex uint32                 `protobuf:"varint,2,opt,name=network_index,json=networkIndex,proto3" json:"network_index,omitempty"`
+	NetworkCount uint32                 `protobuf:"varint,3,opt,name=network_count,json=networkCount,proto3" json:"network_count,omitempty"`
+	Kind         InstanceKind           `protobuf:"varint,4,opt,name=kind,proto3,enum=teeswap.v1.InstanceKind" json:"kind,omitempty"`
+	Network      *Network               `protobuf:"bytes,5,opt,name=network,proto3" json:"network,omitempty"`
+	DeadlineMs   int64                  `protobuf:"varint,6,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"` // refund is authorized if not COMMITTED by then
+	Coordinator  []byte                 `protobuf:"bytes,7,opt,name=coordinator,proto3" json:"coordinator,omitempty"`                  // the coordinator enclave's address
+	// legs are the instance's legs, network i serving leg i: every terminal
+	// sees what the whole swap is.
+	Legs []*Leg `protobuf:"bytes,8,rep,name=legs,proto3" json:"legs,omitempty"`
+	// order is the network sender's signed order (KIND_ORDER envelope).
+	Order         *Envelope `protobuf:"bytes,9,opt,name=order,proto3" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Prepare) Reset() {
 	*x = Prepare{}
-	mi := &file_teeswap_proto_msgTypes[5]
+	mi := &file_teeswap_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +753,7 @@ func (x *Prepare) String() string {
 func (*Prepare) ProtoMessage() {}
 
 func (x *Prepare) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[5]
+	mi := &file_teeswap_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +766,7 @@ func (x *Prepare) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Prepare.ProtoReflect.Descriptor instead.
 func (*Prepare) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{5}
+	return file_teeswap_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Prepare) GetInstanceId() []byte {
@@ -721,6 +818,20 @@ func (x *Prepare) GetCoordinator() []byte {
 	return nil
 }
 
+func (x *Prepare) GetLegs() []*Leg {
+	if x != nil {
+		return x.Legs
+	}
+	return nil
+}
+
+func (x *Prepare) GetOrder() *Envelope {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 // Lock is the pending transfer of an instance on one channel.
 type Lock struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -735,7 +846,7 @@ type Lock struct {
 
 func (x *Lock) Reset() {
 	*x = Lock{}
-	mi := &file_teeswap_proto_msgTypes[6]
+	mi := &file_teeswap_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -747,7 +858,7 @@ func (x *Lock) String() string {
 func (*Lock) ProtoMessage() {}
 
 func (x *Lock) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[6]
+	mi := &file_teeswap_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -760,7 +871,7 @@ func (x *Lock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lock.ProtoReflect.Descriptor instead.
 func (*Lock) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{6}
+	return file_teeswap_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Lock) GetLockId() []byte {
@@ -817,7 +928,7 @@ type ChannelState struct {
 
 func (x *ChannelState) Reset() {
 	*x = ChannelState{}
-	mi := &file_teeswap_proto_msgTypes[7]
+	mi := &file_teeswap_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +940,7 @@ func (x *ChannelState) String() string {
 func (*ChannelState) ProtoMessage() {}
 
 func (x *ChannelState) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[7]
+	mi := &file_teeswap_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +953,7 @@ func (x *ChannelState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelState.ProtoReflect.Descriptor instead.
 func (*ChannelState) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{7}
+	return file_teeswap_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChannelState) GetChainId() uint64 {
@@ -920,7 +1031,7 @@ type SignedChannelState struct {
 
 func (x *SignedChannelState) Reset() {
 	*x = SignedChannelState{}
-	mi := &file_teeswap_proto_msgTypes[8]
+	mi := &file_teeswap_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1043,7 @@ func (x *SignedChannelState) String() string {
 func (*SignedChannelState) ProtoMessage() {}
 
 func (x *SignedChannelState) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[8]
+	mi := &file_teeswap_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1056,7 @@ func (x *SignedChannelState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedChannelState.ProtoReflect.Descriptor instead.
 func (*SignedChannelState) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{8}
+	return file_teeswap_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SignedChannelState) GetState() *ChannelState {
@@ -985,7 +1096,7 @@ type Prepared struct {
 
 func (x *Prepared) Reset() {
 	*x = Prepared{}
-	mi := &file_teeswap_proto_msgTypes[9]
+	mi := &file_teeswap_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1108,7 @@ func (x *Prepared) String() string {
 func (*Prepared) ProtoMessage() {}
 
 func (x *Prepared) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[9]
+	mi := &file_teeswap_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1121,7 @@ func (x *Prepared) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Prepared.ProtoReflect.Descriptor instead.
 func (*Prepared) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{9}
+	return file_teeswap_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Prepared) GetInstanceId() []byte {
@@ -1060,7 +1171,7 @@ type Commit struct {
 
 func (x *Commit) Reset() {
 	*x = Commit{}
-	mi := &file_teeswap_proto_msgTypes[10]
+	mi := &file_teeswap_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1183,7 @@ func (x *Commit) String() string {
 func (*Commit) ProtoMessage() {}
 
 func (x *Commit) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[10]
+	mi := &file_teeswap_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1196,7 @@ func (x *Commit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commit.ProtoReflect.Descriptor instead.
 func (*Commit) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{10}
+	return file_teeswap_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Commit) GetInstanceId() []byte {
@@ -1124,7 +1235,7 @@ type Committed struct {
 
 func (x *Committed) Reset() {
 	*x = Committed{}
-	mi := &file_teeswap_proto_msgTypes[11]
+	mi := &file_teeswap_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1247,7 @@ func (x *Committed) String() string {
 func (*Committed) ProtoMessage() {}
 
 func (x *Committed) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[11]
+	mi := &file_teeswap_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1260,7 @@ func (x *Committed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Committed.ProtoReflect.Descriptor instead.
 func (*Committed) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{11}
+	return file_teeswap_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Committed) GetInstanceId() []byte {
@@ -1201,7 +1312,7 @@ type Confirm struct {
 
 func (x *Confirm) Reset() {
 	*x = Confirm{}
-	mi := &file_teeswap_proto_msgTypes[12]
+	mi := &file_teeswap_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1324,7 @@ func (x *Confirm) String() string {
 func (*Confirm) ProtoMessage() {}
 
 func (x *Confirm) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[12]
+	mi := &file_teeswap_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1337,7 @@ func (x *Confirm) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Confirm.ProtoReflect.Descriptor instead.
 func (*Confirm) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{12}
+	return file_teeswap_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Confirm) GetInstanceId() []byte {
@@ -1269,7 +1380,7 @@ type RefundRequest struct {
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_teeswap_proto_msgTypes[13]
+	mi := &file_teeswap_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1281,7 +1392,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[13]
+	mi := &file_teeswap_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1294,7 +1405,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{13}
+	return file_teeswap_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RefundRequest) GetInstanceId() []byte {
@@ -1332,7 +1443,7 @@ type RefundAuthorized struct {
 
 func (x *RefundAuthorized) Reset() {
 	*x = RefundAuthorized{}
-	mi := &file_teeswap_proto_msgTypes[14]
+	mi := &file_teeswap_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1455,7 @@ func (x *RefundAuthorized) String() string {
 func (*RefundAuthorized) ProtoMessage() {}
 
 func (x *RefundAuthorized) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[14]
+	mi := &file_teeswap_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1468,7 @@ func (x *RefundAuthorized) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundAuthorized.ProtoReflect.Descriptor instead.
 func (*RefundAuthorized) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{14}
+	return file_teeswap_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RefundAuthorized) GetInstanceId() []byte {
@@ -1407,7 +1518,7 @@ type RefundDenied struct {
 
 func (x *RefundDenied) Reset() {
 	*x = RefundDenied{}
-	mi := &file_teeswap_proto_msgTypes[15]
+	mi := &file_teeswap_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1530,7 @@ func (x *RefundDenied) String() string {
 func (*RefundDenied) ProtoMessage() {}
 
 func (x *RefundDenied) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[15]
+	mi := &file_teeswap_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1543,7 @@ func (x *RefundDenied) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundDenied.ProtoReflect.Descriptor instead.
 func (*RefundDenied) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{15}
+	return file_teeswap_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RefundDenied) GetInstanceId() []byte {
@@ -1471,7 +1582,7 @@ type OutcomeApplied struct {
 
 func (x *OutcomeApplied) Reset() {
 	*x = OutcomeApplied{}
-	mi := &file_teeswap_proto_msgTypes[16]
+	mi := &file_teeswap_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1594,7 @@ func (x *OutcomeApplied) String() string {
 func (*OutcomeApplied) ProtoMessage() {}
 
 func (x *OutcomeApplied) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[16]
+	mi := &file_teeswap_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1607,7 @@ func (x *OutcomeApplied) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutcomeApplied.ProtoReflect.Descriptor instead.
 func (*OutcomeApplied) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{16}
+	return file_teeswap_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OutcomeApplied) GetInstanceId() []byte {
@@ -1539,7 +1650,7 @@ type OutcomeQuery struct {
 
 func (x *OutcomeQuery) Reset() {
 	*x = OutcomeQuery{}
-	mi := &file_teeswap_proto_msgTypes[17]
+	mi := &file_teeswap_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1662,7 @@ func (x *OutcomeQuery) String() string {
 func (*OutcomeQuery) ProtoMessage() {}
 
 func (x *OutcomeQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_teeswap_proto_msgTypes[17]
+	mi := &file_teeswap_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1675,7 @@ func (x *OutcomeQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutcomeQuery.ProtoReflect.Descriptor instead.
 func (*OutcomeQuery) Descriptor() ([]byte, []int) {
-	return file_teeswap_proto_rawDescGZIP(), []int{17}
+	return file_teeswap_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *OutcomeQuery) GetInstanceId() []byte {
@@ -1597,14 +1708,23 @@ const file_teeswap_proto_rawDesc = "" +
 	"\x06sender\x18\x02 \x01(\fR\x06sender\x12\x1a\n" +
 	"\breceiver\x18\x03 \x01(\fR\breceiver\x12\x14\n" +
 	"\x05asset\x18\x04 \x01(\fR\x05asset\x12\x16\n" +
-	"\x06amount\x18\x05 \x01(\fR\x06amount\"\x9e\x01\n" +
+	"\x06amount\x18\x05 \x01(\fR\x06amount\"\xae\x01\n" +
+	"\x05Order\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12,\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x18.teeswap.v1.InstanceKindR\x04kind\x12#\n" +
+	"\x04legs\x18\x03 \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12\x14\n" +
+	"\x05payer\x18\x04 \x01(\fR\x05payer\x12\x1d\n" +
+	"\n" +
+	"expires_ms\x18\x05 \x01(\x03R\texpiresMs\"\xcc\x01\n" +
 	"\vSwapRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12#\n" +
 	"\x04legs\x18\x02 \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12,\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x18.teeswap.v1.InstanceKindR\x04kind\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\"j\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\x12,\n" +
+	"\x06orders\x18\x05 \x03(\v2\x14.teeswap.v1.EnvelopeR\x06orders\"j\n" +
 	"\x03Hop\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
@@ -1616,7 +1736,7 @@ const file_teeswap_proto_rawDesc = "" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x14\n" +
 	"\x05asset\x18\x03 \x01(\fR\x05asset\x12\x16\n" +
 	"\x06amount\x18\x04 \x01(\fR\x06amount\x12#\n" +
-	"\x04hops\x18\x05 \x03(\v2\x0f.teeswap.v1.HopR\x04hops\"\x94\x02\n" +
+	"\x04hops\x18\x05 \x03(\v2\x0f.teeswap.v1.HopR\x04hops\"\xe5\x02\n" +
 	"\aPrepare\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12#\n" +
@@ -1626,7 +1746,9 @@ const file_teeswap_proto_rawDesc = "" +
 	"\anetwork\x18\x05 \x01(\v2\x13.teeswap.v1.NetworkR\anetwork\x12\x1f\n" +
 	"\vdeadline_ms\x18\x06 \x01(\x03R\n" +
 	"deadlineMs\x12 \n" +
-	"\vcoordinator\x18\a \x01(\fR\vcoordinator\"\x9b\x01\n" +
+	"\vcoordinator\x18\a \x01(\fR\vcoordinator\x12#\n" +
+	"\x04legs\x18\b \x03(\v2\x0f.teeswap.v1.LegR\x04legs\x12*\n" +
+	"\x05order\x18\t \x01(\v2\x14.teeswap.v1.EnvelopeR\x05order\"\x9b\x01\n" +
 	"\x04Lock\x12\x17\n" +
 	"\alock_id\x18\x01 \x01(\fR\x06lockId\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\fR\x06amount\x12\x14\n" +
@@ -1700,7 +1822,7 @@ const file_teeswap_proto_rawDesc = "" +
 	"\fOutcomeQuery\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12\x1a\n" +
-	"\bterminal\x18\x02 \x01(\fR\bterminal*\x8e\x02\n" +
+	"\bterminal\x18\x02 \x01(\fR\bterminal*\x9e\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KIND_SWAP_REQUEST\x10\x01\x12\x10\n" +
@@ -1711,7 +1833,10 @@ const file_teeswap_proto_rawDesc = "" +
 	"\fKIND_CONFIRM\x10\x06\x12\x17\n" +
 	"\x13KIND_REFUND_REQUEST\x10\a\x12\x1a\n" +
 	"\x16KIND_REFUND_AUTHORIZED\x10\b\x12\x16\n" +
-	"\x12KIND_REFUND_DENIED\x10\t\x12\x18\n" +
+	"\x12KIND_REFUND_DENIED\x10\t\x12\x0e\n" +
+	"\n" +
+	"KIND_ORDER\x10\n" +
+	"\x12\x18\n" +
 	"\x14KIND_OUTCOME_APPLIED\x10\x14\x12\x16\n" +
 	"\x12KIND_OUTCOME_QUERY\x10\x15*l\n" +
 	"\fInstanceKind\x12\x1d\n" +
@@ -1741,7 +1866,7 @@ func file_teeswap_proto_rawDescGZIP() []byte {
 }
 
 var file_teeswap_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_teeswap_proto_goTypes = []any{
 	(Kind)(0),                  // 0: teeswap.v1.Kind
 	(InstanceKind)(0),          // 1: teeswap.v1.InstanceKind
@@ -1749,43 +1874,49 @@ var file_teeswap_proto_goTypes = []any{
 	(RefundReason)(0),          // 3: teeswap.v1.RefundReason
 	(*Envelope)(nil),           // 4: teeswap.v1.Envelope
 	(*Leg)(nil),                // 5: teeswap.v1.Leg
-	(*SwapRequest)(nil),        // 6: teeswap.v1.SwapRequest
-	(*Hop)(nil),                // 7: teeswap.v1.Hop
-	(*Network)(nil),            // 8: teeswap.v1.Network
-	(*Prepare)(nil),            // 9: teeswap.v1.Prepare
-	(*Lock)(nil),               // 10: teeswap.v1.Lock
-	(*ChannelState)(nil),       // 11: teeswap.v1.ChannelState
-	(*SignedChannelState)(nil), // 12: teeswap.v1.SignedChannelState
-	(*Prepared)(nil),           // 13: teeswap.v1.Prepared
-	(*Commit)(nil),             // 14: teeswap.v1.Commit
-	(*Committed)(nil),          // 15: teeswap.v1.Committed
-	(*Confirm)(nil),            // 16: teeswap.v1.Confirm
-	(*RefundRequest)(nil),      // 17: teeswap.v1.RefundRequest
-	(*RefundAuthorized)(nil),   // 18: teeswap.v1.RefundAuthorized
-	(*RefundDenied)(nil),       // 19: teeswap.v1.RefundDenied
-	(*OutcomeApplied)(nil),     // 20: teeswap.v1.OutcomeApplied
-	(*OutcomeQuery)(nil),       // 21: teeswap.v1.OutcomeQuery
+	(*Order)(nil),              // 6: teeswap.v1.Order
+	(*SwapRequest)(nil),        // 7: teeswap.v1.SwapRequest
+	(*Hop)(nil),                // 8: teeswap.v1.Hop
+	(*Network)(nil),            // 9: teeswap.v1.Network
+	(*Prepare)(nil),            // 10: teeswap.v1.Prepare
+	(*Lock)(nil),               // 11: teeswap.v1.Lock
+	(*ChannelState)(nil),       // 12: teeswap.v1.ChannelState
+	(*SignedChannelState)(nil), // 13: teeswap.v1.SignedChannelState
+	(*Prepared)(nil),           // 14: teeswap.v1.Prepared
+	(*Commit)(nil),             // 15: teeswap.v1.Commit
+	(*Committed)(nil),          // 16: teeswap.v1.Committed
+	(*Confirm)(nil),            // 17: teeswap.v1.Confirm
+	(*RefundRequest)(nil),      // 18: teeswap.v1.RefundRequest
+	(*RefundAuthorized)(nil),   // 19: teeswap.v1.RefundAuthorized
+	(*RefundDenied)(nil),       // 20: teeswap.v1.RefundDenied
+	(*OutcomeApplied)(nil),     // 21: teeswap.v1.OutcomeApplied
+	(*OutcomeQuery)(nil),       // 22: teeswap.v1.OutcomeQuery
 }
 var file_teeswap_proto_depIdxs = []int32{
 	0,  // 0: teeswap.v1.Envelope.kind:type_name -> teeswap.v1.Kind
-	5,  // 1: teeswap.v1.SwapRequest.legs:type_name -> teeswap.v1.Leg
-	1,  // 2: teeswap.v1.SwapRequest.kind:type_name -> teeswap.v1.InstanceKind
-	7,  // 3: teeswap.v1.Network.hops:type_name -> teeswap.v1.Hop
-	1,  // 4: teeswap.v1.Prepare.kind:type_name -> teeswap.v1.InstanceKind
-	8,  // 5: teeswap.v1.Prepare.network:type_name -> teeswap.v1.Network
-	2,  // 6: teeswap.v1.Lock.stage:type_name -> teeswap.v1.LockStage
-	10, // 7: teeswap.v1.ChannelState.lock:type_name -> teeswap.v1.Lock
-	11, // 8: teeswap.v1.SignedChannelState.state:type_name -> teeswap.v1.ChannelState
-	12, // 9: teeswap.v1.Prepared.channel_states:type_name -> teeswap.v1.SignedChannelState
-	4,  // 10: teeswap.v1.Commit.prepared_acks:type_name -> teeswap.v1.Envelope
-	12, // 11: teeswap.v1.Committed.channel_states:type_name -> teeswap.v1.SignedChannelState
-	4,  // 12: teeswap.v1.Confirm.committed_acks:type_name -> teeswap.v1.Envelope
-	3,  // 13: teeswap.v1.RefundAuthorized.reason:type_name -> teeswap.v1.RefundReason
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	1,  // 1: teeswap.v1.Order.kind:type_name -> teeswap.v1.InstanceKind
+	5,  // 2: teeswap.v1.Order.legs:type_name -> teeswap.v1.Leg
+	5,  // 3: teeswap.v1.SwapRequest.legs:type_name -> teeswap.v1.Leg
+	1,  // 4: teeswap.v1.SwapRequest.kind:type_name -> teeswap.v1.InstanceKind
+	4,  // 5: teeswap.v1.SwapRequest.orders:type_name -> teeswap.v1.Envelope
+	8,  // 6: teeswap.v1.Network.hops:type_name -> teeswap.v1.Hop
+	1,  // 7: teeswap.v1.Prepare.kind:type_name -> teeswap.v1.InstanceKind
+	9,  // 8: teeswap.v1.Prepare.network:type_name -> teeswap.v1.Network
+	5,  // 9: teeswap.v1.Prepare.legs:type_name -> teeswap.v1.Leg
+	4,  // 10: teeswap.v1.Prepare.order:type_name -> teeswap.v1.Envelope
+	2,  // 11: teeswap.v1.Lock.stage:type_name -> teeswap.v1.LockStage
+	11, // 12: teeswap.v1.ChannelState.lock:type_name -> teeswap.v1.Lock
+	12, // 13: teeswap.v1.SignedChannelState.state:type_name -> teeswap.v1.ChannelState
+	13, // 14: teeswap.v1.Prepared.channel_states:type_name -> teeswap.v1.SignedChannelState
+	4,  // 15: teeswap.v1.Commit.prepared_acks:type_name -> teeswap.v1.Envelope
+	13, // 16: teeswap.v1.Committed.channel_states:type_name -> teeswap.v1.SignedChannelState
+	4,  // 17: teeswap.v1.Confirm.committed_acks:type_name -> teeswap.v1.Envelope
+	3,  // 18: teeswap.v1.RefundAuthorized.reason:type_name -> teeswap.v1.RefundReason
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_teeswap_proto_init() }
@@ -1799,7 +1930,7 @@ func file_teeswap_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_teeswap_proto_rawDesc), len(file_teeswap_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

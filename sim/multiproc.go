@@ -238,6 +238,7 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 			sys.Root.Send(pid, msg)
 		}
 	}
+	w.peer = func(addr common.Address) *actor.PID { return pids[addr] }
 	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
 		pid := pids[addr]
 		if pid == nil {

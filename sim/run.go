@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -86,6 +87,10 @@ func (p *planner) next(i int) (*Instance, error) {
 	}
 	return in, nil
 }
+
+// orderTTL is how long the sim's orders stay valid: long enough for a
+// swap that waits for busy channels, short as a real exchange's would be.
+const orderTTL = 5 * time.Minute
 
 func (w *world) request(in *Instance) *messages.SwapRequest {
 	req := &messages.SwapRequest{RequestId: fmt.Sprint("sim-", in.Index), Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT}
@@ -186,30 +191,42 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 				return
 			}
 			req := w.request(in)
+			// A client retry (with faults): the same request id again. It
+			// must get the first outcome, never a second instance.
+			dup := cfg.Faults && resub.again()
 			mu.Lock()
 			byID[req.RequestId] = in
-			if cfg.Faults {
-				in.req, in.lastSent = req, time.Now()
-				pending[req.RequestId] = in
-			}
 			st.instances = append(st.instances, in)
 			if f := int(submitted.Load() - done.Load() + 1); f > st.maxInFlight {
 				st.maxInFlight = f
 			}
 			mu.Unlock()
-			in.Submitted = time.Now()
-			in.submissions = 1
 			submitted.Add(1)
-			w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
-			if cfg.Faults && resub.again() {
-				// A client retry: the same request id again. It must get
-				// the first outcome, never a second instance.
+			// The payers' terminals sign their orders first, as an
+			// exchange collects them before it submits; asked off the
+			// submitter, so a round trip per swap does not pace the load.
+			go func() {
+				if err := actors.RequestOrders(w.system.Root, w.peer, req, time.Now().Add(orderTTL).UnixMilli(), "", cfg.Timeout+time.Minute); err != nil {
+					results <- resultMsg{&messages.SwapResult{RequestId: req.RequestId, Error: err.Error()}, time.Now()}
+					return
+				}
 				mu.Lock()
-				in.submissions = 2
+				if cfg.Faults {
+					in.req, in.lastSent = req, time.Now()
+					pending[req.RequestId] = in
+				}
+				in.Submitted = time.Now()
+				in.submissions = 1
+				if dup {
+					in.submissions = 2
+				}
 				mu.Unlock()
-				w.chaos.dupSubmits.Add(1)
 				w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
-			}
+				if dup {
+					w.chaos.dupSubmits.Add(1)
+					w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+				}
+			}()
 		}
 	}()
 

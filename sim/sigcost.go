@@ -28,31 +28,33 @@ func (s SigCount) Total() int { return s.Signs + s.Verifies }
 // that ends confirmed, counted from the machines in enclave/coordinator and
 // enclave/terminal. With T = h+1 terminals and L = 2h channel ends:
 //
-//	signs: coordinator PREPARE, COMMIT, outcome + CONFIRM (4); each
-//	  terminal one prepared and one committed state per channel end and
-//	  one PREPARED and one COMMITTED ack (2L + 2T).
-//	verifications: PREPARE at each terminal (T); each PREPARED ack and its
+//	signs: the sender's order (1); coordinator PREPARE, COMMIT, outcome
+//	  + CONFIRM (4); each terminal one prepared and one committed state
+//	  per channel end and one PREPARED and one COMMITTED ack (2L + 2T).
+//	verifications: the order at the coordinator and at the sender (2);
+//	  PREPARE at each terminal (T); each PREPARED ack and its
 //	  states at the coordinator (T + L); each terminal checks COMMIT, all T
 //	  PREPARED acks of its network and its peers' prepared states
 //	  (T + T*T + L); the COMMITTED acks at the coordinator (T + L); each
 //	  terminal checks CONFIRM, all T COMMITTED acks, the outcome signature
 //	  and its peers' committed states (2T + T*T + L).
 //
-// A 6-party 2-chain swap (two networks of 2 hops) makes 36 signatures and
-// 104 verifications.
+// A 6-party 2-chain swap (two networks of 2 hops, two payers) makes 38
+// signatures and 108 verifications (36 and 104 before orders).
 func ConfirmedCount(hops int) SigCount {
 	t, l := hops+1, 2*hops
-	return SigCount{Signs: 4 + 2*l + 2*t, Verifies: 6*t + 2*t*t + 4*l}
+	return SigCount{Signs: 5 + 2*l + 2*t, Verifies: 2 + 6*t + 2*t*t + 4*l}
 }
 
 // RefundedCount approximates one network refunded before PREPARED (the
-// sim's refunds: a deadline that passed): the PREPARE and the refund
-// (outcome + envelope) at the coordinator, a refund request per terminal,
-// and each terminal checks the PREPARE, the REFUND-AUTHORIZED and its
-// outcome signature while the coordinator checks one request.
+// sim's refunds: a deadline that passed): the sender's order, the PREPARE
+// and the refund (outcome + envelope) at the coordinator, a refund request
+// per terminal, and each terminal checks the PREPARE, the REFUND-AUTHORIZED
+// and its outcome signature while the coordinator checks the order and one
+// request.
 func RefundedCount(hops int) SigCount {
 	t := hops + 1
-	return SigCount{Signs: 3 + t, Verifies: 3*t + 1}
+	return SigCount{Signs: 4 + t, Verifies: 3*t + 2}
 }
 
 // SigCost is the measured cost of one signature and one verification on

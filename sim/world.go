@@ -58,7 +58,9 @@ type world struct {
 	// channelsOf queries a terminal's channels.
 	channelsOf func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error)
 	tell       func(addr common.Address, msg any)
-	shutdown   func()
+	// peer finds a terminal's actor, to ask it for its order.
+	peer     func(addr common.Address) *actor.PID
+	shutdown func()
 
 	local  *actors.Local         // in process
 	faults *actors.FaultInjector // with Config.Faults
@@ -211,7 +213,7 @@ func newLocalWorld(cfg Config, log *slog.Logger) (*world, error) {
 	}
 	w.local = local
 	w.system, w.coord, w.coordKey = local.System, local.Coordinator, local.CoordKey.Address()
-	w.channelsOf, w.tell = local.Channels, local.Tell
+	w.channelsOf, w.tell, w.peer = local.Channels, local.Tell, local.Peer
 	w.shutdown = func() {
 		local.Shutdown()
 		closeStores()

@@ -265,7 +265,7 @@ type phaseTimesO struct {
 }
 
 func init() {
-	rootCmd.AddCommand(swapCommand(), payCommand(), channelCommand(), routeCommand())
+	rootCmd.AddCommand(swapCommand(), payCommand(), channelCommand(), routeCommand(), orderCommand())
 }
 
 type swapFlags struct {
@@ -273,10 +273,12 @@ type swapFlags struct {
 	legs      []string
 	id        string
 	timeoutMs int64
+	orders    orderFlags
 }
 
 func (f *swapFlags) register(fs *pflag.FlagSet) {
 	f.t.register(fs, actorCoordinator)
+	f.orders.register(fs)
 	fs.StringVar(&f.id, "id", "", "request id (idempotency key; default: generated)")
 	fs.Int64Var(&f.timeoutMs, "timeout-ms", 0, "refund deadline of the instance in ms (0: the coordinator's default)")
 }
@@ -291,7 +293,10 @@ leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
 a chain, a sender and a receiver terminal's chain address and an amount:
 1.5eth, 250gwei, 1000wei, or a plain integer in base units (wei).
 asset=0x.. picks a token (default: the native coin); its amounts are base
-units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).`,
+units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).
+Every sender authorises the swap with an order signed by its terminal's
+enclave: --payer HOST:PORT asks its terminal node now, --order FILE takes
+one signed before ('teeswap order sign').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.legs) == 0 {
@@ -318,7 +323,9 @@ func payCommand() *cobra.Command {
 		Short: "Run a same-chain multi-hop payment through a coordinator node",
 		Long: `Pay from one terminal to another on one chain, over the shortest route of
 channels with enough balance, all-or-nothing. Exit 0 when confirmed, 1 when
-refunded or refused.`,
+refunded or refused. The payer authorises it with an order signed by its
+terminal: --payer HOST:PORT (its terminal node; default TEESWAP_TERMINAL) or
+--order FILE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec := leg
@@ -361,6 +368,13 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		}
 		req.Legs = append(req.Legs, leg)
 	}
+	pre, preID, err := readOrders(f.orders.files)
+	if err != nil {
+		return err
+	}
+	if req.RequestId == "" {
+		req.RequestId = preID
+	}
 	if req.RequestId == "" {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -372,6 +386,10 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	}
 	defer c.close()
 	start := time.Now()
+	if err := collectOrders(c, &f.orders, req, pre); err != nil {
+		return err
+	}
+	describeOrders(stdout, req.Orders)
 	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req, Credential: c.cred}, f.t.timeout)
 	if err != nil {
 		// No answer is not "did not run": the coordinator may have queued

@@ -113,6 +113,8 @@ type demoInstanceJSON struct {
 	RefundReason string   `json:"refund_reason,omitempty"`
 	InstanceID   string   `json:"instance_id"`
 	Legs         []string `json:"legs"`
+	// Orders names the payers whose terminals signed an order for it.
+	Orders []string `json:"orders"`
 	// PreparedMs and DecidedMs are the coordinator's phase times; Ms runs
 	// until every terminal applied the outcome.
 	PreparedMs float64 `json:"prepared_ms,omitempty"`
@@ -718,6 +720,27 @@ func (d *demoRun) submit(name string, kind messages.InstanceKind, timeout time.D
 		texts = append(texts, l.String())
 	}
 	t := time.Now()
+	// Every payer's terminal signs its consent to exactly these legs; the
+	// coordinator and the payer's enclave both check it.
+	if err := d.local.SignOrders(req, time.Minute); err != nil {
+		return nil, 0, err
+	}
+	var payers []string
+	for _, env := range req.Orders {
+		o, payer, id, err := messages.OpenOrder(env)
+		if err != nil {
+			return nil, 0, err
+		}
+		who := payer.Hex()
+		for _, l := range legs {
+			if l.from.addr() == payer {
+				who = l.from.name
+			}
+		}
+		payers = append(payers, who)
+		d.say("order", 0, "%s's enclave signed order %s for %s: %s, valid until %s", who, short(id[:]), name,
+			strings.Join(texts, " and "), time.UnixMilli(o.ExpiresMs).UTC().Format("15:04:05"))
+	}
 	res, err := d.local.Submit(req, 30*time.Second)
 	if err != nil {
 		return nil, 0, err
@@ -733,7 +756,7 @@ func (d *demoRun) submit(name string, kind messages.InstanceKind, timeout time.D
 	took := time.Since(t)
 	inst := demoInstanceJSON{Name: name, Kind: strings.ToLower(strings.TrimPrefix(kind.String(), "INSTANCE_KIND_")),
 		Outcome: strings.ToLower(strings.TrimPrefix(res.Outcome.String(), "INSTANCE_PHASE_")), InstanceID: fmt.Sprintf("0x%x", res.InstanceId),
-		Legs: texts, Ms: took.Milliseconds(),
+		Legs: texts, Orders: payers, Ms: took.Milliseconds(),
 		PreparedMs: float64(res.GetTimes().GetPreparedUs()) / 1000, DecidedMs: float64(res.GetTimes().GetDecidedUs()) / 1000}
 	if res.Outcome == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
 		inst.RefundReason = strings.ToLower(strings.TrimPrefix(res.RefundReason.String(), "REFUND_REASON_"))
@@ -761,6 +784,14 @@ func (d *demoRun) transfer(l demoLeg) {
 
 func (d *demoRun) crossChainSwap() error {
 	s1, r1, s2, r2 := d.byName["s1"], d.byName["r1"], d.byName["s2"], d.byName["r2"]
+	// A stranger who reaches the coordinator asks for the same transfers
+	// without the payers' orders: refused before anything is reserved.
+	theft := &messages.SwapRequest{RequestId: "no-orders", Legs: []*messages.Leg{demoLeg{s1, r1, demoSwap1}.leg(), demoLeg{s2, r2, demoSwap2}.leg()}}
+	if res, err := d.local.Submit(theft, 30*time.Second); err == nil {
+		return fmt.Errorf("a swap without the payers' orders was accepted: %v", res.Outcome)
+	} else {
+		d.say("refused", 0, "the same swap without the payers' orders is refused by the coordinator: %s", res.GetError())
+	}
 	res, took, err := d.submit("swap-1", messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP, 10*time.Second,
 		demoLeg{s1, r1, demoSwap1}, demoLeg{s2, r2, demoSwap2})
 	if err != nil {

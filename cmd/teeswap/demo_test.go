@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math/big"
+	"strings"
 	"testing"
 )
 
@@ -34,9 +35,10 @@ func TestDemoJSONConservesOnChainBalances(t *testing.T) {
 		EnclaveSimulated  bool   `json:"enclave_simulated"`
 		Error             string `json:"error"`
 		Instances         []struct {
-			Name         string `json:"name"`
-			Outcome      string `json:"outcome"`
-			RefundReason string `json:"refund_reason"`
+			Name         string   `json:"name"`
+			Outcome      string   `json:"outcome"`
+			RefundReason string   `json:"refund_reason"`
+			Orders       []string `json:"orders"`
 		} `json:"instances"`
 		Chains []struct {
 			ChainID  uint64 `json:"chain_id"`
@@ -67,6 +69,13 @@ func TestDemoJSONConservesOnChainBalances(t *testing.T) {
 	}
 	if len(rep.Instances) != 3 || rep.Instances[2].Outcome != "refund_authorized" || rep.Instances[2].RefundReason != "deadline" {
 		t.Fatalf("instances %+v", rep.Instances)
+	}
+	// The payers signed every instance's orders: s1 and s2 for the swaps,
+	// s1 for the payment.
+	for i, want := range []string{"s1,s2", "s1", "s1,s2"} {
+		if got := strings.Join(rep.Instances[i].Orders, ","); got != want {
+			t.Fatalf("instance %s: orders signed by %q, want %q", rep.Instances[i].Name, got, want)
+		}
 	}
 	if rep.ElapsedMs == nil || *rep.ElapsedMs <= 0 || !rep.EnclaveSimulated {
 		t.Fatalf("elapsed_ms %v, simulated %v", rep.ElapsedMs, rep.EnclaveSimulated)

@@ -671,7 +671,41 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 
 	// 1. A cross-chain swap.
 	var res swapOutput
-	h.mustJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1")
+	// The payers sign first, each with its own node's credential, as an
+	// exchange collects orders; an intermediary will not sign for a leg
+	// it does not pay.
+	orders := func(id string, legs ...string) []string {
+		var out []string
+		seen := map[string]bool{}
+		for _, l := range legs {
+			var payer string
+			for _, c := range []*mpChain{A, B} {
+				if strings.Contains(l, "from="+addr(c.terminals[0]).Hex()) {
+					payer = c.terminals[0]
+				}
+			}
+			if payer == "" || seen[payer] {
+				continue
+			}
+			seen[payer] = true
+			file := filepath.Join(t.TempDir(), payer+".order.json")
+			args := []string{"order", "sign", "--terminal", h.addr(payer), "--data-dir", h.dataDir(payer), "--id", id, "--out", file}
+			for _, l := range legs {
+				args = append(args, "--leg", l)
+			}
+			if out, code := h.teeswap(args...); code != 0 {
+				t.Logf("%s did not sign its order for %s: %s", payer, id, out)
+			}
+			out = append(out, "--order", file)
+		}
+		return out
+	}
+	if out, code := h.teeswap("order", "sign", "--terminal", h.addr(A.terminals[1]), "--data-dir", h.dataDir(A.terminals[1]),
+		"--id", "swap-1", "--leg", leg(A, 100), "--leg", leg(B, 40)); code == 0 {
+		t.Fatalf("an intermediary signed an order for the sender's funds: %s", out)
+	}
+	h.mustJSON(&res, 0, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"),
+		"--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1"}, orders("swap-1", leg(A, 100), leg(B, 40))...)...)
 	if !res.Confirmed || res.Phase != "INSTANCE_PHASE_COMMITTED" {
 		t.Fatalf("swap-1: %+v", res)
 	}
@@ -680,8 +714,9 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	t.Logf("swap-1 confirmed: %+v", res.Times)
 
 	// 2. A same-chain multi-hop payment.
-	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
-		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50wei", "--id", "pay-1")
+	payLeg := fmt.Sprintf("chain=%d,from=%s,to=%s,amount=50", A.id, addr("sA").Hex(), addr("rA").Hex())
+	h.mustJSON(&res, 0, append([]string{"pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
+		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50wei", "--id", "pay-1"}, orders("pay-1", payLeg)...)...)
 	if !res.Confirmed {
 		t.Fatalf("pay-1: %+v", res)
 	}
@@ -701,11 +736,12 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	if err := rBProc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	killedOrders := orders("swap-killed", leg(A, 10), leg(B, 10))
 	swapDone := make(chan swapOutput, 1)
 	go func() {
 		var out swapOutput
-		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
-			"--id", "swap-killed", "--timeout-ms", "4000"); err != nil {
+		if err := h.tryJSON(&out, 1, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+			"--id", "swap-killed", "--timeout-ms", "4000"}, killedOrders...)...); err != nil {
 			t.Error(err)
 		}
 		swapDone <- out
@@ -749,8 +785,9 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		return v.Int64() == 40 && phase == "IDLE"
 	})
 	h.eventually("swap after restart", 30*time.Second, func() bool {
-		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
-			"--id", fmt.Sprint("swap-after-", time.Now().UnixNano()), "--timeout-ms", "5000")
+		id := fmt.Sprint("swap-after-", time.Now().UnixNano())
+		out, code := h.teeswap(append([]string{"--json", "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+			"--id", id, "--timeout-ms", "5000"}, orders(id, leg(A, 10), leg(B, 10))...)...)
 		if code != 0 {
 			return false
 		}

@@ -107,6 +107,10 @@ func (a *Allocator) create(req *messages.SwapRequest, routes []*messages.Network
 	if err != nil {
 		return nil, Output{}, err
 	}
+	orders, err := CheckOrders(req, kind, nowMs)
+	if err != nil {
+		return nil, Output{}, err
+	}
 	self := a.signer.Address()
 	timeout := req.TimeoutMs
 	if timeout <= 0 {
@@ -142,6 +146,7 @@ func (a *Allocator) create(req *messages.SwapRequest, routes []*messages.Network
 		p := &messages.Prepare{
 			InstanceId: id[:], NetworkIndex: uint32(i), NetworkCount: uint32(len(rec.Networks)),
 			Kind: kind, Network: np.Network, DeadlineMs: rec.DeadlineMs, Coordinator: self.Bytes(),
+			Legs: req.Legs, Order: orders[common.BytesToAddress(req.Legs[i].Sender)],
 		}
 		env, err := messages.Seal(a.signer, messages.Kind_KIND_PREPARE, p)
 		if err != nil {
@@ -158,6 +163,48 @@ func (a *Allocator) create(req *messages.SwapRequest, routes []*messages.Network
 		a.meta.NextVersion[k] = v
 	}
 	return in, Output{Meta: a.meta, Instance: rec, Send: send}, nil
+}
+
+// CheckOrders checks that every distinct sender of req's legs signed an
+// order for exactly this request (id, kind, legs), unexpired at nowMs,
+// and that no one else did. It returns the orders by payer. kind is the
+// instance kind req resolves to. The coordinator does not remember used
+// orders: each payer's terminal refuses to use one twice.
+func CheckOrders(req *messages.SwapRequest, kind messages.InstanceKind, nowMs int64) (map[common.Address]*messages.Envelope, error) {
+	senders := map[common.Address]bool{}
+	for _, l := range req.GetLegs() {
+		senders[common.BytesToAddress(l.GetSender())] = true
+	}
+	if len(req.GetOrders()) > len(senders) {
+		return nil, fmt.Errorf("%w: %d orders for %d senders", ErrBadOrder, len(req.GetOrders()), len(senders))
+	}
+	out := make(map[common.Address]*messages.Envelope, len(senders))
+	for i, env := range req.GetOrders() {
+		o, payer, _, err := messages.OpenOrder(env)
+		if err != nil {
+			if errors.Is(err, messages.ErrMalformed) || errors.Is(err, messages.ErrWrongKind) {
+				return nil, fmt.Errorf("%w: order %d: %v", ErrBadOrder, i, err)
+			}
+			return nil, fmt.Errorf("%w: order %d: %v", ErrUnauthorised, i, err)
+		}
+		switch {
+		case !senders[payer]:
+			return nil, fmt.Errorf("%w: order %d is signed by %s, who sends no leg", ErrUnauthorised, i, payer)
+		case out[payer] != nil:
+			return nil, fmt.Errorf("%w: two orders from %s", ErrBadOrder, payer)
+		case nowMs >= o.ExpiresMs:
+			return nil, fmt.Errorf("%w: order %d from %s at %d, now %d", ErrOrderExpired, i, payer, o.ExpiresMs, nowMs)
+		case o.RequestId != req.RequestId || o.Kind != kind || !messages.LegsEqual(o.Legs, req.Legs):
+			return nil, fmt.Errorf("%w: order %d from %s is for another request, kind or legs", ErrBadOrder, i, payer)
+		}
+		out[payer] = env
+	}
+	for _, l := range req.GetLegs() {
+		if s := common.BytesToAddress(l.GetSender()); out[s] == nil {
+			return nil, fmt.Errorf("%w: no order from sender %s", ErrUnauthorised, s)
+		}
+	}
+	return out, nil
 }
 
 func emptyAcks(n int) []*messages.Envelope {

@@ -154,6 +154,7 @@ func TestCreateRandomIDs(t *testing.T) {
 		routes = append(routes, n)
 		req.Legs = append(req.Legs, &messages.Leg{ChainId: n.ChainId, Sender: n.Hops[0].Payer, Receiver: n.Hops[len(n.Hops)-1].Payee, Asset: n.Asset, Amount: n.Amount})
 	}
+	fx.World.SignOrders(req)
 	alloc := fx.World.Alloc.Clone()
 	if _, _, err := alloc.CreateRandom(req, routes, 0, [32]byte{}); !errors.Is(err, coordinator.ErrNoEntropy) {
 		t.Fatalf("zero entropy: %v", err)

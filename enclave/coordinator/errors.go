@@ -13,4 +13,10 @@ var (
 	ErrBadChannelState = errors.New("coordinator: ack carries a wrong channel state")
 	ErrConflictingAck  = errors.New("coordinator: terminal sent two different acks")
 	ErrWrongPhase      = errors.New("coordinator: message not valid in this phase")
+
+	// Orders (docs/PROTOCOL.md, "Orders"): every leg's sender must have
+	// signed an order for exactly this request.
+	ErrUnauthorised = errors.New("coordinator: a leg's sender did not authorise the request") // missing, forged, or a stranger's order
+	ErrBadOrder     = errors.New("coordinator: order is not for this request")
+	ErrOrderExpired = errors.New("coordinator: order expired")
 )

@@ -50,7 +50,7 @@ func fixture() *protocoltest.FuzzSwap { return protocoltest.SharedFuzzSwap() }
 var coordinatorErrors = []error{
 	coordinator.ErrMalformed, coordinator.ErrBadSignature, coordinator.ErrInvalidRoute, coordinator.ErrUnknownInstance,
 	coordinator.ErrNotParticipant, coordinator.ErrForeignAck, coordinator.ErrBadChannelState, coordinator.ErrConflictingAck,
-	coordinator.ErrWrongPhase,
+	coordinator.ErrWrongPhase, coordinator.ErrUnauthorised, coordinator.ErrBadOrder, coordinator.ErrOrderExpired,
 }
 
 func typed(err error) bool {
@@ -571,6 +571,8 @@ func FuzzCreate(f *testing.F) {
 	leg1, n1 := w.Leg(1, 100)
 	swap := &messages.SwapRequest{RequestId: "swap", Legs: []*messages.Leg{leg0, leg1}, TimeoutMs: 5000}
 	pay := &messages.SwapRequest{RequestId: "pay", Legs: []*messages.Leg{leg0}, Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT}
+	w.SignOrders(swap)
+	w.SignOrders(pay)
 	s, r0, r1 := mustDet(f, swap), mustDet(f, n0), mustDet(f, n1)
 	f.Add(true, s, r0, r1, []byte{}, uint32(2), w.Now)
 	f.Add(false, s, r0, r1, []byte{}, uint32(2), w.Now)
@@ -672,6 +674,17 @@ func checkCreated(t *testing.T, old *messages.CoordinatorMeta, alloc *coordinato
 		if len(n.Hops) != len(routes[i].Hops) {
 			t.Fatalf("network %d has %d hops, the route %d", i, len(n.Hops), len(routes[i].Hops))
 		}
+		// The PREPARE carries the request's legs and the order its
+		// network's sender signed for exactly them, still valid.
+		var po messages.Prepare
+		if _, err := np.Prepare.Open(messages.Kind_KIND_PREPARE, &po); err != nil {
+			t.Fatalf("network %d PREPARE: %v", i, err)
+		}
+		o, payer, _, err := messages.OpenOrder(po.Order)
+		if err != nil || payer != ts[0] || !messages.LegsEqual(po.Legs, req.Legs) || !messages.LegsEqual(o.Legs, req.Legs) ||
+			o.RequestId != req.RequestId || nowMs >= o.ExpiresMs {
+			t.Fatalf("network %d PREPARE carries legs %v and order %v from %s (%v)", i, po.Legs, o, payer, err)
+		}
 		for j, h := range n.Hops {
 			r := routes[i].Hops[j]
 			key := hex.EncodeToString(h.ChannelId)
@@ -755,5 +768,6 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	leg0, n0 := fx.World.Leg(0, 100)
 	leg1, n1 := fx.World.Leg(1, 100)
 	swap := &messages.SwapRequest{RequestId: "swap", Legs: []*messages.Leg{leg0, leg1}, TimeoutMs: 5000}
+	fx.World.SignOrders(swap)
 	write("FuzzCreate", map[string][]any{"swap-two-chains": {false, mustDet(t, swap), mustDet(t, n0), mustDet(t, n1), []byte{}, uint32(2), now}})
 }

@@ -395,7 +395,9 @@ func TestInstanceIDsNeverRepeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	leg, route := w.Leg(0, 1)
-	in, _, err := again.Create(&messages.SwapRequest{Legs: []*messages.Leg{leg}}, []*messages.Network{route}, w.Now)
+	req := &messages.SwapRequest{Legs: []*messages.Leg{leg}}
+	w.SignOrders(req)
+	in, _, err := again.Create(req, []*messages.Network{route}, w.Now)
 	if err != nil || seen[in.ID()] {
 		t.Fatalf("restarted allocator: %v, reused=%v", err, seen[in.ID()])
 	}
@@ -472,6 +474,7 @@ func TestCreateRejectsOverlongTimeout(t *testing.T) {
 	leg, route := w.Leg(0, 100)
 	before := proto.Clone(w.Alloc.Meta())
 	req := &messages.SwapRequest{RequestId: "long", Legs: []*messages.Leg{leg}, TimeoutMs: 1 << 62}
+	w.SignOrders(req)
 	if _, _, err := w.Alloc.Create(req, []*messages.Network{route}, w.Now); !errors.Is(err, coordinator.ErrMalformed) {
 		t.Fatalf("got %v, want ErrMalformed", err)
 	}

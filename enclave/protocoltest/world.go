@@ -198,6 +198,7 @@ func (w *World) Start(amount int64, chains ...int) ([32]byte, error) {
 		req.Legs = append(req.Legs, leg)
 		routes = append(routes, n)
 	}
+	w.SignOrders(req)
 	in, out, err := w.Alloc.Create(req, routes, w.Now)
 	if err != nil {
 		return [32]byte{}, err
@@ -205,6 +206,29 @@ func (w *World) Start(amount int64, chains ...int) ([32]byte, error) {
 	w.Instances[in.ID()] = in
 	w.queueCoord(out)
 	return in.ID(), nil
+}
+
+// OrderTTL is how long the orders SignOrders makes stay valid.
+const OrderTTL = 60_000
+
+// SignOrders has every distinct sender of req's legs that is a terminal
+// of the world sign its order for req, valid OrderTTL from Now, and
+// appends the orders to req: what the payers' terminals do for a client.
+func (w *World) SignOrders(req *messages.SwapRequest) {
+	seen := map[common.Address]bool{}
+	for _, l := range req.Legs {
+		a := common.BytesToAddress(l.Sender)
+		t := w.Terminals[w.Names[a]]
+		if seen[a] || t == nil || t.Address() != a {
+			continue
+		}
+		seen[a] = true
+		env, err := t.SignOrder(req.RequestId, req.Kind, req.Legs, w.Now+OrderTTL)
+		if err != nil {
+			panic(err)
+		}
+		req.Orders = append(req.Orders, env)
+	}
 }
 
 func (w *World) queueCoord(o coordinator.Output) {

@@ -24,4 +24,12 @@ var (
 	ErrStateMismatch        = errors.New("terminal: counterparty signed a different channel state")
 	ErrDuplicate            = errors.New("terminal: already applied")
 	ErrConflictingOutcome   = errors.New("terminal: outcome conflicts with the one already applied")
+
+	// Orders (docs/PROTOCOL.md, "Orders"): where this terminal is the
+	// sender of a network, a PREPARE must carry its own signed order.
+	ErrUnauthorised  = errors.New("terminal: no order of this terminal authorises the payment") // missing, forged, or another's
+	ErrOrderExpired  = errors.New("terminal: order expired")
+	ErrOrderReplayed = errors.New("terminal: order already used by another instance")
+	ErrOrderMismatch = errors.New("terminal: order's legs or kind differ from the instance's")
+	ErrNotPayer      = errors.New("terminal: this terminal sends no leg of the order")
 )

@@ -51,6 +51,7 @@ var terminalErrors = []error{
 	terminal.ErrChannelBusy, terminal.ErrChannelClosed, terminal.ErrStaleVersion, terminal.ErrWrongPhase,
 	terminal.ErrExpired, terminal.ErrMissingAck, terminal.ErrForgedAck, terminal.ErrAmountMismatch,
 	terminal.ErrStateMismatch, terminal.ErrDuplicate, terminal.ErrConflictingOutcome, terminal.ErrCloseMismatch,
+	terminal.ErrUnauthorised, terminal.ErrOrderExpired, terminal.ErrOrderReplayed, terminal.ErrOrderMismatch, terminal.ErrNotPayer,
 }
 
 func typed(err error) bool {
@@ -466,6 +467,17 @@ func FuzzHandlePrepare(f *testing.F) {
 			if !bytes.Equal(s.State.Lock.Amount, p.Network.Amount) {
 				t.Fatalf("ack state %d locks %x, the PREPARE %x", i, s.State.Lock.Amount, p.Network.Amount)
 			}
+		}
+		// As the network's sender it paid only on its own order for
+		// exactly these legs, unexpired, recorded as used.
+		if common.BytesToAddress(p.Network.Hops[0].Payer) == ft.m.Address() {
+			o, payer, id, err := messages.OpenOrder(p.Order)
+			if err != nil || payer != ft.m.Address() || nowMs >= o.ExpiresMs || o.Kind != p.Kind || !messages.LegsEqual(o.Legs, p.Legs) ||
+				!messages.LegServes(p.Legs[p.NetworkIndex], p.Network) || !bytes.Equal(r.OrderId, id[:]) {
+				t.Fatalf("sender took part on order %v from %s (%v), recorded %x", o, payer, err, r.OrderId)
+			}
+		} else if len(r.OrderId) != 0 {
+			t.Fatal("a terminal that pays no network recorded an order")
 		}
 	})
 }

@@ -56,6 +56,9 @@ type Machine struct {
 	instances   map[instanceKey]*messages.TerminalInstance
 	instanceIDs map[[32]byte][]uint32 // networks this terminal saw per instance
 	contracts   map[uint64]common.Address
+	// usedOrders maps each order this terminal took part on as a sender
+	// to the instance that used it; rebuilt from the instance records.
+	usedOrders map[[32]byte][32]byte
 }
 
 // New returns a machine with no channels.
@@ -69,6 +72,7 @@ func New(cfg Config) *Machine {
 		instances:   map[instanceKey]*messages.TerminalInstance{},
 		instanceIDs: map[[32]byte][]uint32{},
 		contracts:   cfg.Contracts,
+		usedOrders:  map[[32]byte][32]byte{},
 	}
 }
 
@@ -158,6 +162,9 @@ func (m *Machine) Instances() []*messages.TerminalInstance {
 func (m *Machine) putInstance(k instanceKey, r *messages.TerminalInstance) {
 	if _, ok := m.instances[k]; !ok {
 		m.instanceIDs[k.id] = append(m.instanceIDs[k.id], k.net)
+	}
+	if len(r.OrderId) == 32 {
+		m.usedOrders[[32]byte(r.OrderId)] = k.id
 	}
 	m.instances[k] = r
 }
@@ -253,6 +260,10 @@ func (m *Machine) Clone() *Machine {
 	c.instanceIDs = make(map[[32]byte][]uint32, len(m.instanceIDs))
 	for k, v := range m.instanceIDs {
 		c.instanceIDs[k] = append([]uint32(nil), v...)
+	}
+	c.usedOrders = make(map[[32]byte][32]byte, len(m.usedOrders))
+	for k, v := range m.usedOrders {
+		c.usedOrders[k] = v
 	}
 	return &c
 }

@@ -128,9 +128,21 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 			return Output{}, fmt.Errorf("%w: channel %x cannot carry %s", ErrInsufficientBalance, l.id, amount)
 		}
 	}
+	// Last check, one signature recovery: only the network's sender pays
+	// out of its own funds, so only it needs its order.
+	var orderID []byte
+	var orderExpires int64
+	if common.BytesToAddress(p.Network.Hops[0].Payer) == m.self {
+		oid, exp, err := m.checkOrder(&p, id, nowMs)
+		if err != nil {
+			return Output{}, err
+		}
+		orderID, orderExpires = oid[:], exp
+	}
 	rec := &messages.TerminalInstance{
 		InstanceId: id[:], NetworkIndex: p.NetworkIndex, Phase: messages.TerminalPhase_TERMINAL_PHASE_PREPARED,
 		Prepare: &p, PrepareDigest: digest[:], PrepareSignature: env.Signature, Coordinator: coord.Bytes(),
+		OrderId: orderID, OrderExpiresMs: orderExpires,
 	}
 	ack := &messages.Prepared{InstanceId: id[:], NetworkIndex: p.NetworkIndex, Terminal: m.self.Bytes(), PrepareDigest: digest[:]}
 	out := Output{}
@@ -160,6 +172,54 @@ func (m *Machine) HandlePrepare(env *messages.Envelope, nowMs int64) (Output, er
 	m.putInstance(key, rec)
 	out.Channels, out.Instances, out.Send = newChannels, []*messages.TerminalInstance{rec}, []*messages.Envelope{ackEnv}
 	return out, nil
+}
+
+// checkOrder is the payer's consent ([0119] "decides whether to take
+// part"): as the sender of the PREPARE's network this terminal pays only
+// on an order it signed itself, unexpired at nowMs, for exactly the
+// instance's kind and legs, whose leg for this network is what the
+// network carries, and not used by another instance. It returns the
+// order's id and expiry.
+func (m *Machine) checkOrder(p *messages.Prepare, id [32]byte, nowMs int64) ([32]byte, int64, error) {
+	if p.Order == nil {
+		return [32]byte{}, 0, fmt.Errorf("%w: PREPARE carries no order", ErrUnauthorised)
+	}
+	o, payer, oid, err := messages.OpenOrder(p.Order)
+	if err != nil {
+		return oid, 0, fmt.Errorf("%w: %v", ErrUnauthorised, err)
+	}
+	if payer != m.self {
+		return oid, 0, fmt.Errorf("%w: order signed by %s", ErrUnauthorised, payer)
+	}
+	if nowMs >= o.ExpiresMs {
+		return oid, 0, fmt.Errorf("%w: at %d, now %d", ErrOrderExpired, o.ExpiresMs, nowMs)
+	}
+	if o.Kind != p.Kind || !messages.LegsEqual(o.Legs, p.Legs) {
+		return oid, 0, fmt.Errorf("%w: the order is for other legs", ErrOrderMismatch)
+	}
+	if int(p.NetworkCount) != len(p.Legs) || !messages.LegServes(p.Legs[p.NetworkIndex], p.Network) {
+		return oid, 0, fmt.Errorf("%w: network %d does not carry leg %d", ErrOrderMismatch, p.NetworkIndex, p.NetworkIndex)
+	}
+	if used, ok := m.usedOrders[oid]; ok && used != id {
+		return oid, 0, fmt.Errorf("%w: %x used by instance %x", ErrOrderReplayed, oid, used)
+	}
+	return oid, o.ExpiresMs, nil
+}
+
+// SignOrder signs this terminal's order for a swap or payment it pays:
+// the enclave entry point behind the owner's "sign order" call. The payer
+// is this terminal; it refuses an order in which it sends no leg, so it
+// never signs consent for others' funds. It changes nothing.
+func (m *Machine) SignOrder(requestID string, kind messages.InstanceKind, legs []*messages.Leg, expiresMs int64) (*messages.Envelope, error) {
+	o := &messages.Order{RequestId: requestID, Kind: messages.ResolveKind(kind, len(legs)), Legs: legs,
+		Payer: m.self.Bytes(), ExpiresMs: expiresMs}
+	if !o.Pays(m.self) {
+		return nil, fmt.Errorf("%w: %s", ErrNotPayer, m.self)
+	}
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return messages.SealOrder(m.signer, o)
 }
 
 // legsOf finds this terminal's channels in a PREPARE's network and checks
@@ -479,7 +539,7 @@ func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 // keep a million PREPAREs.
 func ended(r *messages.TerminalInstance, phase messages.TerminalPhase, outcomeSig []byte) *messages.TerminalInstance {
 	return &messages.TerminalInstance{InstanceId: r.InstanceId, NetworkIndex: r.NetworkIndex, Phase: phase,
-		Coordinator: r.Coordinator, OutcomeSignature: outcomeSig}
+		Coordinator: r.Coordinator, OutcomeSignature: outcomeSig, OrderId: r.OrderId, OrderExpiresMs: r.OrderExpiresMs}
 }
 
 func release(c *messages.ChannelRecord) {

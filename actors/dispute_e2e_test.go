@@ -138,7 +138,7 @@ func paidWorld(t *testing.T) (*onChainWorld, map[string][32]byte, int64) {
 	ids := map[string][32]byte{"s1-i1": w.open("s1", "i1", deposit), "i1-r1": w.open("i1", "r1", deposit)}
 	w.expect("s1", "i1", deposit, 0)
 	w.expect("i1", "r1", deposit, 0)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "pay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 100)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
@@ -283,13 +283,13 @@ func TestDisputeEveryCloseOfASwap(t *testing.T) {
 	w.expect("i1", "r1", deposit, 0)
 	w.expect("s2", "i2", deposit, 0)
 	w.expect("i2", "r2", deposit, 0)
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap: %v %v", res.GetOutcome(), err)
 	}
 	w.moved("s1", "r1", 100)
 	w.moved("s2", "r2", 40)
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay-1", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 50)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
@@ -298,7 +298,7 @@ func TestDisputeEveryCloseOfASwap(t *testing.T) {
 	if err := w.local.StopTerminal(w.addr("r2")); err != nil {
 		t.Fatal(err)
 	}
-	res, err = w.local.Submit(&messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
+	res, err = signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-2", TimeoutMs: 300,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 10), w.leg("s2", "r2", 10)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
 		t.Fatalf("refunded swap: %v %v", res.GetOutcome(), err)
@@ -370,7 +370,7 @@ func TestForgedCloseEventChangesNothing(t *testing.T) {
 		w.local.Tell(w.addr("s1"), &messages.ChainEvent{Kind: kind, ChainId: w.chainOf["s1"], Contract: w.contract[w.chainOf["s1"]].Bytes(),
 			ChannelId: id[:], Version: 0, Deadline: 1})
 	}
-	res, err := w.local.Submit(&messages.SwapRequest{RequestId: "pay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "pay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
 		Legs: []*messages.Leg{w.leg("s1", "r1", 100)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("payment after a forged close event: %v %v", res.GetOutcome(), err)

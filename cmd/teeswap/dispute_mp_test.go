@@ -216,9 +216,10 @@ func TestMultiProcessDisputes(t *testing.T) {
 	sAiA, iArA := h.openChannel(A, addrs, "sA", "iA", deposit), h.openChannel(A, addrs, "iA", "rA", deposit)
 	pay := func(id string, amount int) {
 		var res swapOutput
+		orders := h.signOrders(t, id, []string{"sA"}, fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", A.id, addrs["sA"].Hex(), addrs["rA"].Hex(), amount))
 		h.eventually("payment "+id, 30*time.Second, func() bool {
-			err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
-				"--from", addrs["sA"].Hex(), "--to", addrs["rA"].Hex(), "--amount", fmt.Sprint(amount), "--id", id)
+			err := h.tryJSON(&res, 0, append([]string{"pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
+				"--from", addrs["sA"].Hex(), "--to", addrs["rA"].Hex(), "--amount", fmt.Sprint(amount), "--id", id}, orders...)...)
 			return err == nil && res.Confirmed
 		})
 	}
@@ -284,9 +285,10 @@ func TestMultiProcessThreeHopCloses(t *testing.T) {
 	h.start("i1")
 	h.eventually("i1 re-registered", 20*time.Second, func() bool { return len(h.channels("i1").Coordinators) == 1 })
 	var res swapOutput
+	orders := h.signOrders(t, "pay-3hop", []string{"s"}, fmt.Sprintf("chain=%d,from=%s,to=%s,amount=50", A.id, addrs["s"].Hex(), addrs["r"].Hex()))
 	h.eventually("3-hop payment", 30*time.Second, func() bool {
-		err := h.tryJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
-			"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "50", "--id", "pay-3hop")
+		err := h.tryJSON(&res, 0, append([]string{"pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
+			"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "50", "--id", "pay-3hop"}, orders...)...)
 		return err == nil && res.Confirmed
 	})
 	h.eventually("payment applied", 10*time.Second, func() bool { v, p := h.holds("r", "i2"); return v.Int64() == 50 && p == "IDLE" })
@@ -377,8 +379,9 @@ func TestMultiProcessSwapDisputes(t *testing.T) {
 		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addrs[from].Hex(), addrs[to].Hex(), amount)
 	}
 	var res swapOutput
+	orders := h.signOrders(t, "swap-1", []string{"s", "r"}, leg(A, "s", "r", 100), leg(B, "r", "s", 40))
 	h.eventually("swap", 30*time.Second, func() bool {
-		err := h.tryJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, "s", "r", 100), "--leg", leg(B, "r", "s", 40), "--id", "swap-1")
+		err := h.tryJSON(&res, 0, append([]string{"swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, "s", "r", 100), "--leg", leg(B, "r", "s", 40), "--id", "swap-1"}, orders...)...)
 		return err == nil && res.Confirmed
 	})
 	h.eventually("swap applied", 10*time.Second, func() bool {
@@ -392,8 +395,9 @@ func TestMultiProcessSwapDisputes(t *testing.T) {
 	if err := rProc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	h.mustJSON(&res, 1, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
-		"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "10", "--id", "pay-refunded", "--timeout-ms", "3000")
+	h.mustJSON(&res, 1, append([]string{"pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
+		"--from", addrs["s"].Hex(), "--to", addrs["r"].Hex(), "--amount", "10", "--id", "pay-refunded", "--timeout-ms", "3000"},
+		h.signOrders(t, "pay-refunded", []string{"s"}, fmt.Sprintf("chain=%d,from=%s,to=%s,amount=10", A.id, addrs["s"].Hex(), addrs["r"].Hex()))...)...)
 	if res.Outcome != "REFUNDED" {
 		t.Fatalf("frozen payee: %+v", res)
 	}
@@ -420,4 +424,25 @@ func TestMultiProcessSwapDisputes(t *testing.T) {
 		}
 		h.exactBalances(c, addrs, start[c.id], moved)
 	}
+}
+
+// signOrders has each payer's own node sign its order for request id over
+// legs (the payer is the owner there, so it uses its own data directory)
+// and returns the swap/pay arguments that carry the orders.
+func (h *mpHarness) signOrders(t *testing.T, id string, payers []string, legs ...string) []string {
+	t.Helper()
+	var out []string
+	for _, payer := range payers {
+		file := filepath.Join(t.TempDir(), payer+"."+id+".order.json")
+		args := []string{"order", "sign", "--terminal", h.addr(payer), "--data-dir", h.dataDir(payer), "--id", id, "--out", file}
+		for _, l := range legs {
+			args = append(args, "--leg", l)
+		}
+		h.eventually("order "+id+" signed by "+payer, 30*time.Second, func() bool {
+			_, code := h.teeswap(args...)
+			return code == 0
+		})
+		out = append(out, "--order", file)
+	}
+	return out
 }

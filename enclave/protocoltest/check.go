@@ -52,9 +52,7 @@ func (w *World) Violations(delivered bool) []string {
 				name := w.Names[party]
 				t := w.Terminals[name]
 				c := t.Channel(h.Channel)
-				if sum := channelSum(c.Latest); sum.Cmp(new(big.Int).Mul(ch.Deposit, big.NewInt(2))) != 0 {
-					v = append(v, fmt.Sprintf("chain %d hop %d: %s sees %s in the channel, deposits were %s", ci, hi, name, sum, new(big.Int).Mul(ch.Deposit, big.NewInt(2))))
-				}
+				v = append(v, w.channelViolations(ci, hi, name, t, c)...)
 				if !delivered {
 					continue
 				}
@@ -68,7 +66,10 @@ func (w *World) Violations(delivered bool) []string {
 				total.Add(total, got)
 			}
 		}
-		if delivered && total.Cmp(new(big.Int).Mul(ch.Deposit, big.NewInt(int64(2*len(ch.Hops))))) != 0 {
+		for hi := range ch.Hops {
+			v = append(v, w.agreementViolations(ci, hi, delivered)...)
+		}
+		if delivered && total.Cmp(new(big.Int).Mul(new(big.Int).Add(ch.Deposit, ch.DepositB), big.NewInt(int64(len(ch.Hops))))) != 0 {
 			v = append(v, fmt.Sprintf("chain %d: value not conserved: %s", ci, total))
 		}
 	}
@@ -123,7 +124,7 @@ func (w *World) expectedBalances() map[balanceKey]*big.Int {
 	for _, ch := range w.Chains {
 		for _, h := range ch.Hops {
 			out[balanceKey{h.Channel, h.Payer}] = new(big.Int).Set(ch.Deposit)
-			out[balanceKey{h.Channel, h.Payee}] = new(big.Int).Set(ch.Deposit)
+			out[balanceKey{h.Channel, h.Payee}] = new(big.Int).Set(ch.DepositB)
 		}
 	}
 	for id := range w.ConfirmSigned {

@@ -115,7 +115,9 @@ func TestCoordinatorAckHeaderChecks(t *testing.T) {
 	bad.Signature[3] ^= 1
 	refuses(t, ac.in, coordinator.ErrBadSignature, func(in *coordinator.Instance) (coordinator.Output, error) { return in.HandlePrepared(bad, ac.w.Now) })
 	garbage := protocoltest.SealPayload(ac.w.Keys["i1"], messages.Kind_KIND_PREPARED, []byte{0xff})
-	refuses(t, ac.in, coordinator.ErrMalformed, func(in *coordinator.Instance) (coordinator.Output, error) { return in.HandlePrepared(garbage, ac.w.Now) })
+	refuses(t, ac.in, coordinator.ErrMalformed, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandlePrepared(garbage, ac.w.Now)
+	})
 }
 
 // Each field of an ack's channel state checked by the coordinator, changed
@@ -308,7 +310,9 @@ func TestCoordinatorRefundRequestChecks(t *testing.T) {
 		{"wrong kind", coordinator.ErrMalformed, reseal(t, s1, messages.Kind_KIND_PREPARED, req)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			refuses(t, ac.in, c.want, func(in *coordinator.Instance) (coordinator.Output, error) { return in.HandleRefundRequest(c.env, ac.w.Now) })
+			refuses(t, ac.in, c.want, func(in *coordinator.Instance) (coordinator.Output, error) {
+				return in.HandleRefundRequest(c.env, ac.w.Now)
+			})
 		})
 	}
 	if _, err := ac.in.Clone().HandleRefundRequest(reseal(t, s1, messages.Kind_KIND_REFUND_REQUEST, req), ac.w.Now); err != nil {
@@ -330,7 +334,9 @@ func TestCoordinatorCommittedAckChecks(t *testing.T) {
 		}
 	}
 	committed := acksOf(t, ac.w, messages.Kind_KIND_COMMIT, messages.Kind_KIND_COMMITTED)
-	refuses(t, ac.in, coordinator.ErrWrongPhase, func(in *coordinator.Instance) (coordinator.Output, error) { return in.HandlePrepared(ac.acks["s1"], ac.w.Now) })
+	refuses(t, ac.in, coordinator.ErrWrongPhase, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandlePrepared(ac.acks["s1"], ac.w.Now)
+	})
 	i1 := ac.w.Keys["i1"]
 	try := func(want error, edit func(a *messages.Committed)) {
 		t.Helper()

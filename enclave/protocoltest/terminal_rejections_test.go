@@ -594,7 +594,9 @@ func TestTerminalRejectsPrepareFromUnadmittedCoordinator(t *testing.T) {
 	if err := m.AdmitCoordinator(mallory.Address(), protocoltest.Report(mallory.Address())); err != nil {
 		t.Fatal(err)
 	}
-	accepts(t, func() (terminal.Output, error) { return m.HandlePrepare(reseal(t, mallory, messages.Kind_KIND_PREPARE, p), 0) })
+	accepts(t, func() (terminal.Output, error) {
+		return m.HandlePrepare(reseal(t, mallory, messages.Kind_KIND_PREPARE, p), 0)
+	})
 }
 
 // A PREPARE from an admitted coordinator for a channel whose contract
@@ -608,7 +610,9 @@ func TestTerminalRejectsPrepareForAnotherCoordinatorsChannel(t *testing.T) {
 	})
 	m2, p2 := lone(t, admitted, admitted)
 	p2.Coordinator = admitted.Address().Bytes()
-	accepts(t, func() (terminal.Output, error) { return m2.HandlePrepare(reseal(t, admitted, messages.Kind_KIND_PREPARE, p2), 0) })
+	accepts(t, func() (terminal.Output, error) {
+		return m2.HandlePrepare(reseal(t, admitted, messages.Kind_KIND_PREPARE, p2), 0)
+	})
 	// A closed channel takes no PREPARE.
 	m3, p4 := lone(t, admitted, admitted)
 	p4.Coordinator = admitted.Address().Bytes()

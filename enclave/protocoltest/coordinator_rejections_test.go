@@ -437,3 +437,55 @@ func TestCreateRejections(t *testing.T) {
 		t.Fatalf("deadline %d", in.Deadline())
 	}
 }
+
+// Acks of a phase the instance has left change nothing, and an ack with
+// another's signature bytes over a different payload is checked, not taken
+// as a resend.
+func TestCoordinatorLateAndSplicedAcks(t *testing.T) {
+	ac := newAckCase(t, 69)
+	if _, err := ac.in.HandlePrepared(ac.acks["i1"], ac.w.Now); err != nil {
+		t.Fatal(err)
+	}
+	spliced := proto.Clone(ac.acks["s1"]).(*messages.Envelope)
+	spliced.Signer, spliced.Signature = ac.acks["i1"].Signer, ac.acks["i1"].Signature
+	refuses(t, ac.in, coordinator.ErrBadSignature, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandlePrepared(spliced, ac.w.Now)
+	})
+	// A refund request after the deadline is a deadline refund.
+	late := ac.in.Clone()
+	req := reseal(t, ac.w.Keys["s1"], messages.Kind_KIND_REFUND_REQUEST, &messages.RefundRequest{InstanceId: ac.id[:], Terminal: ac.w.Addr("s1").Bytes()})
+	if _, err := late.HandleRefundRequest(req, late.Deadline()); err != nil || late.Record().RefundReason != messages.RefundReason_REFUND_REASON_DEADLINE {
+		t.Fatalf("refund request at the deadline: %v, reason %v", err, late.Record().RefundReason)
+	}
+	if _, err := ac.in.HandleRefundRequest(req, ac.w.Now); err != nil || ac.in.Record().RefundReason != messages.RefundReason_REFUND_REASON_REQUESTED {
+		t.Fatalf("refund request: %v, reason %v", err, ac.in.Record().RefundReason)
+	}
+	// Refunded: a COMMITTED ack, even one that names a COMMIT, is refused
+	// and leaves the record as it was.
+	c := &messages.Committed{InstanceId: ac.id[:], NetworkIndex: 0, Terminal: ac.w.Addr("s1").Bytes(), CommitDigest: make([]byte, 32)}
+	refuses(t, ac.in, coordinator.ErrWrongPhase, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandleCommitted(reseal(t, ac.w.Keys["s1"], messages.Kind_KIND_COMMITTED, c), ac.w.Now)
+	})
+	refuses(t, ac.in, coordinator.ErrWrongPhase, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandlePrepared(ac.acks["s1"], ac.w.Now)
+	})
+}
+
+// Once decided, a late COMMITTED ack from a terminal whose ack never
+// arrived is refused without touching the record.
+func TestCoordinatorLateCommittedAckAfterRefund(t *testing.T) {
+	w := fig1(70)
+	id, err := w.Start(100, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.DeliverUntil(func() bool { return w.Instances[id].Phase() == messages.InstancePhase_INSTANCE_PHASE_PREPARED })
+	committed := acksOf(t, w, messages.Kind_KIND_COMMIT, messages.Kind_KIND_COMMITTED)
+	in := w.Instances[id]
+	if _, err := in.Tick(in.Deadline()); err != nil {
+		t.Fatal(err)
+	}
+	refuses(t, in, coordinator.ErrWrongPhase, func(in *coordinator.Instance) (coordinator.Output, error) {
+		return in.HandleCommitted(committed["s1"], w.Now)
+	})
+}

@@ -699,3 +699,92 @@ func TestTerminalRefundRequestAndDeclineRejections(t *testing.T) {
 	rejects(t, s, terminal.ErrWrongPhase, func() (terminal.Output, error) { return s.Decline(m.Env, "x") })
 	_ = id
 }
+
+// While PREPARED, a second, different PREPARE for the same instance and
+// network is a replay, not a resend: it is refused, not answered.
+func TestTerminalRefusesSecondPrepareWhilePrepared(t *testing.T) {
+	w := fig1(54)
+	_, m := takePrepare(t, w, "s1")
+	s1 := w.Terminal("s1")
+	accepts(t, func() (terminal.Output, error) { return s1.HandlePrepare(m.Env, w.Now) })
+	p := decode(t, m.Env, &messages.Prepare{})
+	p.DeadlineMs++
+	rejects(t, s1, terminal.ErrReplayedInstance, func() (terminal.Output, error) {
+		return s1.HandlePrepare(reseal(t, w.Coord, messages.Kind_KIND_PREPARE, p), w.Now)
+	})
+	// The payer's amount is reserved, the payee's balance is not.
+	ch := w.Chains[0].Hops[0].Channel
+	if avail, reserved, _ := s1.Balances(ch); avail.Int64() != 900 || reserved.Int64() != 100 {
+		t.Fatalf("payer s1: available %s reserved %s, want 900/100", avail, reserved)
+	}
+	i1 := w.Terminal("i1")
+	_, mi := takePrepareOf(t, w, "i1")
+	accepts(t, func() (terminal.Output, error) { return i1.HandlePrepare(mi.Env, w.Now) })
+	if avail, reserved, _ := i1.Balances(ch); avail.Int64() != 1000 || reserved.Sign() != 0 {
+		t.Fatalf("payee i1: available %s reserved %s, want 1000/0", avail, reserved)
+	}
+	rejects(t, s1, terminal.ErrChannelBusy, func() (terminal.Output, error) { return s1.TopUp(ch, big.NewInt(2000), big.NewInt(1000)) })
+	rejects(t, s1, terminal.ErrChannelBusy, func() (terminal.Output, error) {
+		_, out, err := s1.CooperativeClose(ch, nil)
+		return out, err
+	})
+}
+
+// takePrepareOf takes who's queued PREPARE without starting an instance.
+func takePrepareOf(t *testing.T, w *protocoltest.World, who string) (struct{}, protocoltest.Message) {
+	t.Helper()
+	m, ok := w.Take(func(m protocoltest.Message) bool {
+		return m.To == w.Addr(who) && m.Env.Kind == messages.Kind_KIND_PREPARE
+	})
+	if !ok {
+		t.Fatal("no PREPARE for " + who)
+	}
+	return struct{}{}, m
+}
+
+// Each term of a proposed cooperative close is checked on its own.
+func TestCooperativeCloseChecksEveryTerm(t *testing.T) {
+	w := fig1(55)
+	id, err := w.Start(100, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.DeliverAll()
+	if !w.ConfirmSigned[id] {
+		t.Fatal("swap did not confirm")
+	}
+	ch := w.Chains[0].Hops[0].Channel
+	s1, i1 := w.Terminal("s1"), w.Terminal("i1")
+	terms, _, err := s1.Clone().CooperativeClose(ch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(c *terminal.CloseTerms){
+		"chain":     func(c *terminal.CloseTerms) { c.ChainID++ },
+		"version":   func(c *terminal.CloseTerms) { c.Version++ },
+		"balance A": func(c *terminal.CloseTerms) { c.BalanceA = big.NewInt(901) },
+		"balance B": func(c *terminal.CloseTerms) { c.BalanceB = big.NewInt(1101) },
+		"no A":      func(c *terminal.CloseTerms) { c.BalanceA = nil },
+		"no B":      func(c *terminal.CloseTerms) { c.BalanceB = nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := terms
+			edit(&bad)
+			rejects(t, i1, terminal.ErrCloseMismatch, func() (terminal.Output, error) {
+				_, out, err := i1.CooperativeClose(ch, &bad)
+				return out, err
+			})
+		})
+	}
+	if _, _, err := i1.Clone().CooperativeClose(ch, &terms); err != nil {
+		t.Fatalf("agreed terms refused: %v", err)
+	}
+	// A terminal without a report verifier admits no coordinator.
+	bare := terminal.New(terminal.Config{Signer: protocoltest.NewKey(55, "bare")})
+	if err := bare.AdmitCoordinator(w.Coord.Address(), protocoltest.Report(w.Coord.Address())); err == nil {
+		t.Fatal("admitted a coordinator with no verifier")
+	}
+	if len(bare.Coordinators()) != 0 {
+		t.Fatal("coordinator admitted")
+	}
+}

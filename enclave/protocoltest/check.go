@@ -10,9 +10,14 @@ import (
 	"github.com/teeswap/teeswap/messages"
 )
 
-// Settle plays the shells' recovery: time passes every deadline, and each
-// instance's current messages are sent again until nothing changes, as
-// the actors' retry timers do. After it every outcome has been delivered.
+// Settle plays the shells' recovery, as actors/ ships it: time passes
+// every deadline (the coordinator's deadline timer refunds what is not
+// COMMITTED); the coordinator resends the current phase's messages of an
+// undecided instance only (its retry timer stops once decided); and every
+// terminal with an instance still PREPARED or COMMITTED asks for refund
+// (its tick after the deadline), which the coordinator answers with the
+// REFUND-AUTHORIZED, or with a denial and the CONFIRM it missed. Nothing
+// else resends a decided outcome.
 func (w *World) Settle() {
 	var latest int64
 	for _, in := range w.Instances {
@@ -26,8 +31,27 @@ func (w *World) Settle() {
 	for round := 0; round < 4; round++ {
 		w.DeliverAll()
 		for _, id := range w.InstanceIDs() {
-			for _, s := range w.Instances[id].Resend() {
-				w.Queue = append(w.Queue, Message{From: w.Coord.Address(), To: s.To, Env: s.Env})
+			if in := w.Instances[id]; !in.Decided() {
+				for _, s := range in.Resend() {
+					w.Queue = append(w.Queue, Message{From: w.Coord.Address(), To: s.To, Env: s.Env})
+				}
+			}
+		}
+		for _, name := range sortedKeys(w.Terminals) {
+			t := w.Terminals[name]
+			asked := map[[32]byte]bool{}
+			for _, r := range t.Instances() {
+				id := [32]byte(r.InstanceId)
+				if asked[id] || r.Phase != messages.TerminalPhase_TERMINAL_PHASE_PREPARED && r.Phase != messages.TerminalPhase_TERMINAL_PHASE_COMMITTED {
+					continue
+				}
+				asked[id] = true
+				out, err := t.RequestRefund(id, "no outcome by the deadline")
+				if err != nil {
+					w.Rejected = append(w.Rejected, err)
+					continue
+				}
+				w.queueTerminal(t.Address(), out)
 			}
 		}
 	}

@@ -73,6 +73,10 @@ type World struct {
 	// each terminal and instance, cloned at the time of the step.
 	persistedChannels  map[string]map[string]*messages.ChannelRecord
 	persistedInstances map[string]map[string]*messages.TerminalInstance
+	// coordRestarts counts CrashCoordinator calls: a restored instance
+	// must behave as the one it replaced, so the explorer never replays a
+	// coordinator step taken before a restart after one.
+	coordRestarts int
 }
 
 // Report is the harness's stand-in for an attestation report: the

@@ -282,3 +282,36 @@ func (w *World) coordinatorLies() []Lie {
 	}
 	return out
 }
+
+// Walk plays one path of the exploration instead of all: at each step
+// the next choice picks one of the moves Explore would offer (modulo
+// their number: deliveries, drops, duplicates, refund requests, the
+// tick, crashes of terminals and coordinator, lies), until the choices
+// or the moves run out; then it settles. It returns the moves taken and
+// every broken property, checked on every state and after settling. The
+// fuzz targets drive it.
+func (e *Explorer) Walk(w *World, choices []byte) (trace, problems []string) {
+	e.reset(w)
+	n := node{w.Clone(), e.Budgets}
+	e.flushDead(n.w)
+	for _, c := range choices {
+		if v := n.w.Violations(false); len(v) > 0 {
+			problems = append(problems, v...)
+			break
+		}
+		moves := e.moves(n)
+		if len(moves) == 0 {
+			break
+		}
+		m := moves[int(c)%len(moves)]
+		m.apply(&n)
+		trace = append(trace, m.name)
+		e.flushDead(n.w)
+	}
+	problems = append(problems, n.w.Violations(false)...)
+	for _, f := range e.res.Found {
+		problems = append(problems, f.Problems...)
+	}
+	n.w.Settle()
+	return trace, append(problems, n.w.Violations(true)...)
+}

@@ -118,6 +118,16 @@ type node struct {
 
 // Explore searches every state reachable from w, which it does not change.
 func (e *Explorer) Explore(w *World) Result {
+	e.reset(w)
+	start := node{w.Clone(), e.Budgets}
+	e.flushDead(start.w)
+	e.visited[e.hash(start)] = []Budgets{start.b}
+	e.res.States = 1
+	e.visit(start)
+	return e.res
+}
+
+func (e *Explorer) reset(w *World) {
 	e.visited = map[[32]byte][]Budgets{}
 	e.recs = map[proto.Message][32]byte{}
 	e.abouts = map[*messages.Envelope]about{}
@@ -138,12 +148,6 @@ func (e *Explorer) Explore(w *World) Result {
 	if e.MaxFound == 0 {
 		e.MaxFound = 5
 	}
-	start := node{w.Clone(), e.Budgets}
-	e.flushDead(start.w)
-	e.visited[e.hash(start)] = []Budgets{start.b}
-	e.res.States = 1
-	e.visit(start)
-	return e.res
 }
 
 func (e *Explorer) visit(n node) {

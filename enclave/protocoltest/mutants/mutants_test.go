@@ -26,7 +26,8 @@ import (
 //	TEESWAP_MUTANTS=all go test -count=1 -timeout 60m -run TestMutants ./enclave/protocoltest/mutants/
 //
 // TEESWAP_MUTANTS_ONLY=<substring> keeps the mutants whose file or snippet
-// contains it; TEESWAP_MUTANTS_JOBS sets how many run at once (default 2).
+// contains it, TEESWAP_MUTANTS_IDX=3,7 those of these indices;
+// TEESWAP_MUTANTS_JOBS sets how many run at once (default 2).
 // Each verdict is printed as it comes; the score line also goes to
 // TEESWAP_EXPLORE_REPORT.
 func TestMutants(t *testing.T) {
@@ -46,9 +47,15 @@ func TestMutants(t *testing.T) {
 		jobs = n
 	}
 	only := os.Getenv("TEESWAP_MUTANTS_ONLY")
+	idx := map[int]bool{}
+	for _, f := range strings.Split(os.Getenv("TEESWAP_MUTANTS_IDX"), ",") {
+		if n, err := strconv.Atoi(f); err == nil {
+			idx[n] = true
+		}
+	}
 	var picked []int
 	for i, m := range mutants.List {
-		if (mode == "all" || m.CI) && (only == "" || strings.Contains(m.File+m.Old, only)) {
+		if (mode == "all" || m.CI) && (only == "" || strings.Contains(m.File+m.Old, only)) && (len(idx) == 0 || idx[i]) {
 			picked = append(picked, i)
 		}
 	}

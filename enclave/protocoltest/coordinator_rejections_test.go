@@ -306,6 +306,11 @@ func TestCoordinatorRefundRequestChecks(t *testing.T) {
 			e.Signature[2] ^= 1
 			return e
 		}()},
+		{"signed by another key", coordinator.ErrBadSignature, func() *messages.Envelope {
+			e := reseal(t, ac.w.Keys["i1"], messages.Kind_KIND_REFUND_REQUEST, req)
+			e.Signer = s1.Address().Bytes()
+			return e
+		}()},
 		{"garbage", coordinator.ErrMalformed, protocoltest.SealPayload(s1, messages.Kind_KIND_REFUND_REQUEST, []byte{0xff})},
 		{"wrong kind", coordinator.ErrMalformed, reseal(t, s1, messages.Kind_KIND_PREPARED, req)},
 	} {

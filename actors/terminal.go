@@ -91,6 +91,7 @@ type TerminalActor struct {
 	parked     []parked
 	registered bool
 	cancel     func()
+	faults     terminalFaults // issue 11: terminal_faults.go
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -120,6 +121,11 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.register(ctx)
+		a.queryCommitted(ctx)
+	case *messages.RegistrationRequest:
+		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
+			a.reRegister(ctx, m)
+		}
 	case *actor.Stopping:
 		if a.cancel != nil {
 			a.cancel()
@@ -165,6 +171,22 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			return
 		}
 		a.closeChannel(ctx, m)
+	case *messages.ChannelTopUp:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.ChannelToppedUp{ChannelId: m.ChannelId, Error: err.Error()})
+			return
+		}
+		a.topUp(ctx, m)
+	case *messages.NodeStatusRequest:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+			return
+		}
+		ctx.Respond(a.nodeStatus())
+	case *topUpDone:
+		if m.client != nil {
+			ctx.Send(m.client, m.reply)
+		}
 	case *messages.CloseSignature:
 		if err := a.fromCounterparty(ctx, m.ChannelId); err != nil {
 			a.cfg.Logger.Warn("close co-signature refused", "sender", ctx.Sender(), "err", err)
@@ -175,7 +197,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *closeDone:
 		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
 		if m.err != nil {
-			reply.Error = m.err.Error()
+			reply.Error = m.err.Error() + "; the channel is not closed on chain: it stays unused (closing) until a close succeeds; retry it or settle by dispute"
 		}
 		if m.client != nil {
 			ctx.Send(m.client, reply)
@@ -192,6 +214,7 @@ func (a *TerminalActor) register(ctx actor.Context) {
 		a.cfg.Logger.Error("sign registration", "err", err)
 		return
 	}
+	reg.Applied = a.appliedReport() // self-authenticating: each entry carries the coordinator's own signature
 	ctx.Request(a.cfg.Coordinator, reg)
 }
 
@@ -288,6 +311,7 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 	a.track(out.Instances)
 	for _, env := range out.Send {
 		ctx.Send(a.cfg.Coordinator, env)
+		countOut(roleTerminal, env)
 	}
 	return true
 }
@@ -314,6 +338,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err error
 	)
 	now := a.cfg.Clock.nowMs()
+	countIn(roleTerminal, env)
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARE:
 		out, err = a.m.HandlePrepare(env, now)
@@ -340,12 +365,19 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err = fmt.Errorf("unexpected %v at a terminal", env.Kind)
 	}
 	if err != nil {
+		refusal(roleTerminal, err)
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
+		} else {
+			a.ackOutcome(ctx, env) // our ack was lost: the coordinator resends
 		}
 		return
 	}
-	if a.step(ctx, out) && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
+	stepped := a.step(ctx, out)
+	if stepped {
+		a.ackOutcome(ctx, env)
+	}
+	if stepped && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
 		a.retryParked(ctx, now)
 	}
 }
@@ -377,6 +409,7 @@ func (a *TerminalActor) retryParked(ctx actor.Context, now int64) {
 
 func (a *TerminalActor) tick(ctx actor.Context) {
 	a.register(ctx)
+	observeChannels(a.list())
 	now := a.cfg.Clock.nowMs()
 	if len(a.parked) > 0 {
 		a.retryParked(ctx, now)
@@ -440,7 +473,9 @@ func (a *TerminalActor) list() *messages.ChannelList {
 		out.Channels = append(out.Channels, &messages.ChannelInfo{
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
-			Phase: c.Phase, Closed: c.Closed,
+			// Closed only once the contract closed it: a signed close may
+			// still fail on chain (issue 11).
+			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain, Asset: c.Asset,
 		})
 	}
 	return &out
@@ -508,6 +543,12 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
 	self, system := ctx.Self(), ctx.ActorSystem()
 	go func() {
+		if c.Closed {
+			if err := a.closedOnChain(c.ChainId, id); err != nil {
+				system.Root.Send(self, &closeDone{client: client, id: id, err: err})
+				return
+			}
+		}
 		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
 		done := &closeDone{client: client, id: id}
 		signed, ok := res.(*messages.CloseSigned)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/big"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -93,6 +94,7 @@ type nodeInfo struct {
 	Credential   string          `json:"credential_file,omitempty"` // the control credential's file
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
+	Metrics      string          `json:"metrics,omitempty"`
 }
 
 type pidJSON struct {
@@ -167,6 +169,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 	if err := n.start(ctx); err != nil {
 		return err
 	}
+	if err := n.startStatus(); err != nil {
+		return err
+	}
 	n.info.PID = pidJSON{Address: n.info.Address, ID: n.info.Actor}
 	if flagJSON {
 		b, _ := json.Marshal(n.info)
@@ -182,6 +187,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 		fmt.Fprintln(stdout)
 		for _, c := range n.info.Chains {
 			fmt.Fprintf(stdout, "  chain %d: contract %s at %s\n", c.ID, c.Contract, c.RPC)
+		}
+		if n.info.Metrics != "" {
+			fmt.Fprintf(stdout, "  metrics at %s\n", n.info.Metrics)
 		}
 	}
 	<-ctx.Done()
@@ -223,6 +231,9 @@ func (n *node) start(ctx context.Context) error {
 	}
 	n.remote = r
 	n.info.Address = addr
+	if err := n.serveMetrics(); err != nil {
+		return err
+	}
 	switch cfg.Role {
 	case roleCoordinator:
 		return n.startCoordinator()
@@ -251,8 +262,34 @@ func (n *node) dialChains(ctx context.Context) error {
 			return fmt.Errorf("chain %d is configured twice", cl.ChainID())
 		}
 		seen[cl.ChainID()] = true
+		if c.Contract != "" {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := checkContractCode(cctx, cl.Backend(), cl.ChainID(), common.HexToAddress(c.Contract))
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
 		n.chains = append(n.chains, actors.Deployment{Chain: cl, Contract: common.HexToAddress(c.Contract)})
 		n.info.Chains = append(n.info.Chains, nodeChainInfo{ID: cl.ChainID(), Contract: common.HexToAddress(c.Contract).Hex(), RPC: c.RPC})
+	}
+	return nil
+}
+
+// errNoContractCode: the configured contract address holds no code, so a
+// deposit sent there would be lost (issue 11).
+var errNoContractCode = errors.New("no contract code at the configured address")
+
+// checkContractCode refuses a contract address with no code on the chain.
+func checkContractCode(ctx context.Context, b interface {
+	CodeAt(ctx context.Context, a common.Address, block *big.Int) ([]byte, error)
+}, chainID uint64, contract common.Address) error {
+	code, err := b.CodeAt(ctx, contract, nil)
+	if err != nil {
+		return fmt.Errorf("read the contract's code at %s on chain %d: %w", contract, chainID, err)
+	}
+	if len(code) == 0 {
+		return fmt.Errorf("%w: %s on chain %d (wrong address, or not deployed on this chain?)", errNoContractCode, contract, chainID)
 	}
 	return nil
 }
@@ -342,8 +379,16 @@ func loadOrCreateKey(b enclave.Backend, path string) (enclave.Key, bool, error) 
 }
 
 // openStore opens the sealed write-ahead store.
+// A node whose sealed key already existed refuses a missing or empty store:
+// starting afresh would forget what it decided and signed (issue 11).
 func (n *node) openStore(b enclave.Backend) (actors.Store, error) {
-	st, err := actors.OpenBolt(filepath.Join(n.cfg.DataDir, fileState), b, false)
+	path := filepath.Join(n.cfg.DataDir, fileState)
+	if n.info.Restored {
+		if err := actors.CheckStoreFile(path); err != nil {
+			return nil, fmt.Errorf("%w; restore it from a backup no older than its high-water mark, or start a new node with a new data directory", err)
+		}
+	}
+	st, err := actors.OpenBolt(path, b, false)
 	if err != nil {
 		return nil, err
 	}
@@ -409,6 +454,7 @@ func (n *node) startCoordinator() error {
 		VerifyReport:     actors.ReportVerifier(n.verifier()),
 		ClientCredential: n.cred,
 		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
+		DefaultTimeout: time.Duration(n.cfg.RefundDeadline),
 	})
 	if err != nil {
 		return err

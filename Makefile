@@ -36,7 +36,9 @@ generate:
 	./contracts/generate.sh
 
 # test: vet and lint, the whole suite with a real geth --dev node for the
-# real-node chain conformance suite, a sim smoke run, then the race run.
+# real-node chain conformance suite, the CI subset of the semantic
+# mutants (docs/PROTOCOL.md), a sim smoke run, then the race run. The
+# explorer's state counts and the mutation score are printed.
 test: deps vet lint
 	@set -euo pipefail; \
 	GETH=$(GOBIN)/geth chain/chaintest/geth-dev.sh start > /tmp/teeswap-geth.env; \
@@ -44,6 +46,7 @@ test: deps vet lint
 	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
 	rm -f /tmp/teeswap-explorer.txt; \
 	TEESWAP_REQUIRE_GENERATORS=1 TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m ./...; \
+	TEESWAP_MUTANTS=ci TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m -run TestMutants ./enclave/protocoltest/mutants/; \
 	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \
 	$(MAKE) --no-print-directory sim-faults-smoke; \

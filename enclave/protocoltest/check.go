@@ -10,9 +10,14 @@ import (
 	"github.com/teeswap/teeswap/messages"
 )
 
-// Settle plays the shells' recovery: time passes every deadline, and each
-// instance's current messages are sent again until nothing changes, as
-// the actors' retry timers do. After it every outcome has been delivered.
+// Settle plays the shells' recovery, as actors/ ships it: time passes
+// every deadline (the coordinator's deadline timer refunds what is not
+// COMMITTED); the coordinator resends the current phase's messages of an
+// undecided instance only (its retry timer stops once decided); and every
+// terminal with an instance still PREPARED or COMMITTED asks for refund
+// (its tick after the deadline), which the coordinator answers with the
+// REFUND-AUTHORIZED, or with a denial and the CONFIRM it missed. Nothing
+// else resends a decided outcome.
 func (w *World) Settle() {
 	var latest int64
 	for _, in := range w.Instances {
@@ -26,8 +31,27 @@ func (w *World) Settle() {
 	for round := 0; round < 4; round++ {
 		w.DeliverAll()
 		for _, id := range w.InstanceIDs() {
-			for _, s := range w.Instances[id].Resend() {
-				w.Queue = append(w.Queue, Message{From: w.Coord.Address(), To: s.To, Env: s.Env})
+			if in := w.Instances[id]; !in.Decided() {
+				for _, s := range in.Resend() {
+					w.Queue = append(w.Queue, Message{From: w.Coord.Address(), To: s.To, Env: s.Env})
+				}
+			}
+		}
+		for _, name := range sortedKeys(w.Terminals) {
+			t := w.Terminals[name]
+			asked := map[[32]byte]bool{}
+			for _, r := range t.Instances() {
+				id := [32]byte(r.InstanceId)
+				if asked[id] || r.Phase != messages.TerminalPhase_TERMINAL_PHASE_PREPARED && r.Phase != messages.TerminalPhase_TERMINAL_PHASE_COMMITTED {
+					continue
+				}
+				asked[id] = true
+				out, err := t.RequestRefund(id, "no outcome by the deadline")
+				if err != nil {
+					w.Rejected = append(w.Rejected, err)
+					continue
+				}
+				w.queueTerminal(t.Address(), out)
 			}
 		}
 	}
@@ -52,9 +76,7 @@ func (w *World) Violations(delivered bool) []string {
 				name := w.Names[party]
 				t := w.Terminals[name]
 				c := t.Channel(h.Channel)
-				if sum := channelSum(c.Latest); sum.Cmp(new(big.Int).Mul(ch.Deposit, big.NewInt(2))) != 0 {
-					v = append(v, fmt.Sprintf("chain %d hop %d: %s sees %s in the channel, deposits were %s", ci, hi, name, sum, new(big.Int).Mul(ch.Deposit, big.NewInt(2))))
-				}
+				v = append(v, w.channelViolations(ci, hi, name, t, c)...)
 				if !delivered {
 					continue
 				}
@@ -68,7 +90,10 @@ func (w *World) Violations(delivered bool) []string {
 				total.Add(total, got)
 			}
 		}
-		if delivered && total.Cmp(new(big.Int).Mul(ch.Deposit, big.NewInt(int64(2*len(ch.Hops))))) != 0 {
+		for hi := range ch.Hops {
+			v = append(v, w.agreementViolations(ci, hi, delivered)...)
+		}
+		if delivered && total.Cmp(new(big.Int).Mul(new(big.Int).Add(ch.Deposit, ch.DepositB), big.NewInt(int64(len(ch.Hops))))) != 0 {
 			v = append(v, fmt.Sprintf("chain %d: value not conserved: %s", ci, total))
 		}
 	}
@@ -123,7 +148,7 @@ func (w *World) expectedBalances() map[balanceKey]*big.Int {
 	for _, ch := range w.Chains {
 		for _, h := range ch.Hops {
 			out[balanceKey{h.Channel, h.Payer}] = new(big.Int).Set(ch.Deposit)
-			out[balanceKey{h.Channel, h.Payee}] = new(big.Int).Set(ch.Deposit)
+			out[balanceKey{h.Channel, h.Payee}] = new(big.Int).Set(ch.DepositB)
 		}
 	}
 	for id := range w.ConfirmSigned {

@@ -26,6 +26,10 @@ type Budgets struct {
 	Ticks     int // deadline expiries: time jumps past every deadline
 	Crashes   int // a terminal crashes and restarts from what it persisted
 	Mutations int // moves offered by Explorer.Mutants (tests of the checker)
+	// CoordCrashes: the coordinator crashes and restarts from its records
+	// (World.CrashCoordinator), losing what was in flight to it.
+	CoordCrashes int
+	Lies         int // lies of Explorer.Liars's menu (World.Lies) sent
 }
 
 // Move is one step the explorer may take from a state.
@@ -91,7 +95,11 @@ type Explorer struct {
 	// spending one Mutations unit. Tests use it to plant a fault and
 	// check that the explorer reports it.
 	Mutants func(w *World) []Move
+	// Liars lie, within Budgets.Lies: the honest parties' properties must
+	// hold whatever they send.
+	Liars Liars
 
+	lies    map[[32]byte][]Lie
 	visited map[[32]byte][]Budgets     // per state, the budgets it was explored with
 	recs    map[proto.Message][32]byte // immutable records and envelopes
 	abouts  map[*messages.Envelope]about
@@ -110,11 +118,22 @@ type node struct {
 
 // Explore searches every state reachable from w, which it does not change.
 func (e *Explorer) Explore(w *World) Result {
+	e.reset(w)
+	start := node{w.Clone(), e.Budgets}
+	e.flushDead(start.w)
+	e.visited[e.hash(start)] = []Budgets{start.b}
+	e.res.States = 1
+	e.visit(start)
+	return e.res
+}
+
+func (e *Explorer) reset(w *World) {
 	e.visited = map[[32]byte][]Budgets{}
 	e.recs = map[proto.Message][32]byte{}
 	e.abouts = map[*messages.Envelope]about{}
 	e.steps = map[[32]byte]*effect{}
 	e.refunds = map[[32]byte]refundMemo{}
+	e.lies = map[[32]byte][]Lie{}
 	e.names = e.names[:0]
 	for n := range w.Terminals {
 		e.names = append(e.names, n)
@@ -129,12 +148,6 @@ func (e *Explorer) Explore(w *World) Result {
 	if e.MaxFound == 0 {
 		e.MaxFound = 5
 	}
-	start := node{w.Clone(), e.Budgets}
-	e.flushDead(start.w)
-	e.visited[e.hash(start)] = []Budgets{start.b}
-	e.res.States = 1
-	e.visit(start)
-	return e.res
 }
 
 func (e *Explorer) visit(n node) {
@@ -203,7 +216,8 @@ func (e *Explorer) firstVisit(n node) bool {
 // covers reports whether b allows at least what o allows, kind by kind.
 func (b Budgets) covers(o Budgets) bool {
 	return b.Drops >= o.Drops && b.Dups >= o.Dups && b.Refunds >= o.Refunds &&
-		b.Ticks >= o.Ticks && b.Crashes >= o.Crashes && b.Mutations >= o.Mutations
+		b.Ticks >= o.Ticks && b.Crashes >= o.Crashes && b.Mutations >= o.Mutations &&
+		b.CoordCrashes >= o.CoordCrashes && b.Lies >= o.Lies
 }
 
 // flushDead delivers at once every queued message that can no longer
@@ -414,6 +428,21 @@ func (e *Explorer) moves(n node) []move {
 			out = append(out, move{"crash and restore " + name, func(n *node) {
 				n.w.Crash(name)
 				n.b.Crashes--
+			}})
+		}
+	}
+	if n.b.CoordCrashes > 0 {
+		out = append(out, move{"crash and restore the coordinator", func(n *node) {
+			n.w.CrashCoordinator()
+			n.b.CoordCrashes--
+		}})
+	}
+	if n.b.Lies > 0 {
+		for _, l := range e.lieMenu(w) {
+			l := l
+			out = append(out, move{"LIE " + l.Name, func(n *node) {
+				n.w.Queue = append(n.w.Queue, l.Msg)
+				n.b.Lies--
 			}})
 		}
 	}
@@ -629,6 +658,7 @@ func (e *Explorer) step(w *World, name string, key []byte, run func()) {
 	}
 	h := sha256.New()
 	putInt(h, w.Now)
+	putInt(h, int64(w.coordRestarts))
 	h.Write([]byte(name))
 	h.Write([]byte{0})
 	h.Write(key)
@@ -774,4 +804,27 @@ func (e *Explorer) refundRequest(w *World, name string, id [32]byte) (terminal.O
 		e.refunds[k] = r
 	}
 	return r.out, r.err
+}
+
+// lieMenu is World.Lies, memoised by what the lies are built from: the
+// coordinator's instances and the lying terminal's records.
+func (e *Explorer) lieMenu(w *World) []Lie {
+	if e.Liars == (Liars{}) {
+		return nil
+	}
+	h := sha256.New()
+	for _, id := range w.InstanceIDs() {
+		h.Write(mustMarshal(w.Instances[id].Record()))
+	}
+	if t := w.Terminals[e.Liars.Terminal]; t != nil {
+		e.putTerminal(h, t)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	if l, ok := e.lies[k]; ok {
+		return l
+	}
+	l := w.Lies(e.Liars)
+	e.lies[k] = l
+	return l
 }

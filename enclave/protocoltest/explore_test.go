@@ -155,14 +155,34 @@ func TestExplorerFindsPlantedFaults(t *testing.T) {
 	}
 }
 
-// TestExplorerMemoChangesNothing runs a small search with and without
-// memoised machine steps: the same states, the same verdict.
+// TestExplorerMemoChangesNothing runs small searches with and without
+// memoised machine steps: the same states, the same verdict, and that
+// verdict is no violation at all.
 func TestExplorerMemoChangesNothing(t *testing.T) {
-	b := protocoltest.Budgets{Drops: 1, Refunds: 1, Ticks: 1, Crashes: 1}
-	memo := (&protocoltest.Explorer{Budgets: b}).Explore(started(t, pay1x2))
-	plain := (&protocoltest.Explorer{Budgets: b, NoMemo: true}).Explore(started(t, pay1x2))
-	if memo.States != plain.States || memo.Transitions != plain.Transitions || memo.Violations != plain.Violations || memo.Settled != plain.Settled {
-		t.Fatalf("memoised %+v, plain %+v", memo, plain)
+	for _, c := range []struct {
+		name  string
+		w     func(t *testing.T) *protocoltest.World
+		b     protocoltest.Budgets
+		liars protocoltest.Liars
+	}{
+		{"pay-1x2", func(t *testing.T) *protocoltest.World { return started(t, pay1x2) },
+			protocoltest.Budgets{Drops: 1, Refunds: 1, Ticks: 1, Crashes: 1}, protocoltest.Liars{}},
+		{"pay-1x2/byzantine", func(t *testing.T) *protocoltest.World { return started(t, pay1x2) },
+			protocoltest.Budgets{Ticks: 1, CoordCrashes: 1, Lies: 1}, protocoltest.Liars{Terminal: "r", Coordinator: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			memo := (&protocoltest.Explorer{Budgets: c.b, Liars: c.liars}).Explore(c.w(t))
+			plain := (&protocoltest.Explorer{Budgets: c.b, Liars: c.liars, NoMemo: true}).Explore(c.w(t))
+			if memo.States != plain.States || memo.Transitions != plain.Transitions || memo.Violations != plain.Violations || memo.Settled != plain.Settled {
+				t.Fatalf("memoised %+v, plain %+v", memo, plain)
+			}
+			if memo.Violations != 0 || memo.States < 100 {
+				for _, v := range memo.Found {
+					t.Error(v)
+				}
+				t.Fatalf("%d violations in %d states", memo.Violations, memo.States)
+			}
+		})
 	}
 }
 

@@ -26,8 +26,8 @@ func params(w *protocoltest.World, c int) terminal.TxParams {
 		GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(10)}
 }
 
-// refuses asks m for req and wants err, with nothing signed or changed.
-func refuses(t *testing.T, m *terminal.Machine, want error, req terminal.TxRequest, p terminal.TxParams) {
+// refusesTx asks m for req and wants err, with nothing signed or changed.
+func refusesTx(t *testing.T, m *terminal.Machine, want error, req terminal.TxRequest, p terminal.TxParams) {
 	t.Helper()
 	before := protocoltest.TerminalDigest(m)
 	tx, err := m.BuildTx(req, p)
@@ -96,16 +96,16 @@ func TestEnclaveRefusesCooperativeCloseAtOldState(t *testing.T) {
 	oldDigest := messages.CooperativeCloseDigest(p.ChainID, p.Contract, ch, 0, old.BalanceA, old.BalanceB)
 	sigA, _ := w.Keys["s1"].Sign(oldDigest)
 	sigB, _ := w.Keys["i1"].Sign(oldDigest)
-	refuses(t, s1, terminal.ErrNotLatest, terminal.CooperativeCloseTx{Terms: old, SigA: sigA, SigB: sigB}, p)
+	refusesTx(t, s1, terminal.ErrNotLatest, terminal.CooperativeCloseTx{Terms: old, SigA: sigA, SigB: sigB}, p)
 	// The latest terms with a forged counter-signature.
-	refuses(t, s1, terminal.ErrBadSignature, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: terms.Signature}, p)
+	refusesTx(t, s1, terminal.ErrBadSignature, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: terms.Signature}, p)
 	// The latest terms, but to another contract or chain.
 	other := p
 	other.Contract = gethcommon.HexToAddress("0xbad")
-	refuses(t, s1, terminal.ErrWrongContract, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: peer.Signature}, other)
+	refusesTx(t, s1, terminal.ErrWrongContract, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: peer.Signature}, other)
 	other = p
 	other.ChainID = 99
-	refuses(t, s1, terminal.ErrWrongContract, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: peer.Signature}, other)
+	refusesTx(t, s1, terminal.ErrWrongContract, terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: peer.Signature}, other)
 
 	tx, err := s1.BuildTx(terminal.CooperativeCloseTx{Terms: terms, SigA: terms.Signature, SigB: peer.Signature}, p)
 	args := built(t, s1, tx, err, p, "cooperativeClose")
@@ -124,16 +124,16 @@ func TestEnclaveRefusesStaleUnilateralClose(t *testing.T) {
 		t.Fatalf("evidence version %d (%v)", newest, err)
 	}
 	// Not marked for a unilateral close: the enclave would keep signing.
-	refuses(t, s1, terminal.ErrNotForceClosing, terminal.CloseUnilateralTx{ChannelID: ch, Version: newest}, p)
+	refusesTx(t, s1, terminal.ErrNotForceClosing, terminal.CloseUnilateralTx{ChannelID: ch, Version: newest}, p)
 	if _, err := s1.ForceClose(ch); err != nil {
 		t.Fatal(err)
 	}
 	// The opening deposits, where s1 still had its 100.
-	refuses(t, s1, terminal.ErrNotLatest, terminal.CloseUnilateralTx{ChannelID: ch, Version: 0}, p)
+	refusesTx(t, s1, terminal.ErrNotLatest, terminal.CloseUnilateralTx{ChannelID: ch, Version: 0}, p)
 	other := p
 	other.Contract = gethcommon.HexToAddress("0xbad")
-	refuses(t, s1, terminal.ErrWrongContract, terminal.CloseUnilateralTx{ChannelID: ch, Version: newest}, other)
-	refuses(t, s1, terminal.ErrUnknownChannel, terminal.CloseUnilateralTx{ChannelID: [32]byte{9}, Version: newest}, p)
+	refusesTx(t, s1, terminal.ErrWrongContract, terminal.CloseUnilateralTx{ChannelID: ch, Version: newest}, other)
+	refusesTx(t, s1, terminal.ErrUnknownChannel, terminal.CloseUnilateralTx{ChannelID: [32]byte{9}, Version: newest}, p)
 
 	tx, err := s1.BuildTx(terminal.CloseUnilateralTx{ChannelID: ch, Version: newest}, p)
 	args := built(t, s1, tx, err, p, "closeUnilateral")
@@ -179,8 +179,8 @@ func TestEnclaveChallengesOnlyWithNewerState(t *testing.T) {
 	i1 := w.Terminal("i1")
 	p := params(w, 0)
 	newest, _ := i1.Evidence(ch)
-	refuses(t, i1, terminal.ErrNothingNewer, terminal.ChallengeTx{ChannelID: ch, Version: newest, OnChainVersion: newest}, p)
-	refuses(t, i1, terminal.ErrNotLatest, terminal.ChallengeTx{ChannelID: ch, Version: newest - 1, OnChainVersion: 0}, p)
+	refusesTx(t, i1, terminal.ErrNothingNewer, terminal.ChallengeTx{ChannelID: ch, Version: newest, OnChainVersion: newest}, p)
+	refusesTx(t, i1, terminal.ErrNotLatest, terminal.ChallengeTx{ChannelID: ch, Version: newest - 1, OnChainVersion: 0}, p)
 	// The counterparty closed on the deposits (version 0): i1 challenges.
 	if _, err := i1.ObserveClose(ch, terminal.CloseEvent{Kind: terminal.CloseRequested, Version: 0, Deadline: 5000}); err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestEnclaveChallengesOnlyWithNewerState(t *testing.T) {
 	if _, err := i1.ObserveClose(ch, terminal.CloseEvent{Kind: terminal.CloseChallenged, Version: newest}); err != nil {
 		t.Fatal(err)
 	}
-	refuses(t, i1, terminal.ErrNothingNewer, terminal.ChallengeTx{ChannelID: ch, Version: newest, OnChainVersion: 0}, p)
+	refusesTx(t, i1, terminal.ErrNothingNewer, terminal.ChallengeTx{ChannelID: ch, Version: newest, OnChainVersion: 0}, p)
 }
 
 func TestEnclaveSubmitsOnlyOutcomesItHolds(t *testing.T) {
@@ -200,9 +200,9 @@ func TestEnclaveSubmitsOnlyOutcomesItHolds(t *testing.T) {
 	s1 := w.Terminal("s1")
 	p := params(w, 0)
 	ids := w.InstanceIDs()
-	refuses(t, s1, terminal.ErrNoOutcome, terminal.SubmitOutcomeTx{InstanceID: [32]byte{7}}, p)
+	refusesTx(t, s1, terminal.ErrNoOutcome, terminal.SubmitOutcomeTx{InstanceID: [32]byte{7}}, p)
 	// s1 has no channel on chain 2's contract and is configured for none.
-	refuses(t, s1, terminal.ErrWrongContract, terminal.SubmitOutcomeTx{InstanceID: ids[0]}, params(w, 1))
+	refusesTx(t, s1, terminal.ErrWrongContract, terminal.SubmitOutcomeTx{InstanceID: ids[0]}, params(w, 1))
 	if _, err := s1.BuildTx(terminal.FinalizeTx{ChannelID: w.Chains[0].Hops[0].Channel}, p); !errors.Is(err, terminal.ErrWrongPhase) {
 		t.Fatalf("finalize of an open channel: %v", err)
 	}
@@ -230,22 +230,22 @@ func TestEnclaveOpensOnlyOnItsContractWithAttestedCoordinator(t *testing.T) {
 	open := terminal.OpenTx{Counterparty: w.Addr("i1"), Coordinator: w.Coord.Address(), Deposit: big.NewInt(500)}
 	other := p
 	other.Contract = gethcommon.HexToAddress("0xbad")
-	refuses(t, m, terminal.ErrWrongContract, open, other)
+	refusesTx(t, m, terminal.ErrWrongContract, open, other)
 	other = p
 	other.ChainID = w.Chains[1].ID
-	refuses(t, m, terminal.ErrWrongContract, open, other)
+	refusesTx(t, m, terminal.ErrWrongContract, open, other)
 	stranger := open
 	stranger.Coordinator = gethcommon.HexToAddress("0xc0ffee")
-	refuses(t, m, terminal.ErrUntrustedCoordinator, stranger, p)
+	refusesTx(t, m, terminal.ErrUntrustedCoordinator, stranger, p)
 	self := open
 	self.Counterparty = m.Address()
-	refuses(t, m, terminal.ErrMalformed, self, p)
+	refusesTx(t, m, terminal.ErrMalformed, self, p)
 	noGas := p
 	noGas.Gas = 0
-	refuses(t, m, terminal.ErrMalformed, open, noGas)
-	refuses(t, m, terminal.ErrMalformed, terminal.ApproveTx{Token: contract, Amount: big.NewInt(1)}, p)
+	refusesTx(t, m, terminal.ErrMalformed, open, noGas)
+	refusesTx(t, m, terminal.ErrMalformed, terminal.ApproveTx{Token: contract, Amount: big.NewInt(1)}, p)
 	// Channel transactions for a channel it does not hold.
-	refuses(t, m, terminal.ErrUnknownChannel, terminal.TopUpTx{ChannelID: w.Chains[0].Hops[0].Channel, Amount: big.NewInt(1)}, p)
+	refusesTx(t, m, terminal.ErrUnknownChannel, terminal.TopUpTx{ChannelID: w.Chains[0].Hops[0].Channel, Amount: big.NewInt(1)}, p)
 
 	tx, err := m.BuildTx(open, p)
 	args := built(t, m, tx, err, p, "open")

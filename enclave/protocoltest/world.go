@@ -17,11 +17,13 @@ import (
 )
 
 // ChainSpec describes one chain of a world: a path of terminals, each
-// consecutive pair joined by a channel with Deposit on both sides.
+// consecutive pair joined by a channel with Deposit on the first party's
+// (A's) side and DepositB, or Deposit when zero, on the second's.
 type ChainSpec struct {
-	ChainID uint64
-	Path    []string
-	Deposit int64
+	ChainID  uint64
+	Path     []string
+	Deposit  int64
+	DepositB int64
 }
 
 // Hop is one channel of a chain's path.
@@ -35,7 +37,8 @@ type Chain struct {
 	ID       uint64
 	Contract common.Address
 	Hops     []Hop
-	Deposit  *big.Int
+	Deposit  *big.Int // party A's (each hop's payer's) opening deposit
+	DepositB *big.Int // party B's (each hop's payee's)
 }
 
 // Message is one envelope in flight.
@@ -70,6 +73,10 @@ type World struct {
 	// each terminal and instance, cloned at the time of the step.
 	persistedChannels  map[string]map[string]*messages.ChannelRecord
 	persistedInstances map[string]map[string]*messages.TerminalInstance
+	// coordRestarts counts CrashCoordinator calls: a restored instance
+	// must behave as the one it replaced, so the explorer never replays a
+	// coordinator step taken before a restart after one.
+	coordRestarts int
 }
 
 // Report is the harness's stand-in for an attestation report: the
@@ -99,7 +106,11 @@ func NewWorld(seed int64, specs ...ChainSpec) *World {
 		panic(err)
 	}
 	for ci, spec := range specs {
-		ch := Chain{ID: spec.ChainID, Deposit: big.NewInt(spec.Deposit),
+		depB := spec.DepositB
+		if depB == 0 {
+			depB = spec.Deposit
+		}
+		ch := Chain{ID: spec.ChainID, Deposit: big.NewInt(spec.Deposit), DepositB: big.NewInt(depB),
 			Contract: common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprintf("contract/%d", spec.ChainID))))}
 		for i := 0; i+1 < len(spec.Path); i++ {
 			a, b := w.terminal(spec.Path[i]), w.terminal(spec.Path[i+1])
@@ -109,7 +120,7 @@ func NewWorld(seed int64, specs ...ChainSpec) *World {
 				Coordinator: w.Coord.Address(), DepositA: ch.Deposit}
 			for _, t := range []*terminal.Machine{a, b} {
 				w.persist(t, must(t.OpenChannel(ev)))
-				w.persist(t, must(t.TopUp(id, ch.Deposit, ch.Deposit)))
+				w.persist(t, must(t.TopUp(id, ch.Deposit, ch.DepositB)))
 			}
 		}
 		w.Chains = append(w.Chains, ch)

@@ -179,6 +179,7 @@ require (
 )
 
 tool (
+	github.com/asynkron/protoactor-go/protobuf/protoc-gen-go-grain
 	github.com/ethereum/go-ethereum/cmd/abigen
 	google.golang.org/protobuf/cmd/protoc-gen-go
 	honnef.co/go/tools/cmd/staticcheck

@@ -79,6 +79,10 @@ func Join(ctx context.Context, cfg MemberConfig) (*Member, error) {
 		return nil, fmt.Errorf("cluster: grant lease: %w", err)
 	}
 	m := &Member{cli: cfg.Client, prefix: cfg.Prefix, name: cfg.Name, lease: g.ID, sealer: cfg.Sealer, lost: make(chan struct{})}
+	// The member key lives and dies with the lease: Create compares it.
+	if _, err := cfg.Client.Put(ctx, m.memberKey(), cfg.Name, clientv3.WithLease(g.ID)); err != nil {
+		return nil, fmt.Errorf("cluster: register member: %w", err)
+	}
 	kctx, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
 	if cfg.NoKeepAlive {
@@ -117,6 +121,7 @@ func (m *Member) Close(ctx context.Context) error {
 func (m *Member) instKey(id []byte) string  { return m.prefix + "inst/" + hex.EncodeToString(id) }
 func (m *Member) ownerKey(id []byte) string { return m.prefix + "owner/" + hex.EncodeToString(id) }
 func (m *Member) metaKey() string           { return m.prefix + "meta" }
+func (m *Member) memberKey() string         { return m.prefix + "members/" + m.name }
 
 func (m *Member) seal(key string, msg proto.Message) (string, error) {
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
@@ -209,40 +214,42 @@ func (m *Member) owned(id []byte) []clientv3.Cmp {
 }
 
 // Create persists a new instance together with the allocator state that
-// made it, in one transaction: the allocator must still be at metaRev
-// (another member allocating in between makes this ErrStale, and the
-// caller reloads the allocator and retries), the instance must not exist,
-// and this member becomes its owner under its lease.
-func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance) (inst, metaNew Rev, err error) {
-	ik, ok := m.instKey(rec.InstanceId), m.ownerKey(rec.InstanceId)
+// made it, in one transaction: this member's lease must be live (its
+// member key is attached to it), the allocator must still be at metaRev
+// (another member allocating in between makes this ErrStale; the caller
+// reloads the allocator and retries) and the instance must not exist. The
+// instance has no owner yet: the member whose grain activates it claims it.
+func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance) (Rev, error) {
+	ik := m.instKey(rec.InstanceId)
 	mv, err := m.seal(m.metaKey(), meta)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	iv, err := m.seal(ik, rec)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	r, err := m.cli.Txn(ctx).If(
+		clientv3.Compare(clientv3.LeaseValue(m.memberKey()), "=", m.lease),
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
-		clientv3.Compare(clientv3.CreateRevision(ok), "=", 0),
 	).Then(
 		clientv3.OpPut(m.metaKey(), mv),
 		clientv3.OpPut(ik, iv),
-		clientv3.OpPut(ok, m.name, clientv3.WithLease(m.lease)),
-	).Commit()
+	).Else(clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())).Commit()
 	if err != nil {
-		return 0, 0, fenced("create", err)
+		return 0, fenced("create", err)
 	}
 	if !r.Succeeded {
-		cur, rev, lerr := m.LoadInstance(ctx, rec.InstanceId)
-		if lerr == nil && cur != nil && rev != 0 {
-			return 0, 0, fmt.Errorf("%w: %x", ErrExists, rec.InstanceId)
+		if kvs := r.Responses[0].GetResponseRange().Kvs; len(kvs) == 0 || clientv3.LeaseID(kvs[0].Lease) != m.lease {
+			return 0, fmt.Errorf("%w: create: lease expired", ErrFenced)
 		}
-		return 0, 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
+		if len(r.Responses[1].GetResponseRange().Kvs) > 0 {
+			return 0, fmt.Errorf("%w: %x", ErrExists, rec.InstanceId)
+		}
+		return 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
 	}
-	return Rev(r.Header.Revision), Rev(r.Header.Revision), nil
+	return Rev(r.Header.Revision), nil
 }
 
 // Save writes an instance's next record: only the owner under its live

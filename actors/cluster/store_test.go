@@ -85,12 +85,8 @@ func TestTwoMembersRaceExactlyOneDrives(t *testing.T) {
 	a, b := join(t, prefix, "a", 10, true), join(t, prefix, "b", 10, true)
 	creator := join(t, prefix, "creator", 10, true)
 	rec := record(1, messages.InstancePhase_INSTANCE_PHASE_NONE)
-	rev, _, err := creator.Create(ctx, meta(2), 0, rec)
+	rev, err := creator.Create(ctx, meta(2), 0, rec)
 	if err != nil {
-		t.Fatal(err)
-	}
-	// The creator dies: its claim goes with its lease.
-	if err := creator.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for round := 0; round < 20; round++ {
@@ -140,7 +136,14 @@ func TestExpiredLeaseIsFenced(t *testing.T) {
 	prefix := "/t/expired/"
 	slow := join(t, prefix, "slow", 1, false) // no keep-alive: its lease lapses
 	rec := record(2, messages.InstancePhase_INSTANCE_PHASE_NONE)
-	rev, mrev, err := slow.Create(ctx, meta(2), 0, rec)
+	rev, err := slow.Create(ctx, meta(2), 0, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slow.Claim(ctx, rec.InstanceId); err != nil {
+		t.Fatal(err)
+	}
+	_, mrev, err := slow.LoadMeta(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +158,7 @@ func TestExpiredLeaseIsFenced(t *testing.T) {
 	if err := slow.Claim(ctx, rec.InstanceId); !errors.Is(err, ErrFenced) {
 		t.Fatalf("re-claim under an expired lease: %v, want ErrFenced", err)
 	}
-	if _, _, err := slow.Create(ctx, meta(3), mrev, record(3, 0)); !errors.Is(err, ErrFenced) {
+	if _, err := slow.Create(ctx, meta(3), mrev, record(3, 0)); !errors.Is(err, ErrFenced) {
 		t.Fatalf("create under an expired lease: %v, want ErrFenced", err)
 	}
 	heir := join(t, prefix, "heir", 10, true)
@@ -178,8 +181,11 @@ func TestStaleRevisionIsRefused(t *testing.T) {
 	prefix := "/t/stale/"
 	m := join(t, prefix, "m", 10, true)
 	rec := record(4, messages.InstancePhase_INSTANCE_PHASE_NONE)
-	rev0, _, err := m.Create(ctx, meta(2), 0, rec)
+	rev0, err := m.Create(ctx, meta(2), 0, rec)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Claim(ctx, rec.InstanceId); err != nil {
 		t.Fatal(err)
 	}
 	rev1, err := m.Save(ctx, record(4, messages.InstancePhase_INSTANCE_PHASE_PREPARED), rev0)
@@ -205,7 +211,7 @@ func TestStaleRevisionIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := m.Create(ctx, meta(3), mrev, rec); !errors.Is(err, ErrExists) {
+	if _, err := m.Create(ctx, meta(3), mrev, rec); !errors.Is(err, ErrExists) {
 		t.Fatalf("re-create: %v, want ErrExists", err)
 	}
 }
@@ -221,17 +227,17 @@ func TestAllocatorCompareAndSwap(t *testing.T) {
 	if err != nil || rev != 0 {
 		t.Fatalf("fresh meta: rev %d, %v", rev, err)
 	}
-	if _, _, err := a.Create(ctx, meta(2), rev, record(10, 0)); err != nil {
+	if _, err := a.Create(ctx, meta(2), rev, record(10, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.Create(ctx, meta(2), rev, record(11, 0)); !errors.Is(err, ErrStale) {
+	if _, err := b.Create(ctx, meta(2), rev, record(11, 0)); !errors.Is(err, ErrStale) {
 		t.Fatalf("second allocation from the same allocator revision: %v, want ErrStale", err)
 	}
 	got, rev2, err := b.LoadMeta(ctx)
 	if err != nil || got.NextNonce != 2 {
 		t.Fatalf("reloaded meta: %v %v", got, err)
 	}
-	if _, _, err := b.Create(ctx, meta(3), rev2, record(11, 0)); err != nil {
+	if _, err := b.Create(ctx, meta(3), rev2, record(11, 0)); err != nil {
 		t.Fatalf("retry after reload: %v", err)
 	}
 }
@@ -248,7 +254,7 @@ func TestForeignRecordIsCorrupt(t *testing.T) {
 	}
 	defer foreign.Close(ctx)
 	rec := record(20, 0)
-	if _, _, err := foreign.Create(ctx, meta(2), 0, rec); err != nil {
+	if _, err := foreign.Create(ctx, meta(2), 0, rec); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := m.LoadInstance(ctx, rec.InstanceId); !errors.Is(err, actors.ErrCorruptStore) {

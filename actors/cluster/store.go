@@ -104,12 +104,20 @@ func Join(ctx context.Context, cfg MemberConfig) (*Member, error) {
 // Name is the member's name.
 func (m *Member) Name() string { return m.name }
 
+// ID names this member's incarnation: its name and lease. A restarted
+// member keeps its name but has a new lease, and so a new ID.
+func (m *Member) ID() string { return fmt.Sprintf("%s/%x", m.name, int64(m.lease)) }
+
 // Lease is the member's lease id.
 func (m *Member) Lease() clientv3.LeaseID { return m.lease }
 
 // Lost is closed when the lease can no longer be kept alive: the member
 // must stop driving instances (its writes are refused anyway).
 func (m *Member) Lost() <-chan struct{} { return m.lost }
+
+// Abandon stops keeping the lease alive without revoking it, as a crash
+// would: the member's claims stay fenced until the TTL runs out.
+func (m *Member) Abandon() { m.stop() }
 
 // Close revokes the lease, releasing this member's instances at once.
 func (m *Member) Close(ctx context.Context) error {
@@ -274,6 +282,13 @@ func (m *Member) Save(ctx context.Context, rec *messages.CoordinatorInstance, re
 		return 0, fmt.Errorf("%w: %x", ErrFenced, rec.InstanceId)
 	}
 	return 0, fmt.Errorf("%w: %x at revision %d", ErrStale, rec.InstanceId, rev)
+}
+
+// Release gives up this member's claim on an instance (if it holds it).
+func (m *Member) Release(ctx context.Context, id []byte) error {
+	k := m.ownerKey(id)
+	_, err := m.cli.Txn(ctx).If(m.owned(id)...).Then(clientv3.OpDelete(k)).Commit()
+	return err
 }
 
 // Owner reports the member driving an instance ("" if none is).

@@ -1,0 +1,232 @@
+//go:build !race
+
+// Several protoactor cluster members in one process trip the race detector
+// inside the library (docs: ARCHITECTURE.md); this test runs without -race.
+
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"log/slog"
+	"math/rand"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/teeswap/teeswap/enclave/coordinator"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
+	"github.com/teeswap/teeswap/messages"
+)
+
+type harness struct {
+	t      *testing.T
+	w      *protocoltest.World
+	prefix string
+	agent  *test.InMemAgent
+	nodes  map[string]*Node
+	provs  map[string]*test.Provider
+	names  []string
+}
+
+func (h *harness) start(name string) *Node {
+	h.t.Helper()
+	m := join(h.t, h.prefix, name, 2, true)
+	prov := test.NewTestProvider(h.agent)
+	h.provs[name] = prov
+	n, err := StartNode(NodeConfig{Member: m, Signer: h.w.Coord, Provider: prov, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", name), CallTimeout: 3 * time.Second})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.nodes[name] = n
+	return n
+}
+
+// crash stops a member without revoking its lease, as a SIGKILL would.
+func (h *harness) crash(name string) {
+	n := h.nodes[name]
+	n.crash()
+	// In one process the test provider's TTL ticker outlives the member;
+	// stop it, as the process's death would (the agent drops the member).
+	_ = h.provs[name].Shutdown(false)
+	delete(h.nodes, name)
+}
+
+func (h *harness) live(rng *rand.Rand) *Node {
+	for {
+		name := h.names[rng.Intn(len(h.names))]
+		if n := h.nodes[name]; n != nil {
+			return n
+		}
+	}
+}
+
+// outcome records which outcome was ever signed for an instance.
+func outcome(w *protocoltest.World, env *messages.Envelope) {
+	switch env.Kind {
+	case messages.Kind_KIND_CONFIRM:
+		var c messages.Confirm
+		_ = proto.Unmarshal(env.Payload, &c)
+		w.ConfirmSigned[[32]byte(c.InstanceId)] = true
+	case messages.Kind_KIND_REFUND_AUTHORIZED:
+		var r messages.RefundAuthorized
+		_ = proto.Unmarshal(env.Payload, &r)
+		w.RefundSigned[[32]byte(r.InstanceId)] = true
+	}
+}
+
+func (h *harness) queue(send []coordinator.Outbound) {
+	for _, s := range send {
+		outcome(h.w, s.Env)
+		h.w.Queue = append(h.w.Queue, protocoltest.Message{From: h.w.Coord.Address(), To: s.To, Env: s.Env})
+	}
+}
+
+// pump delivers queued messages: terminals' answers go to a random live
+// member, which routes them to the instance's grain wherever it lives. A
+// refused call (the instance is still fenced by a crashed member's lease)
+// is retried until the lease runs out.
+func (h *harness) pump(rng *rand.Rand, onStep func(member string)) {
+	h.t.Helper()
+	for len(h.w.Queue) > 0 {
+		msg := h.w.Queue[0]
+		h.w.Queue = h.w.Queue[1:]
+		if msg.To != h.w.Coord.Address() {
+			h.w.Deliver(msg)
+			continue
+		}
+		deadline, refused := time.Now().Add(30*time.Second), 0
+		for {
+			step, err := h.live(rng).Deliver(msg.Env, h.w.Now)
+			if err == nil {
+				var send []coordinator.Outbound
+				for _, o := range step.Send {
+					send = append(send, coordinator.Outbound{To: common.BytesToAddress(o.To), Env: o.Envelope})
+				}
+				h.queue(send)
+				if onStep != nil {
+					onStep(step.Member)
+				}
+				break
+			}
+			if refused++; refused == 1 {
+				h.t.Logf("deliver %v: %v (retrying until the fence lifts)", msg.Env.Kind, err)
+			}
+			if time.Now().After(deadline) {
+				h.t.Fatalf("deliver %v: %v", msg.Env.Kind, err)
+			}
+			time.Sleep(50 * time.Millisecond) // poll until the fence lifts
+		}
+	}
+}
+
+// Role: a member dies mid-instance (its lease is not revoked); the
+// instance resumes on another member from etcd once the lease lapses and
+// ends exactly one way at every terminal; the member restarts and serves.
+func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
+	rng := rand.New(rand.NewSource(42))
+	h := &harness{t: t, prefix: fmt.Sprintf("/t/failover-%d/", time.Now().UnixNano()), agent: test.NewInMemAgent(), nodes: map[string]*Node{}, provs: map[string]*test.Provider{},
+		names: []string{"m0", "m1", "m2"},
+		w:     protocoltest.NewWorld(7, protocoltest.ChainSpec{ChainID: 1, Path: []string{"s1", "i1", "r1"}, Deposit: 1000}, protocoltest.ChainSpec{ChainID: 2, Path: []string{"s2", "r2"}, Deposit: 1000})}
+	for _, name := range h.names {
+		h.start(name)
+	}
+	defer func() {
+		for _, n := range h.nodes {
+			n.Stop(true)
+		}
+	}()
+	const instances = 12
+	var ids [][32]byte
+	for i := range instances {
+		req := &messages.SwapRequest{RequestId: fmt.Sprintf("req-%d", i)}
+		var routes []*messages.Network
+		for c := range 1 + i%2 { // payments and two-chain swaps
+			leg, n := h.w.Leg(c, int64(10+i))
+			req.Legs = append(req.Legs, leg)
+			routes = append(routes, n)
+		}
+		id, send, err := h.live(rng).Create(context.Background(), req, routes, h.w.Now)
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+		ids = append(ids, id)
+		h.queue(send)
+		killed, after := "", map[string]bool{}
+		h.pump(rng, func(member string) {
+			// Mid-instance 5, after its first persisted step: kill the
+			// member driving it, then restart it under the same name.
+			if i != 5 {
+				return
+			}
+			if killed != "" {
+				after[member] = true
+				return
+			}
+			killed = member
+			name := strings.Split(member, "/")[0]
+			h.crash(name)
+			h.start(name)
+		})
+		if i == 5 {
+			if len(after) == 0 || after[killed] {
+				t.Fatalf("instance 5: steps after the kill were driven by %v; want only members other than the killed %s", after, killed)
+			}
+			t.Logf("instance 5: driven by %s, then after its SIGKILL-like crash by %v", killed, after)
+		}
+	}
+	// Settle: every instance is told its outcome again (retry timers).
+	h.w.Now += 60_000
+	for _, id := range ids {
+		step, err := h.live(rng).Tick(id, h.w.Now)
+		if err != nil {
+			t.Fatalf("tick %x: %v", id[:4], err)
+		}
+		if !step.Decided {
+			t.Fatalf("instance %x undecided after its deadline: %v", id[:4], step.Phase)
+		}
+		var send []coordinator.Outbound
+		for _, o := range step.Send {
+			send = append(send, coordinator.Outbound{To: common.BytesToAddress(o.To), Env: o.Envelope})
+		}
+		h.queue(send)
+	}
+	h.pump(rng, nil)
+	// Judge with the protocol harness: records from etcd.
+	committed := 0
+	probe := h.live(rng).cfg.Member
+	for _, id := range ids {
+		rec, _, err := probe.LoadInstance(context.Background(), id[:])
+		if err != nil || rec == nil {
+			t.Fatalf("record %x: %v", id[:4], err)
+		}
+		in, err := coordinator.Restore(h.w.Coord, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.w.Instances[id] = in
+		if rec.Phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+			committed++
+		}
+	}
+	if v := h.w.Violations(true); len(v) > 0 {
+		t.Fatalf("violations:\n%v", v)
+	}
+	if committed != instances {
+		t.Fatalf("%d of %d instances committed; sequential instances on funded channels must all commit", committed, instances)
+	}
+	// Value moved: the first chain's sender paid every payment it made.
+	paid := big.NewInt(0)
+	for i := range instances {
+		paid.Add(paid, big.NewInt(int64(10+i)))
+	}
+	if got := h.w.Balance("s1", 0, 0); got.Cmp(new(big.Int).Sub(big.NewInt(1000), paid)) != 0 {
+		t.Fatalf("s1 holds %s, want 1000-%s", got, paid)
+	}
+}

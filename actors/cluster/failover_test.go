@@ -8,8 +8,8 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"log/slog"
+	"math/big"
 	"math/rand"
 	"os"
 	"strings"

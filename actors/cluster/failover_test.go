@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
 	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
 	"github.com/ethereum/go-ethereum/common"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/enclave/coordinator"
@@ -33,6 +35,13 @@ type harness struct {
 	nodes  map[string]*Node
 	provs  map[string]*test.Provider
 	names  []string
+	// entry picks the node a call goes through; kill and restart act on
+	// a member by name (in this process, or its OS process).
+	entry   func(rng *rand.Rand) *Node
+	kill    func(name string)
+	restart func(name string)
+	// probe reads records from etcd.
+	probe *Member
 }
 
 func (h *harness) start(name string) *Node {
@@ -103,7 +112,7 @@ func (h *harness) pump(rng *rand.Rand, onStep func(member string)) {
 		}
 		deadline, refused := time.Now().Add(30*time.Second), 0
 		for {
-			step, err := h.live(rng).Deliver(msg.Env, h.w.Now)
+			step, err := h.entry(rng).Deliver(msg.Env, h.w.Now)
 			if err == nil {
 				var send []coordinator.Outbound
 				for _, o := range step.Send {
@@ -129,11 +138,9 @@ func (h *harness) pump(rng *rand.Rand, onStep func(member string)) {
 // Role: a member dies mid-instance (its lease is not revoked); the
 // instance resumes on another member from etcd once the lease lapses and
 // ends exactly one way at every terminal; the member restarts and serves.
+// Members share this process (test provider).
 func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
-	rng := rand.New(rand.NewSource(42))
-	h := &harness{t: t, prefix: fmt.Sprintf("/t/failover-%d/", time.Now().UnixNano()), agent: test.NewInMemAgent(), nodes: map[string]*Node{}, provs: map[string]*test.Provider{},
-		names: []string{"m0", "m1", "m2"},
-		w:     protocoltest.NewWorld(7, protocoltest.ChainSpec{ChainID: 1, Path: []string{"s1", "i1", "r1"}, Deposit: 1000}, protocoltest.ChainSpec{ChainID: 2, Path: []string{"s2", "r2"}, Deposit: 1000})}
+	h := newHarness(t)
 	for _, name := range h.names {
 		h.start(name)
 	}
@@ -142,6 +149,24 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 			n.Stop(true)
 		}
 	}()
+	h.entry = func(rng *rand.Rand) *Node { return h.live(rng) }
+	h.kill, h.restart = h.crash, func(name string) { h.start(name) }
+	h.probe = join(t, h.prefix, "probe", 10, true)
+	h.run()
+}
+
+func newHarness(t *testing.T) *harness {
+	return &harness{t: t, prefix: fmt.Sprintf("/t/failover-%d/", time.Now().UnixNano()), agent: test.NewInMemAgent(),
+		nodes: map[string]*Node{}, provs: map[string]*test.Provider{}, names: []string{"m0", "m1", "m2"},
+		w: protocoltest.NewWorld(7, protocoltest.ChainSpec{ChainID: 1, Path: []string{"s1", "i1", "r1"}, Deposit: 1000}, protocoltest.ChainSpec{ChainID: 2, Path: []string{"s2", "r2"}, Deposit: 1000})}
+}
+
+// run drives instances one after another through the cluster, kills the
+// member driving instance 5 after its first step and restarts it, then
+// settles and judges every terminal with the protocol harness.
+func (h *harness) run() {
+	t := h.t
+	rng := rand.New(rand.NewSource(42))
 	const instances = 12
 	var ids [][32]byte
 	for i := range instances {
@@ -152,7 +177,7 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 			req.Legs = append(req.Legs, leg)
 			routes = append(routes, n)
 		}
-		id, send, err := h.live(rng).Create(context.Background(), req, routes, h.w.Now)
+		id, send, err := h.entry(rng).Create(context.Background(), req, routes, h.w.Now)
 		if err != nil {
 			t.Fatalf("create %d: %v", i, err)
 		}
@@ -171,8 +196,8 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 			}
 			killed = member
 			name := strings.Split(member, "/")[0]
-			h.crash(name)
-			h.start(name)
+			h.kill(name)
+			h.restart(name)
 		})
 		if i == 5 {
 			if len(after) == 0 || after[killed] {
@@ -184,7 +209,7 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 	// Settle: every instance is told its outcome again (retry timers).
 	h.w.Now += 60_000
 	for _, id := range ids {
-		step, err := h.live(rng).Tick(id, h.w.Now)
+		step, err := h.entry(rng).Tick(id, h.w.Now)
 		if err != nil {
 			t.Fatalf("tick %x: %v", id[:4], err)
 		}
@@ -200,7 +225,7 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 	h.pump(rng, nil)
 	// Judge with the protocol harness: records from etcd.
 	committed := 0
-	probe := h.live(rng).cfg.Member
+	probe := h.probe
 	for _, id := range ids {
 		rec, _, err := probe.LoadInstance(context.Background(), id[:])
 		if err != nil || rec == nil {
@@ -229,4 +254,34 @@ func TestFailoverInProcessExactlyOneOutcome(t *testing.T) {
 	if got := h.w.Balance("s1", 0, 0); got.Cmp(new(big.Int).Sub(big.NewInt(1000), paid)) != 0 {
 		t.Fatalf("s1 holds %s, want 1000-%s", got, paid)
 	}
+}
+
+// Role: the same, with etcd and three members as separate processes found
+// through protoactor's etcd provider; the member driving instance 5 gets
+// SIGKILL mid-instance and is started again. The test drives the cluster
+// through a client node, as a gateway would.
+func TestFailoverProcessesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts member processes")
+	}
+	h := newHarness(t)
+	procs := map[string]*memberProc{}
+	for _, name := range h.names {
+		procs[name] = startMemberProcess(t, name, h.prefix, 7)
+	}
+	gwMember := join(t, h.prefix, "gateway", 10, true)
+	prov, err := etcdprovider.NewWithConfig(h.prefix+"protoactor", clientv3.Config{Endpoints: []string{testEtcd.Endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := StartNode(NodeConfig{Member: gwMember, Signer: h.w.Coord, Provider: prov, Client: true, CallTimeout: 3 * time.Second, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Stop(true)
+	h.entry = func(*rand.Rand) *Node { return gw }
+	h.kill = func(name string) { procs[name].kill() }
+	h.restart = func(name string) { procs[name] = startMemberProcess(t, name, h.prefix, 7) }
+	h.probe = gwMember
+	h.run()
 }

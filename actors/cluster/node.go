@@ -41,7 +41,10 @@ type NodeConfig struct {
 	Idle time.Duration
 	// CallTimeout bounds one grain call (default 5s).
 	CallTimeout time.Duration
-	Logger      *slog.Logger
+	// Client joins as a client: it calls grains but hosts none (a
+	// gateway in front of the members, or a test driver).
+	Client bool
+	Logger *slog.Logger
 }
 
 // Node is one coordinator member of the cluster.
@@ -83,7 +86,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		cluster.WithKinds(kind), cluster.WithRequestTimeout(cfg.CallTimeout))
 	cl := cluster.New(sys, cc)
 	members.Store(cl, &deps{member: cfg.Member, signer: cfg.Signer, logger: cfg.Logger, timeout: cfg.CallTimeout})
-	cl.StartMember()
+	if cfg.Client {
+		cl.StartClient()
+	} else {
+		cl.StartMember()
+	}
 	return &Node{cfg: cfg, sys: sys, cl: cl}, nil
 }
 
@@ -95,7 +102,14 @@ func (n *Node) Name() string { return n.cfg.Member.Name() }
 
 // Stop leaves the cluster; graceful also releases the member's lease.
 func (n *Node) Stop(graceful bool) {
-	n.cl.Shutdown(graceful)
+	if n.cfg.Client {
+		// protoactor's Shutdown assumes a member's gossip; a client has none.
+		_ = n.cfg.Provider.Shutdown(graceful)
+		n.sys.Shutdown()
+		n.cl.Remote.Shutdown(graceful)
+	} else {
+		n.cl.Shutdown(graceful)
+	}
 	members.Delete(n.cl)
 	if graceful {
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.CallTimeout)

@@ -19,6 +19,10 @@ import (
 var testEtcd *Embedded
 
 func TestMain(m *testing.M) {
+	if name := os.Getenv(memberEnv); name != "" {
+		runMemberProcess(name) // a member process of the multi-process test
+		return
+	}
 	dir, err := os.MkdirTemp("", "teeswap-etcd-")
 	if err != nil {
 		panic(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/teeswap/teeswap/enclave/coordinator"
 	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/messages"
+	clusterpb "github.com/teeswap/teeswap/messages/cluster"
 )
 
 type harness struct {
@@ -42,6 +43,8 @@ type harness struct {
 	restart func(name string)
 	// probe reads records from etcd.
 	probe *Member
+	// calls and wire count grain calls and their request+response bytes.
+	calls, wire int64
 }
 
 func (h *harness) start(name string) *Node {
@@ -114,6 +117,8 @@ func (h *harness) pump(rng *rand.Rand, onStep func(member string)) {
 		for {
 			step, err := h.entry(rng).Deliver(msg.Env, h.w.Now)
 			if err == nil {
+				h.calls++
+				h.wire += int64(proto.Size(&clusterpb.Deliver{Envelope: msg.Env, NowMs: h.w.Now}) + proto.Size(step))
 				var send []coordinator.Outbound
 				for _, o := range step.Send {
 					send = append(send, coordinator.Outbound{To: common.BytesToAddress(o.To), Env: o.Envelope})

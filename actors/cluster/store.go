@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -45,6 +47,34 @@ type Member struct {
 	sealer actors.Sealer
 	stop   context.CancelFunc
 	lost   chan struct{}
+	stats  counters
+}
+
+type counters struct{ txns, txnNanos, reads, bytes atomic.Int64 }
+
+// Stats are a member's etcd operation counts, for measurements.
+type Stats struct {
+	// Txns is the number of write transactions (create, claim, save,
+	// release) and TxnTime their summed latency.
+	Txns    int64
+	TxnTime time.Duration
+	Reads   int64
+	// Bytes is the sealed record bytes written.
+	Bytes int64
+}
+
+// Stats returns the counts so far.
+func (m *Member) Stats() Stats {
+	return Stats{Txns: m.stats.txns.Load(), TxnTime: time.Duration(m.stats.txnNanos.Load()), Reads: m.stats.reads.Load(), Bytes: m.stats.bytes.Load()}
+}
+
+// txn runs and times one write transaction.
+func (m *Member) txn(ctx context.Context, cmps []clientv3.Cmp, then, els []clientv3.Op) (*clientv3.TxnResponse, error) {
+	start := time.Now()
+	r, err := m.cli.Txn(ctx).If(cmps...).Then(then...).Else(els...).Commit()
+	m.stats.txns.Add(1)
+	m.stats.txnNanos.Add(int64(time.Since(start)))
+	return r, err
 }
 
 // MemberConfig configures Join.
@@ -153,6 +183,7 @@ func (m *Member) open(key string, val []byte, msg proto.Message) error {
 
 // LoadMeta reads the allocator's state and its revision (nil, 0 if none).
 func (m *Member) LoadMeta(ctx context.Context) (*messages.CoordinatorMeta, Rev, error) {
+	m.stats.reads.Add(1)
 	r, err := m.cli.Get(ctx, m.metaKey())
 	if err != nil || len(r.Kvs) == 0 {
 		return nil, 0, err
@@ -166,6 +197,7 @@ func (m *Member) LoadMeta(ctx context.Context) (*messages.CoordinatorMeta, Rev, 
 
 // LoadInstance reads one instance and its revision (nil, 0 if absent).
 func (m *Member) LoadInstance(ctx context.Context, id []byte) (*messages.CoordinatorInstance, Rev, error) {
+	m.stats.reads.Add(1)
 	r, err := m.cli.Get(ctx, m.instKey(id))
 	if err != nil || len(r.Kvs) == 0 {
 		return nil, 0, err
@@ -183,10 +215,8 @@ func (m *Member) LoadInstance(ctx context.Context, id []byte) (*messages.Coordin
 // lease, so a dead member's instances become claimable after its TTL.
 func (m *Member) Claim(ctx context.Context, id []byte) error {
 	k := m.ownerKey(id)
-	r, err := m.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-		Then(clientv3.OpPut(k, m.name, clientv3.WithLease(m.lease))).
-		Else(clientv3.OpGet(k)).Commit()
+	r, err := m.txn(ctx, []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)},
+		[]clientv3.Op{clientv3.OpPut(k, m.name, clientv3.WithLease(m.lease))}, []clientv3.Op{clientv3.OpGet(k)})
 	if err != nil {
 		return fenced("claim", err)
 	}
@@ -237,14 +267,15 @@ func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, met
 	if err != nil {
 		return 0, err
 	}
-	r, err := m.cli.Txn(ctx).If(
+	m.stats.bytes.Add(int64(len(mv) + len(iv)))
+	r, err := m.txn(ctx, []clientv3.Cmp{
 		clientv3.Compare(clientv3.LeaseValue(m.memberKey()), "=", m.lease),
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
-	).Then(
+	}, []clientv3.Op{
 		clientv3.OpPut(m.metaKey(), mv),
 		clientv3.OpPut(ik, iv),
-	).Else(clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())).Commit()
+	}, []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
 	if err != nil {
 		return 0, fenced("create", err)
 	}
@@ -269,8 +300,9 @@ func (m *Member) Save(ctx context.Context, rec *messages.CoordinatorInstance, re
 		return 0, err
 	}
 	cmps := append(m.owned(rec.InstanceId), clientv3.Compare(clientv3.ModRevision(ik), "=", int64(rev)))
-	r, err := m.cli.Txn(ctx).If(cmps...).Then(clientv3.OpPut(ik, iv)).
-		Else(clientv3.OpGet(m.ownerKey(rec.InstanceId)), clientv3.OpGet(ik, clientv3.WithKeysOnly())).Commit()
+	m.stats.bytes.Add(int64(len(iv)))
+	r, err := m.txn(ctx, cmps, []clientv3.Op{clientv3.OpPut(ik, iv)},
+		[]clientv3.Op{clientv3.OpGet(m.ownerKey(rec.InstanceId)), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
 	if err != nil {
 		return 0, fmt.Errorf("cluster: save: %w", err)
 	}
@@ -287,7 +319,7 @@ func (m *Member) Save(ctx context.Context, rec *messages.CoordinatorInstance, re
 // Release gives up this member's claim on an instance (if it holds it).
 func (m *Member) Release(ctx context.Context, id []byte) error {
 	k := m.ownerKey(id)
-	_, err := m.cli.Txn(ctx).If(m.owned(id)...).Then(clientv3.OpDelete(k)).Commit()
+	_, err := m.txn(ctx, m.owned(id), []clientv3.Op{clientv3.OpDelete(k)}, nil)
 	return err
 }
 

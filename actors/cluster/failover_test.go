@@ -290,3 +290,88 @@ func TestFailoverProcessesSIGKILL(t *testing.T) {
 	h.probe = gwMember
 	h.run()
 }
+
+// Role: a member dies mid-instance and the messages in flight to it are
+// lost (no terminal retries here); a sweep by a surviving member resends
+// the orphaned instance's phase once the dead lease lapses, and the
+// instance ends exactly one way.
+func TestSweepResumesOrphanedInstance(t *testing.T) {
+	h := newHarness(t)
+	for _, name := range h.names {
+		h.start(name)
+	}
+	defer func() {
+		for _, n := range h.nodes {
+			n.Stop(true)
+		}
+	}()
+	rng := rand.New(rand.NewSource(3))
+	h.entry = func(rng *rand.Rand) *Node { return h.live(rng) }
+	h.probe = join(t, h.prefix, "probe", 10, true)
+	leg, route := h.w.Leg(0, 25)
+	id, send, err := h.entry(rng).Create(context.Background(), &messages.SwapRequest{RequestId: "orphan", Legs: []*messages.Leg{leg}}, []*messages.Network{route}, h.w.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.queue(send)
+	// Deliver until the first persisted step, then crash its member and
+	// lose everything addressed to the coordinator.
+	var victim string
+	for victim == "" && len(h.w.Queue) > 0 {
+		msg := h.w.Queue[0]
+		h.w.Queue = h.w.Queue[1:]
+		if msg.To != h.w.Coord.Address() {
+			h.w.Deliver(msg)
+			continue
+		}
+		step, err := h.entry(rng).Deliver(msg.Env, h.w.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		victim = strings.Split(step.Member, "/")[0]
+	}
+	h.crash(victim)
+	lost := 0
+	for _, m := range h.w.Queue {
+		if m.To == h.w.Coord.Address() {
+			lost++
+		}
+	}
+	h.w.Queue = nil
+	t.Logf("crashed %s; %d messages to the coordinator lost", victim, lost)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		steps, err := h.entry(rng).Sweep(context.Background(), h.w.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			var out []coordinator.Outbound
+			for _, o := range s.Send {
+				out = append(out, coordinator.Outbound{To: common.BytesToAddress(o.To), Env: o.Envelope})
+			}
+			h.queue(out)
+		}
+		h.pump(rng, nil)
+		rec, _, err := h.probe.LoadInstance(context.Background(), id[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+			in, err := coordinator.Restore(h.w.Coord, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.w.Instances[id] = in
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance still %v after sweeping for 30s", rec.Phase)
+		}
+		time.Sleep(100 * time.Millisecond) // poll until the dead lease lapses
+	}
+	// The CONFIRMs went out in the last pump; judge every terminal.
+	if v := h.w.Violations(true); len(v) > 0 {
+		t.Fatalf("violations:\n%v", v)
+	}
+}

@@ -183,3 +183,26 @@ func (n *Node) Tick(id [32]byte, nowMs int64) (*clusterpb.Step, error) {
 func (n *Node) Status(id [32]byte) (*clusterpb.Step, error) {
 	return n.client(id).Status(&clusterpb.StatusRequest{}, cluster.WithTimeout(n.cfg.CallTimeout))
 }
+
+// Sweep ticks every undecided instance in the store, wherever its grain
+// lives: after a member died, this resends each orphaned instance's
+// current phase (and applies deadlines) without waiting for a terminal's
+// retry. It returns the steps whose envelopes the caller must forward; an
+// instance still fenced by a dead member's lease is skipped until the next
+// sweep.
+func (n *Node) Sweep(ctx context.Context, nowMs int64) ([]*clusterpb.Step, error) {
+	ids, err := n.cfg.Member.Undecided(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var steps []*clusterpb.Step
+	for _, id := range ids {
+		step, err := n.Tick([32]byte(id), nowMs)
+		if err != nil {
+			n.cfg.Logger.Info("sweep: instance not ready", "id", hex.EncodeToString(id[:6]), "err", err)
+			continue
+		}
+		steps = append(steps, step)
+	}
+	return steps, nil
+}

@@ -121,7 +121,16 @@ func clusterMemberCommand() *cobra.Command {
 				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave)\n", m.ID(), n.Address(), signer.Address())
 			}
 			waitSignal()
-			n.Stop(true)
+			// A graceful stop releases the lease at once; it can hang when
+			// etcd is gone (protoactor's provider retries), so it is bounded:
+			// past the deadline the lease simply expires after its TTL.
+			done := make(chan struct{})
+			go func() { n.Stop(true); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				log.Warn("graceful stop timed out; the lease will expire by itself", "ttl_s", ttl)
+			}
 			return nil
 		},
 	}

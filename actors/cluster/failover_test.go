@@ -375,3 +375,78 @@ func TestSweepResumesOrphanedInstance(t *testing.T) {
 		t.Fatalf("violations:\n%v", v)
 	}
 }
+
+// Roles: a stranger (a key that is not a terminal of the instance) sends a
+// PREPARED through a member, a malicious host tampers with a real one, and
+// a terminal's envelope is aimed at another instance's grain: each is
+// refused and nothing is written to etcd.
+func TestGrainRefusesStrangerAndTamperedAcks(t *testing.T) {
+	h := newHarness(t)
+	for _, name := range h.names[:2] {
+		h.start(name)
+	}
+	defer func() {
+		for _, n := range h.nodes {
+			n.Stop(true)
+		}
+	}()
+	rng := rand.New(rand.NewSource(5))
+	node := h.live(rng)
+	probe := join(t, h.prefix, "probe", 10, true)
+	leg, route := h.w.Leg(0, 5)
+	id, send, err := node.Create(context.Background(), &messages.SwapRequest{RequestId: "victim", Legs: []*messages.Leg{leg}}, []*messages.Network{route}, h.w.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.queue(send)
+	// Let the first terminal answer; keep its PREPARED.
+	var ack *messages.Envelope
+	for ack == nil && len(h.w.Queue) > 0 {
+		msg := h.w.Queue[0]
+		h.w.Queue = h.w.Queue[1:]
+		if msg.To == h.w.Coord.Address() {
+			ack = msg.Env
+			continue
+		}
+		h.w.Deliver(msg)
+	}
+	_, rev0, err := probe.LoadInstance(context.Background(), id[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p messages.Prepared
+	if err := proto.Unmarshal(ack.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := messages.Seal(protocoltest.NewKey(99, "stranger"), ack.Kind, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := proto.Clone(ack).(*messages.Envelope)
+	tampered.Signature[5] ^= 1
+	for name, env := range map[string]*messages.Envelope{"stranger": stranger, "tampered": tampered} {
+		if _, err := h.live(rng).Deliver(env, h.w.Now); err == nil {
+			t.Fatalf("%s PREPARED accepted", name)
+		} else {
+			t.Logf("%s refused: %v", name, err)
+		}
+	}
+	// The real ack addressed to another instance's grain.
+	other := id
+	other[0] ^= 0xff
+	if _, err := node.client(other).Deliver(&clusterpb.Deliver{Envelope: ack, NowMs: h.w.Now}); err == nil || !strings.Contains(err.Error(), "does not name instance") {
+		t.Fatalf("misrouted envelope: %v, want refused", err)
+	}
+	// A stranger naming an id that was never created: no owner key appears.
+	if owner, err := probe.Owner(context.Background(), other[:]); err != nil || owner != "" {
+		t.Fatalf("unknown instance got an owner %q (%v)", owner, err)
+	}
+	_, rev1, err := probe.LoadInstance(context.Background(), id[:])
+	if err != nil || rev1 != rev0 {
+		t.Fatalf("record revision %d -> %d (%v): a refused message was written", rev0, rev1, err)
+	}
+	// The honest ack still goes through.
+	if _, err := h.live(rng).Deliver(ack, h.w.Now); err != nil {
+		t.Fatalf("honest PREPARED: %v", err)
+	}
+}

@@ -88,9 +88,17 @@ func (g *instanceGrain) load() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), g.d.timeout)
 	defer cancel()
+	// Look before claiming: a message naming an id that was never created
+	// must not make this member write an owner key for it.
+	if rec, _, err := g.d.member.LoadInstance(ctx, g.id); err != nil {
+		return err
+	} else if rec == nil {
+		return fmt.Errorf("%w: %x", ErrUnknownInstance, g.id)
+	}
 	if err := g.d.member.Claim(ctx, g.id); err != nil {
 		return err
 	}
+	// Read again under the claim: the revision every later write compares.
 	rec, rev, err := g.d.member.LoadInstance(ctx, g.id)
 	if err != nil {
 		return err
@@ -135,12 +143,15 @@ func (g *instanceGrain) step(send []coordinator.Outbound) *clusterpb.Step {
 }
 
 func (g *instanceGrain) Deliver(req *clusterpb.Deliver, _ cluster.GrainContext) (*clusterpb.Step, error) {
-	if err := g.load(); err != nil {
-		return nil, err
+	if g.err != nil {
+		return nil, g.err
 	}
 	env := req.GetEnvelope()
 	if id, ok := messages.InstanceOf(env); !ok || string(id[:]) != string(g.id) {
 		return nil, fmt.Errorf("%w: envelope does not name instance %x", coordinator.ErrMalformed, g.id[:6])
+	}
+	if err := g.load(); err != nil {
+		return nil, err
 	}
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARED:

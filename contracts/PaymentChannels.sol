@@ -4,11 +4,12 @@ pragma solidity 0.8.28;
 /// @title PaymentChannels: teeswap's payment-channel contract, one per chain.
 /// @notice Holds many two-party channels, each in the native coin or one
 /// ERC-20 token. Channel states are EIP-712 typed data signed by both
-/// parties (see messages/eip712.go, which computes the same digests). It
-/// also carries the settlement module for same-chain multi-hop payments
-/// (patent [0076]-[0077]) and the cross-chain rule that a prepared lock of
-/// a swap can be settled only after its instance's outcome is on chain.
-/// docs/CONTRACT.md describes the rules in full.
+/// parties (see messages/eip712.go, which computes the same digests).
+/// Settlement rule: a lock's fate is decided only by its coordinator's
+/// signed outcome for the lock's instance (submitOutcome), for same-chain
+/// and cross-chain locks alike; a lock without an outcome when its channel
+/// finalizes returns to its payer. Only the state a close ends on counts.
+/// docs/CONTRACT.md describes the rules and argues why they hold.
 contract PaymentChannels {
     // ---------------------------------------------------------------- types
 
@@ -23,8 +24,8 @@ contract PaymentChannels {
         bytes32 lockId; // the instance id of the pending transfer
         uint256 lockAmount;
         bool lockAToB; // the payer is A
-        uint8 lockStage; // 0 none, 1 prepared, 2 committed
-        bool lockCrossChain;
+        uint8 lockStage; // 0 none, 1 prepared, 2 committed (informational)
+        bool lockCrossChain; // informational: settles like any lock
     }
 
     /// @notice Everything the contract knows about one channel.
@@ -80,6 +81,16 @@ contract PaymentChannels {
 
     // ---------------------------------------------------------------- state
 
+    /// @notice Bounds of the challenge period: never zero, and small
+    /// enough that a deadline can never overflow or lock funds for years.
+    uint64 public constant MIN_CHALLENGE_PERIOD = 1;
+    uint64 public constant MAX_CHALLENGE_PERIOD = 30 days;
+
+    /// @notice Gas forwarded with a native payout. A recipient that needs
+    /// more (or burns it) is credited to withdrawable instead, so a close
+    /// costs its caller a bounded amount of gas.
+    uint256 public constant PAYOUT_GAS = 50_000;
+
     /// @notice Seconds between a unilateral close and its finalization.
     uint64 public immutable challengePeriod;
 
@@ -87,8 +98,11 @@ contract PaymentChannels {
     uint256 public nonce;
 
     mapping(bytes32 => Channel) private channels;
-    /// @dev keccak256(abi.encode(coordinator, lockId)) => STAGE_*
-    mapping(bytes32 => uint8) private stages;
+    /// @dev channelId => depositA + depositB after open or a top-up =>
+    /// depositA then, plus one (zero: no such total). Deposits only grow,
+    /// so a total names exactly one moment of the channel's deposits:
+    /// cooperativeClose uses it to learn which deposits its balances saw.
+    mapping(bytes32 => mapping(uint256 => uint256)) private depositsAt;
     /// @dev keccak256(abi.encode(coordinator, instanceId)) => OUTCOME_*
     mapping(bytes32 => uint8) private outcomes;
 
@@ -108,7 +122,10 @@ contract PaymentChannels {
     event CloseRequested(bytes32 indexed channelId, address indexed by, uint64 version, uint64 deadline);
     event Challenged(bytes32 indexed channelId, address indexed by, uint64 version);
     event ChannelClosed(bytes32 indexed channelId, uint256 payoutA, uint256 payoutB);
-    event PaymentSettled(bytes32 indexed lockId, address indexed coordinator, uint8 stage, bytes32 channelId);
+    /// @notice finalize resolved the closing state's lock by the outcome
+    /// (OUTCOME_*) recorded for (the channel's coordinator, lockId):
+    /// confirmed sends it to its payee, anything else back to its payer.
+    event LockResolved(bytes32 indexed channelId, bytes32 indexed lockId, uint8 outcome, bool toPayee, uint256 amount);
     event OutcomeRecorded(bytes32 indexed instanceId, address indexed coordinator, bool confirmed);
     /// @notice A payout could not be transferred and was credited to withdrawable.
     event PayoutDeferred(address indexed token, address indexed account, uint256 amount);
@@ -124,7 +141,10 @@ contract PaymentChannels {
     }
 
     constructor(uint64 challengePeriod_) {
-        require(challengePeriod_ > 0, "zero challenge period");
+        require(
+            challengePeriod_ >= MIN_CHALLENGE_PERIOD && challengePeriod_ <= MAX_CHALLENGE_PERIOD,
+            "challenge period out of range"
+        );
         challengePeriod = challengePeriod_;
     }
 
@@ -152,6 +172,7 @@ contract PaymentChannels {
         c.coordinator = coordinator;
         c.depositA = amount;
         c.status = STATUS_OPEN;
+        depositsAt[channelId][amount] = amount + 1;
         emit ChannelOpened(channelId, msg.sender, counterparty, token, coordinator, amount);
 
         _pullDeposit(token, amount);
@@ -170,6 +191,7 @@ contract PaymentChannels {
         } else {
             revert("not a party");
         }
+        depositsAt[channelId][c.depositA + c.depositB] = c.depositA + 1;
         emit ChannelToppedUp(channelId, msg.sender, amount, c.depositA, c.depositB);
 
         _pullDeposit(c.token, amount);
@@ -179,6 +201,11 @@ contract PaymentChannels {
 
     /// @notice Closes a channel at once with final balances both parties
     /// signed as EIP-712 CooperativeClose. Works while open or closing.
+    /// The balances must add up to the deposits at some moment of the
+    /// channel (after its open or a top-up): those are the deposits the
+    /// parties saw, and later top-ups go back to whoever made them, so a
+    /// top-up cannot void a signed close. A close has no lock: the parties
+    /// sign one only once no lock is pending.
     function cooperativeClose(
         bytes32 channelId,
         uint64 version,
@@ -190,19 +217,27 @@ contract PaymentChannels {
         Channel storage c = channels[channelId];
         require(c.status != STATUS_NONE, "unknown channel");
         require(c.status != STATUS_CLOSED, "channel closed");
-        require(balanceA + balanceB == c.depositA + c.depositB, "balances do not match deposits");
+        uint256 seenA = depositsAt[channelId][balanceA + balanceB];
+        require(seenA != 0, "balances do not match deposits");
+        seenA -= 1;
+        uint256 seenB = balanceA + balanceB - seenA;
         bytes32 digest = _digest(
             _domainSeparator(channelId),
             keccak256(abi.encode(COOPERATIVE_CLOSE_TYPEHASH, version, balanceA, balanceB))
         );
         _checkSignatures(c, digest, sigA, sigB);
 
+        uint256 payoutA = balanceA + (c.depositA - seenA);
+        uint256 payoutB = balanceB + (c.depositB - seenB);
         c.status = STATUS_CLOSED;
         c.closingVersion = version;
-        emit ChannelClosed(channelId, balanceA, balanceB);
+        c.closeBalanceA = payoutA;
+        c.closeBalanceB = payoutB;
+        _clearLock(c);
+        emit ChannelClosed(channelId, payoutA, payoutB);
 
-        _payout(c.token, c.a, balanceA);
-        _payout(c.token, c.b, balanceB);
+        _payout(c.token, c.a, payoutA);
+        _payout(c.token, c.b, payoutB);
     }
 
     /// @notice Starts the challenge period on st, a state both parties
@@ -230,7 +265,10 @@ contract PaymentChannels {
         emit CloseRequested(channelId, msg.sender, st.version, deadline);
     }
 
-    /// @notice Replaces the closing state by a newer one, before the deadline.
+    /// @notice Replaces the closing state by a newer one, before the
+    /// deadline. Anyone holding a newer state both parties signed may call
+    /// it (a watchtower, say): the signatures are the authority. The
+    /// deadline does not move.
     function challenge(bytes32 channelId, State calldata st, bytes calldata sigA, bytes calldata sigB)
         external
         nonReentrant
@@ -239,7 +277,6 @@ contract PaymentChannels {
         require(c.status != STATUS_NONE, "unknown channel");
         require(c.status == STATUS_CLOSING, "channel not closing");
         require(block.timestamp < c.deadline, "challenge period over");
-        _requireParty(c);
         require(st.version > c.closingVersion, "version not newer");
 
         _acceptState(channelId, c, st, sigA, sigB);
@@ -248,7 +285,9 @@ contract PaymentChannels {
     }
 
     /// @notice Pays out a closing channel once its challenge period is over.
-    /// Anyone may call it.
+    /// Anyone may call it. The closing state's lock goes to its payee if
+    /// the coordinator's CONFIRMED outcome for it is on chain by now, and
+    /// back to its payer otherwise (refunded, or no outcome).
     function finalize(bytes32 channelId) external nonReentrant {
         Channel storage c = channels[channelId];
         require(c.status != STATUS_NONE, "unknown channel");
@@ -258,13 +297,11 @@ contract PaymentChannels {
         uint256 payoutA = c.closeBalanceA;
         uint256 payoutB = c.closeBalanceB;
         if (c.lockStage != STAGE_NONE) {
-            if (_lockToPayee(c)) {
-                if (c.lockAToB) payoutB += c.lockAmount;
-                else payoutA += c.lockAmount;
-            } else {
-                if (c.lockAToB) payoutA += c.lockAmount;
-                else payoutB += c.lockAmount;
-            }
+            uint8 o = outcomes[_key(c.coordinator, c.lockId)];
+            bool toPayee = o == OUTCOME_CONFIRMED;
+            if (toPayee == c.lockAToB) payoutB += c.lockAmount;
+            else payoutA += c.lockAmount;
+            emit LockResolved(channelId, c.lockId, o, toPayee, c.lockAmount);
         }
         c.status = STATUS_CLOSED;
         emit ChannelClosed(channelId, payoutA, payoutB);
@@ -279,15 +316,17 @@ contract PaymentChannels {
         require(amount > 0, "nothing to withdraw");
         withdrawable[token][msg.sender] = 0;
         emit Withdrawn(token, msg.sender, amount);
-        require(_transfer(token, msg.sender, amount), "transfer failed");
+        require(_transfer(token, msg.sender, amount, gasleft()), "transfer failed");
     }
 
     // ------------------------------------------------------------- outcomes
 
-    /// @notice Records the outcome of a cross-chain instance, signed by its
-    /// coordinator as EIP-712 Outcome under the domain with a zero salt.
-    /// Anyone may submit it. An outcome is final: a different one reverts,
-    /// the same one again is a no-op.
+    /// @notice Records the outcome of an instance (a payment or a swap),
+    /// signed by its coordinator as EIP-712 Outcome under this chain's and
+    /// contract's domain with a zero salt. It decides every lock of the
+    /// instance in every channel naming that coordinator that has not
+    /// finalized yet. Anyone may submit it. An outcome is final: a
+    /// different one reverts, the same one again is a no-op.
     function submitOutcome(bytes32 instanceId, bool confirmed, address coordinator, bytes calldata sig)
         external
         nonReentrant
@@ -312,12 +351,7 @@ contract PaymentChannels {
         return channels[channelId];
     }
 
-    /// @notice The settled stage (STAGE_*) of a same-chain payment.
-    function paymentStage(address coordinator, bytes32 lockId) external view returns (uint8) {
-        return stages[_key(coordinator, lockId)];
-    }
-
-    /// @notice The recorded outcome (OUTCOME_*) of a cross-chain instance.
+    /// @notice The recorded outcome (OUTCOME_*) of an instance.
     function outcome(address coordinator, bytes32 instanceId) external view returns (uint8) {
         return outcomes[_key(coordinator, instanceId)];
     }
@@ -339,8 +373,17 @@ contract PaymentChannels {
         require(msg.sender == c.a || msg.sender == c.b, "not a party");
     }
 
-    /// @dev Checks st and its signatures, stores it as the closing state and
-    /// records the settlement stage of its lock.
+    function _clearLock(Channel storage c) private {
+        c.lockId = bytes32(0);
+        c.lockAmount = 0;
+        c.lockAToB = false;
+        c.lockStage = STAGE_NONE;
+        c.lockCrossChain = false;
+    }
+
+    /// @dev Checks st and its signatures and stores it as the closing
+    /// state. It fixes nothing beyond this channel's closing state: a
+    /// newer state replaces it entirely.
     function _acceptState(
         bytes32 channelId,
         Channel storage c,
@@ -363,20 +406,6 @@ contract PaymentChannels {
         bytes32 digest = _digest(_domainSeparator(channelId), keccak256(abi.encode(CHANNEL_STATE_TYPEHASH, st)));
         _checkSignatures(c, digest, sigA, sigB);
 
-        bytes32 key = _key(c.coordinator, st.lockId);
-        if (st.lockCrossChain) {
-            // [0056], [0136]-[0137]: one chain cannot see the other, so a
-            // prepared cross-chain lock waits for the instance's outcome.
-            if (st.lockStage == STAGE_PREPARED) {
-                require(outcomes[key] != OUTCOME_NONE, "cross-chain lock: refund first");
-            }
-        } else if (st.lockStage != STAGE_NONE && stages[key] == STAGE_NONE) {
-            // [0076]-[0077]: the first settlement request fixes the outcome
-            // of the payment on every channel.
-            stages[key] = st.lockStage;
-            emit PaymentSettled(st.lockId, c.coordinator, st.lockStage, channelId);
-        }
-
         c.closeBalanceA = c.depositA - st.depositA + st.balanceA;
         c.closeBalanceB = c.depositB - st.depositB + st.balanceB;
         c.lockId = st.lockId;
@@ -384,20 +413,6 @@ contract PaymentChannels {
         c.lockAToB = st.lockAToB;
         c.lockStage = st.lockStage;
         c.lockCrossChain = st.lockCrossChain;
-    }
-
-    /// @dev Whether the closing state's lock goes to its payee.
-    function _lockToPayee(Channel storage c) private view returns (bool) {
-        bytes32 key = _key(c.coordinator, c.lockId);
-        if (c.lockCrossChain) {
-            // The coordinator's outcome is final for the whole instance, on
-            // every chain; without one (only possible at the committed
-            // stage) the committed lock goes to the payee.
-            uint8 o = outcomes[key];
-            if (o != OUTCOME_NONE) return o == OUTCOME_CONFIRMED;
-            return c.lockStage == STAGE_COMMITTED;
-        }
-        return stages[key] == STAGE_COMMITTED;
     }
 
     function _key(address coordinator, bytes32 id) private pure returns (bytes32) {
@@ -461,7 +476,7 @@ contract PaymentChannels {
     /// fails, so that one recipient can never block a close.
     function _payout(address token, address to, uint256 amount) private {
         if (amount == 0) return;
-        if (!_transfer(token, to, amount)) {
+        if (!_transfer(token, to, amount, PAYOUT_GAS)) {
             withdrawable[token][to] += amount;
             emit PayoutDeferred(token, to, amount);
         }
@@ -469,11 +484,13 @@ contract PaymentChannels {
 
     /// @dev Sends amount of token (address(0): the native coin) to to and
     /// reports success. It copies at most one word of return data, so a
-    /// recipient or token cannot make it pay for a large return.
-    function _transfer(address token, address to, uint256 amount) private returns (bool ok) {
+    /// recipient or token cannot make it pay for a large return. A native
+    /// payout forwards nativeGas (PAYOUT_GAS in closes, everything left in
+    /// withdraw, where the recipient pays for its own receive).
+    function _transfer(address token, address to, uint256 amount, uint256 nativeGas) private returns (bool ok) {
         if (token == address(0)) {
             assembly ("memory-safe") {
-                ok := call(gas(), to, amount, 0, 0, 0, 0)
+                ok := call(nativeGas, to, amount, 0, 0, 0, 0)
             }
             return ok;
         }

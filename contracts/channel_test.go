@@ -12,14 +12,20 @@ import (
 	"github.com/teeswap/teeswap/contracts"
 )
 
-func TestDeployRejectsZeroChallengePeriod(t *testing.T) {
+func TestDeployChallengePeriodBounds(t *testing.T) {
 	e := newEnv(t)
 	if got := call(e, e.addr, pc.PackChallengePeriod(), pc.UnpackChallengePeriod); got != challengePeriod {
 		t.Errorf("challengePeriod = %d, want %d", got, challengePeriod)
 	}
-	_, _, err := deployRaw(e, pc.PackConstructor(0))
-	if err == nil || !contains(err, "zero challenge period") {
-		t.Fatalf("deploy with zero period: %v, want revert", err)
+	for _, p := range []uint64{0, 30*24*3600 + 1, 1<<64 - 1} {
+		if _, _, err := deployRaw(e, pc.PackConstructor(p)); !contains(err, "challenge period out of range") {
+			t.Fatalf("deploy with period %d: %v, want revert", p, err)
+		}
+	}
+	for _, p := range []uint64{1, 30 * 24 * 3600} {
+		if _, _, err := deployRaw(e, pc.PackConstructor(p)); err != nil {
+			t.Fatalf("deploy with period %d: %v", p, err)
+		}
 	}
 }
 
@@ -274,7 +280,7 @@ func TestChallenge(t *testing.T) {
 	e.do(e.alice, nil, e.closeData(id, stale))
 	// Equal or lower versions never win.
 	e.reverts(e.bob, nil, e.challengeData(id, stale), "version not newer")
-	e.reverts(e.carol, nil, e.challengeData(id, newer), "not a party")
+	e.reverts(e.carol, nil, e.challengeData(id, stale), "version not newer")
 	// A newer state signed by bob twice is not a newer state.
 	st, _, sb := e.signed(id, newer)
 	e.reverts(e.bob, nil, pc.PackChallenge(id, st, sb, sb), "bad signature of A")

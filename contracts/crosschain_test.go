@@ -1,7 +1,6 @@
 package contracts_test
 
 import (
-	"math/big"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -9,72 +8,6 @@ import (
 
 	"github.com/teeswap/teeswap/messages"
 )
-
-// TestCrossChainPreparedLockNeedsOutcome: a prepared cross-chain lock can
-// be used neither to close nor to challenge until the instance's outcome
-// is recorded; then it resolves by that outcome ([0056], [0136]-[0137]).
-func TestCrossChainPreparedLockNeedsOutcome(t *testing.T) {
-	for _, confirmed := range []bool{false, true} {
-		name := map[bool]string{false: "refunded", true: "confirmed"}[confirmed]
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t)
-			x := id32("swap instance " + name)
-			h := e.openHop(e.alice, e.bob, e.coord.addr)
-			prepared := lockState(2, x, stagePrepared, true)
-
-			e.reverts(e.alice, nil, e.closeData(h.id, prepared), "cross-chain lock: refund first")
-			e.reverts(e.bob, nil, e.closeData(h.id, prepared), "cross-chain lock: refund first")
-			e.do(e.alice, nil, pc.PackCloseUnilateral(h.id, state{}.solidity(), nil, nil))
-			e.reverts(e.bob, nil, e.challengeData(h.id, prepared), "cross-chain lock: refund first")
-
-			r := e.do(e.mallory, nil, pc.PackSubmitOutcome(x, confirmed, e.coord.addr, e.signOutcome(x, confirmed, e.coord)))
-			ev, err := pc.UnpackOutcomeRecordedEvent(r.Logs[0])
-			if err != nil || ev.InstanceId != x || ev.Coordinator != e.coord.addr || ev.Confirmed != confirmed {
-				t.Fatalf("OutcomeRecorded = %+v, %v", ev, err)
-			}
-			want := map[bool]uint8{false: outcomeRefunded, true: outcomeConfirmed}[confirmed]
-			if got := e.outcome(e.coord.addr, x); got != want {
-				t.Fatalf("outcome %d, want %d", got, want)
-			}
-			r = e.do(e.bob, nil, e.challengeData(h.id, prepared))
-			if evs := settled(r); len(evs) != 0 {
-				t.Errorf("a cross-chain lock settled a payment: %+v", evs)
-			}
-			if got := e.stage(e.coord.addr, x); got != stageNone {
-				t.Errorf("payment stage %d for a cross-chain lock", got)
-			}
-			a, b := e.finalizeAfter(h.id)
-			if confirmed {
-				eq(t, "payout A", a, eth(9))
-				eq(t, "payout B", b, eth(1))
-			} else {
-				eq(t, "payout A", a, eth(10))
-				eq(t, "payout B", b, new(big.Int))
-			}
-		})
-	}
-}
-
-// TestCrossChainCommittedLock: a committed cross-chain lock closes without
-// an outcome and goes to the payee; if the coordinator's outcome on chain
-// says refunded, the outcome wins, as it does on the other chains.
-func TestCrossChainCommittedLock(t *testing.T) {
-	e := newEnv(t)
-	y := id32("committed swap")
-	h := e.openHop(e.alice, e.bob, e.coord.addr)
-	e.closeHop(h, e.bob, lockState(3, y, stageCommitted, true))
-	a, b := e.finalizeAfter(h.id)
-	eq(t, "payout A", a, eth(9))
-	eq(t, "payout B", b, eth(1))
-
-	z := id32("committed, then refunded")
-	h = e.openHop(e.alice, e.bob, e.coord.addr)
-	e.closeHop(h, e.bob, lockState(3, z, stageCommitted, true))
-	e.do(e.alice, nil, pc.PackSubmitOutcome(z, false, e.coord.addr, e.signOutcome(z, false, e.coord)))
-	a, b = e.finalizeAfter(h.id)
-	eq(t, "payout A", a, eth(10))
-	eq(t, "payout B", b, new(big.Int))
-}
 
 func TestSubmitOutcomeRules(t *testing.T) {
 	e := newEnv(t)

@@ -84,12 +84,21 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvAlloc(t, nil)
+}
+
+// newEnvAlloc is newEnv with extra genesis accounts.
+func newEnvAlloc(t *testing.T, extra types.GenesisAlloc) *env {
+	t.Helper()
 	e := &env{t: t}
 	e.alice, e.bob, e.carol = newParty("alice"), newParty("bob"), newParty("carol")
 	e.coord, e.mallory, e.deployer = newParty("coordinator"), newParty("mallory"), newParty("deployer")
 	alloc := types.GenesisAlloc{}
 	for _, p := range []*party{e.alice, e.bob, e.carol, e.coord, e.mallory, e.deployer} {
 		alloc[p.addr] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), ether)}
+	}
+	for a, acc := range extra {
+		alloc[a] = acc
 	}
 	e.sim = simulated.NewBackend(alloc)
 	t.Cleanup(func() { _ = e.sim.Close() })
@@ -433,11 +442,6 @@ func (e *env) challengeDataBy(id [32]byte, s state, pa, pb *party) []byte {
 	return pc.PackChallenge(id, st, sa, sb)
 }
 
-func (e *env) stage(coordinator common.Address, lockID [32]byte) uint8 {
-	e.t.Helper()
-	return call(e, e.addr, pc.PackPaymentStage(coordinator, lockID), pc.UnpackPaymentStage)
-}
-
 func (e *env) outcome(coordinator common.Address, instance [32]byte) uint8 {
 	e.t.Helper()
 	return call(e, e.addr, pc.PackOutcome(coordinator, instance), pc.UnpackOutcome)
@@ -456,15 +460,4 @@ func (e *env) finalizeAfter(id [32]byte) (a, b *big.Int) {
 	}
 	e.t.Fatal("no ChannelClosed event")
 	return nil, nil
-}
-
-// settled returns the PaymentSettled events of r.
-func settled(r *types.Receipt) []*contracts.PaymentChannelsPaymentSettled {
-	var out []*contracts.PaymentChannelsPaymentSettled
-	for _, l := range r.Logs {
-		if ev, err := pc.UnpackPaymentSettledEvent(l); err == nil {
-			out = append(out, ev)
-		}
-	}
-	return out
 }

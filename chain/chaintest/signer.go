@@ -3,6 +3,7 @@ package chaintest
 import (
 	"crypto/ecdsa"
 	"math/big"
+	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -44,4 +45,14 @@ func (k *KeySigner) SignTx(tx *types.Transaction, chainID *big.Int) (*types.Tran
 // Ether returns n ether in wei.
 func Ether(n int64) *big.Int {
 	return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e18))
+}
+
+// signDigest signs a 32-byte digest (EIP-712 states and outcomes).
+func (k *KeySigner) signDigest(t *testing.T, d [32]byte) []byte {
+	t.Helper()
+	sig, err := crypto.Sign(d[:], k.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }

@@ -39,6 +39,7 @@ func TestChain(t *testing.T, newChain NewChainFunc) {
 		{"WaitTimeout", testWaitTimeout},
 		{"NewHeads", testNewHeads},
 		{"PaymentChannels", testPaymentChannels},
+		{"PaymentChannelsDispute", testPaymentChannelsDispute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

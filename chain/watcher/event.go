@@ -13,7 +13,7 @@ import (
 // Kind is what an Event reports.
 type Kind uint8
 
-// Event kinds. The first five change the directory; PaymentSettled and
+// Event kinds. The first five change the directory; LockResolved and
 // OutcomeRecorded are notifications only; Reorg reports a rewind.
 const (
 	KindOpened Kind = iota + 1
@@ -21,7 +21,7 @@ const (
 	KindCloseRequested
 	KindChallenged
 	KindClosed
-	KindPaymentSettled
+	KindLockResolved
 	KindOutcomeRecorded
 	KindReorg
 )
@@ -38,8 +38,8 @@ func (k Kind) String() string {
 		return "challenged"
 	case KindClosed:
 		return "closed"
-	case KindPaymentSettled:
-		return "payment-settled"
+	case KindLockResolved:
+		return "lock-resolved"
 	case KindOutcomeRecorded:
 		return "outcome-recorded"
 	case KindReorg:
@@ -74,7 +74,7 @@ type Event struct {
 	CloseRequested  *contracts.PaymentChannelsCloseRequested
 	Challenged      *contracts.PaymentChannelsChallenged
 	Closed          *contracts.PaymentChannelsChannelClosed
-	PaymentSettled  *contracts.PaymentChannelsPaymentSettled
+	LockResolved    *contracts.PaymentChannelsLockResolved
 	OutcomeRecorded *contracts.PaymentChannelsOutcomeRecorded
 	Reorg           *Reorg
 }

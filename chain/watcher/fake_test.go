@@ -103,7 +103,7 @@ func TestDecodeAllKinds(t *testing.T) {
 	f.emit(2, "ChannelOpened", []common.Hash{x, addrTopic(a), addrTopic(b)}, common.Address{}, coord, big.NewInt(100))
 	f.emit(3, "CloseRequested", []common.Hash{x, addrTopic(b)}, uint64(0), uint64(99))
 	f.emit(3, "Challenged", []common.Hash{x, addrTopic(a)}, uint64(5))
-	f.emit(3, "PaymentSettled", []common.Hash{lock, addrTopic(coord)}, uint8(1), [32]byte(x))
+	f.emit(3, "LockResolved", []common.Hash{x, lock}, uint8(1), true, big.NewInt(7))
 	f.emit(3, "OutcomeRecorded", []common.Hash{inst, addrTopic(coord)}, true)
 	f.emit(4, "ChannelToppedUp", []common.Hash{y, addrTopic(a)}, big.NewInt(1), big.NewInt(2), big.NewInt(3))
 	f.emit(4, "PayoutDeferred", []common.Hash{addrTopic(a), addrTopic(b)}, big.NewInt(1)) // ignored
@@ -115,12 +115,12 @@ func TestDecodeAllKinds(t *testing.T) {
 	poll(t, w, 7)
 	evs := rec.take()
 	if got := kinds(evs); !slices.Equal(got, []string{"opened", "close-requested", "challenged",
-		"payment-settled", "outcome-recorded", "topped-up", "closed"}) {
+		"lock-resolved", "outcome-recorded", "topped-up", "closed"}) {
 		t.Fatalf("events %v", got)
 	}
-	if evs[3].PaymentSettled.Stage != 1 || evs[3].ChannelID != directory.ChannelID(x) || evs[4].OutcomeRecorded.InstanceId != inst ||
+	if evs[3].LockResolved.Outcome != 1 || !evs[3].LockResolved.ToPayee || evs[3].LockResolved.LockId != lock || evs[3].ChannelID != directory.ChannelID(x) || evs[4].OutcomeRecorded.InstanceId != inst ||
 		!evs[4].OutcomeRecorded.Confirmed || evs[2].Challenged.Version != 5 {
-		t.Fatalf("payloads %+v %+v %+v", evs[2].Challenged, evs[3].PaymentSettled, evs[4].OutcomeRecorded)
+		t.Fatalf("payloads %+v %+v %+v", evs[2].Challenged, evs[3].LockResolved, evs[4].OutcomeRecorded)
 	}
 	if !evs[5].Unknown || evs[5].ChannelID != directory.ChannelID(y) {
 		t.Fatalf("top-up of an unknown channel: %+v", evs[5])

@@ -107,7 +107,7 @@ func New(src Source, store directory.Store, cfg Config) (*Watcher, error) {
 		contracts.PaymentChannelsCloseRequestedEventName:  KindCloseRequested,
 		contracts.PaymentChannelsChallengedEventName:      KindChallenged,
 		contracts.PaymentChannelsChannelClosedEventName:   KindClosed,
-		contracts.PaymentChannelsPaymentSettledEventName:  KindPaymentSettled,
+		contracts.PaymentChannelsLockResolvedEventName:    KindLockResolved,
 		contracts.PaymentChannelsOutcomeRecordedEventName: KindOutcomeRecorded,
 	} {
 		ev, ok := events[name]
@@ -425,9 +425,9 @@ func (w *Watcher) decode(l *types.Log) (Event, error) {
 		if ev.Closed, err = w.pc.UnpackChannelClosedEvent(l); err == nil {
 			ev.ChannelID = ev.Closed.ChannelId
 		}
-	case KindPaymentSettled:
-		if ev.PaymentSettled, err = w.pc.UnpackPaymentSettledEvent(l); err == nil {
-			ev.ChannelID = ev.PaymentSettled.ChannelId
+	case KindLockResolved:
+		if ev.LockResolved, err = w.pc.UnpackLockResolvedEvent(l); err == nil {
+			ev.ChannelID = ev.LockResolved.ChannelId
 		}
 	case KindOutcomeRecorded:
 		ev.OutcomeRecorded, err = w.pc.UnpackOutcomeRecordedEvent(l)
@@ -445,7 +445,7 @@ func (w *Watcher) decode(l *types.Log) (Event, error) {
 // change maps an event to its directory change (nil: none). touch records
 // the channel's prior state and reports whether it exists.
 func (w *Watcher) change(ev Event, touch func(directory.ChannelID) (bool, error)) (_ *directory.Change, unknown bool, _ error) {
-	if ev.Kind == KindOutcomeRecorded || ev.Kind == KindPaymentSettled {
+	if ev.Kind == KindOutcomeRecorded || ev.Kind == KindLockResolved {
 		return nil, false, nil
 	}
 	exists, err := touch(ev.ChannelID)

@@ -2,12 +2,13 @@
 pragma solidity 0.8.28;
 
 /// @title TestWallet: a contract account for tests. It forwards calls for
-/// its owner and, on receiving the native coin, accepts, rejects, or calls
-/// back into another contract first.
+/// its owner and, on receiving the native coin, accepts, rejects, calls
+/// back into another contract first, or burns all the gas it is given.
 contract TestWallet {
     uint8 public constant ACCEPT = 0;
     uint8 public constant REJECT = 1;
     uint8 public constant REENTER = 2;
+    uint8 public constant BURN = 3;
 
     address public immutable owner;
     uint8 public receiveMode;
@@ -42,6 +43,11 @@ contract TestWallet {
 
     receive() external payable {
         require(receiveMode != REJECT, "wallet rejects payments");
+        if (receiveMode == BURN) {
+            for (uint256 i = 0; ; i++) {
+                hookCalls = i; // storage writes burn gas until none is left
+            }
+        }
         if (receiveMode == REENTER) {
             hookCalls++;
             (bool ok, bytes memory ret) = hookTarget.call(hookData);

@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -424,17 +425,18 @@ func TestGrainRefusesStrangerAndTamperedAcks(t *testing.T) {
 	}
 	tampered := proto.Clone(ack).(*messages.Envelope)
 	tampered.Signature[5] ^= 1
-	for name, env := range map[string]*messages.Envelope{"stranger": stranger, "tampered": tampered} {
-		if _, err := h.live(rng).Deliver(env, h.w.Now); err == nil {
-			t.Fatalf("%s PREPARED accepted", name)
-		} else {
-			t.Logf("%s refused: %v", name, err)
+	for name, c := range map[string]struct {
+		env  *messages.Envelope
+		want error
+	}{"stranger": {stranger, coordinator.ErrForeignAck}, "tampered": {tampered, coordinator.ErrBadSignature}} {
+		if _, err := h.live(rng).Deliver(c.env, h.w.Now); !errors.Is(err, c.want) {
+			t.Fatalf("%s PREPARED: %v, want %v", name, err, c.want)
 		}
 	}
 	// The real ack addressed to another instance's grain.
 	other := id
 	other[0] ^= 0xff
-	if _, err := node.client(other).Deliver(&clusterpb.Deliver{Envelope: ack, NowMs: h.w.Now}); err == nil || !strings.Contains(err.Error(), "does not name instance") {
+	if _, err := node.client(other).Deliver(&clusterpb.Deliver{Envelope: ack, NowMs: h.w.Now}); !errors.Is(fromWire(err), coordinator.ErrMalformed) {
 		t.Fatalf("misrouted envelope: %v, want refused", err)
 	}
 	// A stranger naming an id that was never created: no owner key appears.

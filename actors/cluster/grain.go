@@ -143,6 +143,11 @@ func (g *instanceGrain) step(send []coordinator.Outbound) *clusterpb.Step {
 }
 
 func (g *instanceGrain) Deliver(req *clusterpb.Deliver, _ cluster.GrainContext) (*clusterpb.Step, error) {
+	s, err := g.deliver(req)
+	return s, toWire(err)
+}
+
+func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
@@ -168,6 +173,11 @@ func (g *instanceGrain) Deliver(req *clusterpb.Deliver, _ cluster.GrainContext) 
 // Tick applies the deadline, then resends the current phase to the
 // terminals that have not answered (decided instances resend their outcome).
 func (g *instanceGrain) Tick(req *clusterpb.Tick, _ cluster.GrainContext) (*clusterpb.Step, error) {
+	s, err := g.tick(req)
+	return s, toWire(err)
+}
+
+func (g *instanceGrain) tick(req *clusterpb.Tick) (*clusterpb.Step, error) {
 	if err := g.load(); err != nil {
 		return nil, err
 	}
@@ -183,7 +193,7 @@ func (g *instanceGrain) Tick(req *clusterpb.Tick, _ cluster.GrainContext) (*clus
 
 func (g *instanceGrain) Status(*clusterpb.StatusRequest, cluster.GrainContext) (*clusterpb.Step, error) {
 	if err := g.load(); err != nil {
-		return nil, err
+		return nil, toWire(err)
 	}
 	return g.step(nil), nil
 }

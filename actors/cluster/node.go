@@ -171,17 +171,20 @@ func (n *Node) Deliver(env *messages.Envelope, nowMs int64) (*clusterpb.Step, er
 	if !ok {
 		return nil, fmt.Errorf("%w: envelope without an instance id", coordinator.ErrMalformed)
 	}
-	return n.client(id).Deliver(&clusterpb.Deliver{Envelope: env, NowMs: nowMs}, cluster.WithTimeout(n.cfg.CallTimeout))
+	s, err := n.client(id).Deliver(&clusterpb.Deliver{Envelope: env, NowMs: nowMs}, cluster.WithTimeout(n.cfg.CallTimeout))
+	return s, fromWire(err)
 }
 
 // Tick asks an instance to apply its deadline and resend its phase.
 func (n *Node) Tick(id [32]byte, nowMs int64) (*clusterpb.Step, error) {
-	return n.client(id).Tick(&clusterpb.Tick{NowMs: nowMs}, cluster.WithTimeout(n.cfg.CallTimeout))
+	s, err := n.client(id).Tick(&clusterpb.Tick{NowMs: nowMs}, cluster.WithTimeout(n.cfg.CallTimeout))
+	return s, fromWire(err)
 }
 
 // Status reports an instance's phase (activating it if needed).
 func (n *Node) Status(id [32]byte) (*clusterpb.Step, error) {
-	return n.client(id).Status(&clusterpb.StatusRequest{}, cluster.WithTimeout(n.cfg.CallTimeout))
+	s, err := n.client(id).Status(&clusterpb.StatusRequest{}, cluster.WithTimeout(n.cfg.CallTimeout))
+	return s, fromWire(err)
 }
 
 // Sweep ticks every undecided instance in the store, wherever its grain

@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/enclave/coordinator"
+	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -24,6 +25,14 @@ type Routes interface {
 // to one blocked by instances in flight.
 var ErrNoRoute = errors.New("actors: no route")
 
+// MaxRouteHops bounds a network's length, and so the largest message
+// (a COMMIT carries an ack per terminal): remoting's size limit is
+// sized from it.
+const MaxRouteHops = 16
+
+// ErrRouteTooLong refuses a request whose route exceeds MaxRouteHops.
+var ErrRouteTooLong = errors.New("actors: route longer than MaxRouteHops")
+
 // CoordinatorConfig configures the coordinator actor.
 type CoordinatorConfig struct {
 	Signer messages.Signer
@@ -33,7 +42,16 @@ type CoordinatorConfig struct {
 	// terminals when they register.
 	ReportKind string
 	Report     []byte
-	Clock      Clock
+	// VerifyReport checks a registering terminal's attestation report
+	// (FrameReport) binds its address; nil takes a signature alone.
+	VerifyReport terminal.ReportVerifier
+	// ClientCredential, when set, is required on SubmitSwap (an exchange's
+	// or the operator's client credential).
+	ClientCredential string
+	// MaxClockSkew bounds how far a registration's timestamp may be from
+	// this clock (default 2 minutes).
+	MaxClockSkew time.Duration
+	Clock        Clock
 	// RetryInterval is how often an undecided instance re-sends its
 	// current phase to terminals that have not answered.
 	RetryInterval time.Duration
@@ -61,6 +79,9 @@ func (c *CoordinatorConfig) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxClockSkew <= 0 {
+		c.MaxClockSkew = 2 * time.Minute
 	}
 }
 
@@ -103,12 +124,17 @@ type CoordinatorActor struct {
 	cfg       CoordinatorConfig
 	alloc     *coordinator.Allocator
 	terminals map[common.Address]*actor.PID
-	children  map[[32]byte]*actor.PID
-	clients   map[[32]byte]*actor.PID
-	busy      map[[32]byte]bool
-	rtt       roundTrips
-	waiting   []waitingSwap
-	restored  []*coordinator.Instance
+	// nodes counts registered terminals per remoting address: protocol
+	// envelopes are taken only from those nodes.
+	nodes map[string]int
+	// lastReg is each terminal's newest accepted registration time.
+	lastReg  map[common.Address]int64
+	children map[[32]byte]*actor.PID
+	clients  map[[32]byte]*actor.PID
+	busy     map[[32]byte]bool
+	rtt      roundTrips
+	waiting  []waitingSwap
+	restored []*coordinator.Instance
 }
 
 // NewCoordinator restores the coordinator from its store and returns its
@@ -124,10 +150,11 @@ func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
 		return nil, err
 	}
 	a := &CoordinatorActor{cfg: cfg, alloc: alloc, terminals: map[common.Address]*actor.PID{},
+		nodes: map[string]int{}, lastReg: map[common.Address]int64{},
 		children: map[[32]byte]*actor.PID{}, clients: map[[32]byte]*actor.PID{}, busy: map[[32]byte]bool{}}
 	for addr, p := range st.Peers {
 		if pid := pidOf(p); pid != nil {
-			a.terminals[addr] = pid
+			a.setTerminal(addr, pid)
 		}
 	}
 	for _, rec := range st.Instances {
@@ -156,8 +183,17 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 	case *messages.AttestationRequest:
 		ctx.Respond(a.registered(""))
 	case *messages.SubmitSwap:
+		if err := CheckCredential(a.cfg.ClientCredential, m); err != nil {
+			a.cfg.Logger.Warn("swap submission refused", "sender", ctx.Sender(), "err", err)
+			ctx.Respond(&messages.SwapResult{RequestId: m.GetRequest().GetRequestId(), Error: err.Error()})
+			return
+		}
 		a.submit(ctx, m.Request, ctx.Sender())
 	case *messages.Envelope:
+		if !inProcess(ctx) && a.nodes[ctx.Sender().Address] == 0 {
+			a.cfg.Logger.Warn("envelope from a node with no registered terminal dropped", "sender", ctx.Sender(), "err", ErrSenderNotAllowed)
+			return
+		}
 		a.route(ctx, m)
 	case *instanceDone:
 		a.done(ctx, m)
@@ -170,21 +206,68 @@ func (a *CoordinatorActor) registered(errText string) *messages.Registered {
 	return &messages.Registered{Coordinator: a.cfg.Signer.Address().Bytes(), ReportKind: a.cfg.ReportKind, Report: a.cfg.Report, Error: errText}
 }
 
-func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTerminal) {
+// setTerminal records a terminal's actor and its node.
+func (a *CoordinatorActor) setTerminal(addr common.Address, pid *actor.PID) {
+	if old := a.terminals[addr]; old != nil {
+		if a.nodes[old.Address]--; a.nodes[old.Address] <= 0 {
+			delete(a.nodes, old.Address)
+		}
+	}
+	a.terminals[addr] = pid
+	a.nodes[pid.Address]++
+}
+
+// checkRegistration checks that m proves possession of its address's
+// key: a signature over (address, peer, timestamp) that is fresh and
+// newer than the last one taken, from the peer's own node, with an
+// attestation report binding the address.
+func (a *CoordinatorActor) checkRegistration(ctx actor.Context, m *messages.RegisterTerminal) (common.Address, *actor.PID, error) {
 	addr, err := messages.Address(m.Address)
 	pid := pidOf(m.Peer)
-	if pid == nil {
-		pid = ctx.Sender()
-	}
 	if err != nil || pid == nil {
-		ctx.Respond(a.registered("register: need a 20-byte address and a peer"))
+		return addr, nil, fmt.Errorf("%w: need a 20-byte address and a peer", ErrRegistrationRefused)
+	}
+	if !inProcess(ctx) && ctx.Sender().Address != pid.Address {
+		return addr, nil, fmt.Errorf("%w: a node registers only its own actors", ErrRegistrationRefused)
+	}
+	now := a.cfg.Clock.nowMs()
+	if skew := a.cfg.MaxClockSkew.Milliseconds(); m.TimestampMs < now-skew || m.TimestampMs > now+skew {
+		return addr, nil, fmt.Errorf("%w: timestamp %d is not within %v of %d", ErrRegistrationRefused, m.TimestampMs, a.cfg.MaxClockSkew, now)
+	}
+	if m.TimestampMs <= a.lastReg[addr] {
+		return addr, nil, fmt.Errorf("%w: not newer than the last registration", ErrRegistrationRefused)
+	}
+	signer, err := messages.RecoverAddress(RegistrationDigest(addr, m.Peer, m.TimestampMs), m.Signature)
+	if err != nil || signer != addr {
+		return addr, nil, fmt.Errorf("%w: not signed by %s", ErrRegistrationRefused, addr)
+	}
+	if a.cfg.VerifyReport != nil {
+		if err := a.cfg.VerifyReport(m.Report, addr); err != nil {
+			return addr, nil, fmt.Errorf("%w: attestation: %w", ErrRegistrationRefused, err)
+		}
+	}
+	return addr, pid, nil
+}
+
+func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTerminal) {
+	addr, pid, err := a.checkRegistration(ctx, m)
+	if err != nil {
+		a.cfg.Logger.Warn("registration refused", "terminal", addr, "sender", ctx.Sender(), "err", err)
+		ctx.Respond(a.registered(err.Error()))
+		return
+	}
+	if old := a.terminals[addr]; old != nil && old.Equal(pid) {
+		// A repeated registration: nothing to persist.
+		a.lastReg[addr] = m.TimestampMs
+		ctx.Respond(a.registered(""))
 		return
 	}
 	if err := a.cfg.Store.SavePeer(addr, peerOf(pid)); err != nil {
 		ctx.Respond(a.registered("persist registration: " + err.Error()))
 		return
 	}
-	a.terminals[addr] = pid
+	a.lastReg[addr] = m.TimestampMs
+	a.setTerminal(addr, pid)
 	for _, child := range a.children {
 		ctx.Send(child, &terminalMoved{addr: addr, pid: pid})
 	}
@@ -231,6 +314,10 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 				break
 			}
 			fail(fmt.Errorf("leg %d on chain %d: %w", i, leg.ChainId, err))
+			return
+		}
+		if len(n.GetHops()) > MaxRouteHops {
+			fail(fmt.Errorf("leg %d: %w (%d hops)", i, ErrRouteTooLong, len(n.GetHops())))
 			return
 		}
 		routes = append(routes, n)

@@ -29,7 +29,7 @@ type offChainWorld struct {
 	paths    map[uint64][]string
 }
 
-func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
+func newOffChainWorld(t *testing.T, deposit int64, opts ...func(*actors.LocalConfig)) *offChainWorld {
 	t.Helper()
 	backend, err := sim.New(sim.Options{})
 	if err != nil {
@@ -39,10 +39,14 @@ func newOffChainWorld(t *testing.T, deposit int64) *offChainWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := actors.NewLocal(actors.LocalConfig{
+	cfg := actors.LocalConfig{
 		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: actors.DirectoryRoutes{Router: router}, RetryInterval: 50 * time.Millisecond, Linger: time.Second, Logger: testLogger(),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	local, err := actors.NewLocal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

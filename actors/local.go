@@ -25,8 +25,12 @@ type LocalConfig struct {
 	RetryInterval time.Duration
 	Linger        time.Duration
 	ForgetDecided bool
-	Clock         Clock
-	Logger        *slog.Logger
+	// Credential, when set, is every node's control credential: the
+	// terminals' and the coordinator's client credential (tests of the
+	// control API over remoting).
+	Credential string
+	Clock      Clock
+	Logger     *slog.Logger
 	// OnOutcome, when set, is called by each terminal after it applied and
 	// persisted an instance's outcome (the sim counts and times these).
 	OnOutcome func(terminal common.Address, id [32]byte, network uint32, phase messages.TerminalPhase)
@@ -71,6 +75,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	l := &Local{cfg: cfg, System: cfg.System, CoordKey: key,
 		coordCfg: CoordinatorConfig{
 			Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
+			VerifyReport: ReportVerifier(cfg.Verifier), ClientCredential: cfg.Credential,
 			Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
 		},
 		terminals: map[common.Address]*actor.PID{}, keys: map[common.Address]enclave.Key{},
@@ -127,8 +132,12 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 	if f := l.cfg.OnOutcome; f != nil {
 		onOutcome = func(id [32]byte, network uint32, phase messages.TerminalPhase) { f(addr, id, network, phase) }
 	}
+	report, err := enclave.ReportFor(l.cfg.Backend, key)
+	if err != nil {
+		return nil, err
+	}
 	props, err := NewTerminal(TerminalConfig{
-		Signer: key, Store: store, VerifyReport: ReportVerifier(l.cfg.Verifier), Coordinator: l.Coordinator,
+		Signer: key, Store: store, VerifyReport: ReportVerifier(l.cfg.Verifier), Coordinator: l.Coordinator, Report: FrameReport(report), Credential: l.cfg.Credential,
 		Clock: l.cfg.Clock, RetryInterval: l.cfg.RetryInterval, Chain: ops, Peers: l, Logger: l.cfg.Logger,
 		OnOutcome: onOutcome,
 	})
@@ -182,7 +191,7 @@ func (l *Local) Channels(addr common.Address, timeout time.Duration) (*messages.
 	if pid == nil {
 		return nil, fmt.Errorf("no terminal %s", addr)
 	}
-	res, err := l.System.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
+	res, err := l.System.Root.RequestFuture(pid, &messages.ChannelListRequest{Credential: l.cfg.Credential}, timeout).Result()
 	if err != nil {
 		return nil, fmt.Errorf("terminal %s: %w", addr, err)
 	}
@@ -219,7 +228,7 @@ func (l *Local) WaitRegistered(timeout time.Duration) error {
 
 // Submit runs a swap or payment and waits for its result.
 func (l *Local) Submit(req *messages.SwapRequest, timeout time.Duration) (*messages.SwapResult, error) {
-	res, err := l.System.Root.RequestFuture(l.Coordinator, &messages.SubmitSwap{Request: req}, timeout).Result()
+	res, err := l.System.Root.RequestFuture(l.Coordinator, &messages.SubmitSwap{Request: req, Credential: l.cfg.Credential}, timeout).Result()
 	if err != nil {
 		return nil, fmt.Errorf("swap %s: %w", req.RequestId, err)
 	}

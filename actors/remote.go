@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/grpc/keepalive"
 
 	// Every teeswap wire type lives in package messages; importing it
 	// registers them all with the protobuf registry, which the remote's
@@ -20,20 +20,29 @@ import (
 	_ "github.com/teeswap/teeswap/messages"
 )
 
-// Remoting defaults. gRPC drops a whole batch, silently, once it exceeds
-// the server's receive limit (4 MiB by default), so the limit is raised
-// and batches are kept small: DefaultMaxMessageBytes/DefaultBatchSize is
-// the largest average message a full batch can carry (640 KiB here;
-// teeswap's largest, a COMMIT carrying every PREPARED ack of a network,
-// is a few KiB).
+// Remoting defaults. gRPC refuses a whole batch once it exceeds the
+// receive limit, so the limit and the batch size go together:
+// DefaultMaxMessageBytes/DefaultBatchSize (21 KiB) is at least teeswap's
+// largest message, a COMMIT carrying every PREPARED ack of a network of
+// MaxRouteHops hops (TestLargestMessageFitsABatch). A small limit bounds
+// what one stranger's frame costs the node.
 const (
-	DefaultMaxMessageBytes = 128 << 20
-	DefaultBatchSize       = 200
+	DefaultMaxMessageBytes = 512 << 10
+	DefaultBatchSize       = 24
 	// DefaultConnectRetries bounds how long messages to a dead peer are
 	// held: protoactor sleeps 2 s after each failed connect, then drops
 	// everything queued for the peer (a DeadLetterResponse for requests)
 	// and reconnects on the next send. Actors retry on their own timers.
 	DefaultConnectRetries = 2
+	// DefaultMaxStreamsPerIP and DefaultMaxStreams bound concurrent
+	// remoting streams (one per connected node or client).
+	DefaultMaxStreamsPerIP = 256
+	DefaultMaxStreams      = 4096
+	// DefaultRate and DefaultBurst bound the envelopes one connection
+	// delivers per second; the excess is dropped (and retried by honest
+	// actors on their own timers).
+	DefaultRate  = 200_000
+	DefaultBurst = 20_000
 )
 
 // RemoteConfig configures StartRemote.
@@ -55,11 +64,31 @@ type RemoteConfig struct {
 	// before its queued messages are dropped (default
 	// DefaultConnectRetries).
 	ConnectRetries int
-	Logger         *slog.Logger
+	// Accept lists the message types (protobuf full names) this node
+	// takes from the network: CoordinatorAccepts, TerminalAccepts... Nil
+	// takes AllAccepts().
+	Accept []string
+	// MaxStreamsPerIP, MaxStreams, Rate and Burst are the per-peer limits
+	// (defaults above).
+	MaxStreamsPerIP, MaxStreams int
+	Rate, Burst                 float64
+	// Stats, when set, counts what the guard refused.
+	Stats *RemoteStats
+	// TLS, when set, runs remoting over mutual TLS with certificates
+	// bound to enclaves (or, for clients, to a node's credential).
+	TLS *TLSConfig
+	// InsecurePlaintext must be set to run without TLS: anyone who
+	// reaches the port can then read traffic and claim any node's address.
+	InsecurePlaintext bool
+	Logger            *slog.Logger
 }
 
 // ErrRemoteListen is returned when the remote cannot bind its address.
 var ErrRemoteListen = errors.New("actors: remote cannot listen")
+
+// ErrNoTransportSecurity is returned by StartRemote when neither TLS nor
+// InsecurePlaintext is set: plain text must be asked for by name.
+var ErrNoTransportSecurity = errors.New("actors: remoting needs TLS, or InsecurePlaintext set explicitly")
 
 // StartRemote starts protoactor remoting on sys and returns it with the
 // address peers reach it at (host:port, the real port when Port was 0).
@@ -80,15 +109,37 @@ func StartRemote(sys *actor.ActorSystem, cfg RemoteConfig) (r *remote.Remote, ad
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
+	if cfg.TLS == nil && !cfg.InsecurePlaintext {
+		return nil, "", ErrNoTransportSecurity
+	}
+	g := newGuard(sys, cfg)
+	serverOpts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
+		grpc.MaxHeaderListSize(16 << 10),
+		grpc.MaxConcurrentStreams(4),
+		grpc.ConnectionTimeout(10 * time.Second),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.ChainUnaryInterceptor(g.unary),
+		grpc.ChainStreamInterceptor(g.stream),
+		grpc.UnknownServiceHandler(g.unknown),
+	}
+	dialOpts := []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	if cfg.TLS != nil {
+		id := &tlsIdentity{cfg: *cfg.TLS, self: sys.Address}
+		serverOpts = append(serverOpts, grpc.Creds(id.serverCredentials()))
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(id.clientCredentials()))
+		g.peerAddress = id.peerAddress
+	} else {
+		cfg.Logger.Warn("remoting runs in INSECURE PLAIN TEXT: anyone who reaches the port can read traffic and claim any node's address")
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
 	opts := []remote.ConfigOption{
-		remote.WithServerOptions(
-			grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
-			grpc.StreamInterceptor(knownTypesOnly(cfg.Logger)),
-		),
-		remote.WithDialOptions(
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageBytes)),
-		),
+		remote.WithServerOptions(serverOpts...),
+		remote.WithDialOptions(dialOpts...),
 		remote.WithEndpointWriterBatchSize(cfg.BatchSize),
 		remote.WithEndpointManagerBatchSize(cfg.BatchSize),
 	}
@@ -108,6 +159,35 @@ func StartRemote(sys *actor.ActorSystem, cfg RemoteConfig) (r *remote.Remote, ad
 	return r, sys.Address(), nil
 }
 
+func newGuard(sys *actor.ActorSystem, cfg RemoteConfig) *guard {
+	g := &guard{log: cfg.Logger, stats: cfg.Stats, self: sys.Address, rate: cfg.Rate, burst: cfg.Burst,
+		maxPerIP: cfg.MaxStreamsPerIP, maxStreams: cfg.MaxStreams, perIP: map[string]int{}}
+	if g.stats == nil {
+		g.stats = &RemoteStats{}
+	}
+	if g.rate <= 0 {
+		g.rate = DefaultRate
+	}
+	if g.burst <= 0 {
+		g.burst = DefaultBurst
+	}
+	if g.maxPerIP <= 0 {
+		g.maxPerIP = DefaultMaxStreamsPerIP
+	}
+	if g.maxStreams <= 0 {
+		g.maxStreams = DefaultMaxStreams
+	}
+	accept := cfg.Accept
+	if accept == nil {
+		accept = AllAccepts()
+	}
+	g.accept = map[string]bool{}
+	for _, name := range accept {
+		g.accept[name] = true
+	}
+	return g
+}
+
 // SplitHostPort parses "host:port" for RemoteConfig.
 func SplitHostPort(addr string) (string, int, error) {
 	host, p, err := net.SplitHostPort(addr)
@@ -119,63 +199,4 @@ func SplitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("address %q: bad port", addr)
 	}
 	return host, port, nil
-}
-
-// knownTypesOnly drops, before protoactor sees them, remote envelopes
-// whose protobuf type is not linked into this binary (or that name a
-// serializer or type index out of range). protoactor's deserializer would
-// panic on them and take the whole node down; here they are an error in
-// the log and the rest of the batch is delivered.
-func knownTypesOnly(logger *slog.Logger) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		return handler(srv, &filteredStream{ServerStream: ss, logger: logger})
-	}
-}
-
-type filteredStream struct {
-	grpc.ServerStream
-	logger *slog.Logger
-}
-
-// protoSerializer and jsonSerializer are protoactor's built-in
-// serializer ids; the JSON one tolerates unknown types.
-const (
-	protoSerializer int32 = 0
-	jsonSerializer  int32 = 1
-)
-
-func (s *filteredStream) RecvMsg(m any) error {
-	if err := s.ServerStream.RecvMsg(m); err != nil {
-		return err
-	}
-	rm, ok := m.(*remote.RemoteMessage)
-	if !ok || rm.GetMessageBatch() == nil {
-		return nil
-	}
-	batch := rm.GetMessageBatch()
-	known := make([]bool, len(batch.TypeNames))
-	for i, name := range batch.TypeNames {
-		_, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
-		known[i] = err == nil
-	}
-	kept := batch.Envelopes[:0]
-	for _, env := range batch.Envelopes {
-		ok := env.TypeId >= 0 && int(env.TypeId) < len(known)
-		switch {
-		case !ok:
-			s.logger.Error("remote message with a bad type index dropped", "type_id", env.TypeId)
-		case env.SerializerId == jsonSerializer:
-		case env.SerializerId != protoSerializer:
-			ok = false
-			s.logger.Error("remote message with an unknown serializer dropped", "serializer", env.SerializerId, "type", batch.TypeNames[env.TypeId])
-		case !known[env.TypeId]:
-			ok = false
-			s.logger.Error("remote message of a type this node does not know dropped", "type", batch.TypeNames[env.TypeId])
-		}
-		if ok {
-			kept = append(kept, env)
-		}
-	}
-	batch.Envelopes = kept
-	return nil
 }

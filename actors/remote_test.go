@@ -28,7 +28,7 @@ func (e *echo) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *messages.ChannelListRequest:
 		ctx.Respond(&messages.ChannelList{Terminal: []byte("echo")})
-	case *messages.Peer:
+	case *messages.ChannelList:
 		e.got <- m
 	}
 }
@@ -36,7 +36,7 @@ func (e *echo) Receive(ctx actor.Context) {
 func startNode(t *testing.T) (*actor.ActorSystem, string) {
 	t.Helper()
 	sys := actors.NewSystem(nil)
-	r, addr, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1"})
+	r, addr, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", InsecurePlaintext: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestRemoteListenErrorIsAnError(t *testing.T) {
 	host, port, _ := actors.SplitHostPort(addr)
 	sys := actors.NewSystem(nil)
 	defer sys.Shutdown()
-	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port}); err == nil {
+	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, InsecurePlaintext: true}); err == nil {
 		t.Fatal("second listen on a bound port succeeded")
 	}
 }
@@ -126,9 +126,9 @@ func TestRemoteUnknownTypeIsDroppedNotFatal(t *testing.T) {
 	if _, err := stream.Recv(); err != nil {
 		t.Fatal(err)
 	}
-	good, _ := proto.Marshal(&messages.Peer{Address: "x", Id: "y"})
+	good, _ := proto.Marshal(&messages.ChannelList{Terminal: []byte("x"), Error: "y"})
 	batch := &remote.MessageBatch{
-		TypeNames: []string{"nosuch.v1.Unknown", "teeswap.v1.Peer"},
+		TypeNames: []string{"nosuch.v1.Unknown", "teeswap.v1.ChannelList"},
 		Targets:   []*actor.PID{actor.NewPID(addr, "echo")},
 		Envelopes: []*remote.MessageEnvelope{
 			{TypeId: 0, MessageData: []byte{1, 2, 3}, Target: 0, Sender: 0},
@@ -142,7 +142,7 @@ func TestRemoteUnknownTypeIsDroppedNotFatal(t *testing.T) {
 	}
 	select {
 	case m := <-got:
-		if p := m.(*messages.Peer); p.Address != "x" || p.Id != "y" {
+		if p := m.(*messages.ChannelList); string(p.Terminal) != "x" || p.Error != "y" {
 			t.Fatalf("delivered %v", p)
 		}
 	case <-time.After(5 * time.Second):

@@ -33,7 +33,20 @@ type TerminalConfig struct {
 	Store        Store
 	VerifyReport terminal.ReportVerifier
 	Coordinator  *actor.PID
-	Clock        Clock
+	// Report is this terminal's framed attestation report (FrameReport),
+	// sent with each registration.
+	Report []byte
+	// TrustedCoordinator, when set, is the only coordinator enclave
+	// address this terminal admits (pin it when peers run simulation
+	// enclaves, whose reports anyone can make).
+	TrustedCoordinator common.Address
+	// Watchers are the remote watcher nodes (host:port) whose chain
+	// events this terminal takes, besides its own in-process watchers.
+	Watchers []string
+	// Credential is the node's control credential, required on owner-only
+	// requests (open, close, list); empty for in-process deployments.
+	Credential string
+	Clock      Clock
 	// RetryInterval paces registration retries, parked PREPAREs and refund
 	// requests for instances whose deadline passed without an outcome.
 	RetryInterval time.Duration
@@ -112,16 +125,31 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			a.cancel()
 		}
 	case *messages.Registered:
-		a.admit(m)
+		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
+			a.admit(m)
+		}
 	case *messages.Envelope:
-		a.handle(ctx, m)
+		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
+			a.handle(ctx, m)
+		}
 	case terminalTick:
 		a.tick(ctx)
 	case *messages.ChainEvent:
-		a.chainEvent(m)
+		if a.allowed(ctx, m, a.fromWatcher(ctx)) {
+			a.chainEvent(m)
+		}
 	case *messages.ChannelListRequest:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			// The chain address is public: peers learn it here.
+			ctx.Respond(&messages.ChannelList{Terminal: a.m.Address().Bytes(), Error: err.Error()})
+			return
+		}
 		ctx.Respond(a.list())
 	case *messages.ChannelOpen:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.ChannelOpened{Error: err.Error()})
+			return
+		}
 		a.open(ctx, m)
 	case *openDone:
 		reply := &messages.ChannelOpened{ChannelId: m.id[:]}
@@ -132,8 +160,17 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			ctx.Send(m.client, reply)
 		}
 	case *messages.ChannelClose:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.ChannelClosed{ChannelId: m.ChannelId, Error: err.Error()})
+			return
+		}
 		a.closeChannel(ctx, m)
 	case *messages.CloseSignature:
+		if err := a.fromCounterparty(ctx, m.ChannelId); err != nil {
+			a.cfg.Logger.Warn("close co-signature refused", "sender", ctx.Sender(), "err", err)
+			ctx.Respond(&messages.CloseSigned{Error: err.Error()})
+			return
+		}
 		ctx.Respond(a.cosign(m))
 	case *closeDone:
 		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
@@ -150,7 +187,71 @@ func (a *TerminalActor) register(ctx actor.Context) {
 	if a.registered || a.cfg.Coordinator == nil {
 		return
 	}
-	ctx.Request(a.cfg.Coordinator, &messages.RegisterTerminal{Address: a.m.Address().Bytes(), Peer: peerOf(ctx.Self())})
+	reg, err := SignedRegistration(a.cfg.Signer, ctx.Self(), a.cfg.Report, a.cfg.Clock.nowMs())
+	if err != nil {
+		a.cfg.Logger.Error("sign registration", "err", err)
+		return
+	}
+	ctx.Request(a.cfg.Coordinator, reg)
+}
+
+// allowed logs and reports a message from a sender it may not come from.
+func (a *TerminalActor) allowed(ctx actor.Context, m any, ok bool) bool {
+	if !ok {
+		a.cfg.Logger.Warn("message refused", "type", fmt.Sprintf("%T", m), "sender", ctx.Sender(), "err", ErrSenderNotAllowed)
+	}
+	return ok
+}
+
+// fromCoordinator: registration answers and protocol envelopes come from
+// the configured coordinator's node (or this process).
+func (a *TerminalActor) fromCoordinator(ctx actor.Context) bool {
+	if a.cfg.Coordinator == nil {
+		return inProcess(ctx)
+	}
+	return fromNode(ctx, a.cfg.Coordinator.Address)
+}
+
+// fromWatcher: chain events come from this process's watchers or from a
+// configured watcher node.
+func (a *TerminalActor) fromWatcher(ctx actor.Context) bool {
+	if inProcess(ctx) {
+		return true
+	}
+	for _, w := range a.cfg.Watchers {
+		if ctx.Sender().Address == w {
+			return true
+		}
+	}
+	return false
+}
+
+// fromCounterparty: a close co-signature request comes from the node of
+// the channel's counterparty.
+func (a *TerminalActor) fromCounterparty(ctx actor.Context, channelID []byte) error {
+	id, err := messages.Hash32(channelID)
+	if err != nil {
+		return err
+	}
+	c := a.m.Channel(id)
+	if c == nil {
+		return fmt.Errorf("%w: %x", terminal.ErrUnknownChannel, id)
+	}
+	if inProcess(ctx) {
+		return nil
+	}
+	peerAddr := common.BytesToAddress(c.PartyA)
+	if peerAddr == a.m.Address() {
+		peerAddr = common.BytesToAddress(c.PartyB)
+	}
+	var peer *actor.PID
+	if a.cfg.Peers != nil {
+		peer = a.cfg.Peers.Peer(peerAddr)
+	}
+	if peer == nil || ctx.Sender().Address != peer.Address {
+		return fmt.Errorf("%w: a close co-signature is asked only by the counterparty %s", ErrSenderNotAllowed, peerAddr)
+	}
+	return nil
 }
 
 func (a *TerminalActor) admit(r *messages.Registered) {
@@ -161,6 +262,10 @@ func (a *TerminalActor) admit(r *messages.Registered) {
 	coord, err := messages.Address(r.Coordinator)
 	if err != nil {
 		a.cfg.Logger.Warn("registration reply", "err", err)
+		return
+	}
+	if pin := a.cfg.TrustedCoordinator; pin != (common.Address{}) && coord != pin {
+		a.cfg.Logger.Error("registration answer names another coordinator than the pinned one; ignored", "coordinator", coord, "pinned", pin)
 		return
 	}
 	if err := a.m.AdmitCoordinator(coord, r.Report); err != nil {

@@ -132,6 +132,12 @@ func (a *WatcherActor) Receive(ctx actor.Context) {
 			a.cfg.Logger.Warn("subscribe: need a 20-byte address and a peer")
 			return
 		}
+		if !fromNode(ctx, pid.Address) {
+			// A node subscribes its own actors only: a stranger cannot
+			// take a terminal's events away from it.
+			a.cfg.Logger.Warn("subscribe for another node's actor refused", "peer", pid, "sender", ctx.Sender(), "err", ErrSenderNotAllowed)
+			return
+		}
 		a.subs[addr] = pid
 	case *actor.Stopping:
 		if a.cancelTimer != nil {

@@ -141,6 +141,7 @@ func (x *Peer) GetId() string {
 type SubmitSwap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Request       *SwapRequest           `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	Credential    string                 `protobuf:"bytes,2,opt,name=credential,proto3" json:"credential,omitempty"` // the coordinator's client credential
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -180,6 +181,13 @@ func (x *SubmitSwap) GetRequest() *SwapRequest {
 		return x.Request
 	}
 	return nil
+}
+
+func (x *SubmitSwap) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
 }
 
 // PhaseTimes are microseconds since the instance was created.
@@ -330,10 +338,17 @@ func (x *SwapResult) GetTimes() *PhaseTimes {
 
 // RegisterTerminal introduces a terminal to a coordinator. The reply,
 // Registered, carries the coordinator enclave's attestation report.
+// The terminal proves it holds the address's key: signature is its
+// enclave key's over actors.RegistrationDigest(address, peer,
+// timestamp_ms), and report is its enclave's attestation report binding
+// the address. The coordinator takes only fresh, newer registrations.
 type RegisterTerminal struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Address       []byte                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
 	Peer          *Peer                  `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	TimestampMs   int64                  `protobuf:"varint,3,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
+	Report        []byte                 `protobuf:"bytes,5,opt,name=report,proto3" json:"report,omitempty"` // actors.FrameReport
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -378,6 +393,27 @@ func (x *RegisterTerminal) GetAddress() []byte {
 func (x *RegisterTerminal) GetPeer() *Peer {
 	if x != nil {
 		return x.Peer
+	}
+	return nil
+}
+
+func (x *RegisterTerminal) GetTimestampMs() int64 {
+	if x != nil {
+		return x.TimestampMs
+	}
+	return 0
+}
+
+func (x *RegisterTerminal) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+func (x *RegisterTerminal) GetReport() []byte {
+	if x != nil {
+		return x.Report
 	}
 	return nil
 }
@@ -496,6 +532,7 @@ type ChannelOpen struct {
 	Token         []byte                 `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"` // 20 zero bytes for the native coin
 	Amount        []byte                 `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
 	Coordinator   []byte                 `protobuf:"bytes,5,opt,name=coordinator,proto3" json:"coordinator,omitempty"` // empty: the terminal's registered coordinator
+	Credential    string                 `protobuf:"bytes,6,opt,name=credential,proto3" json:"credential,omitempty"`   // the node's control credential
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -565,6 +602,13 @@ func (x *ChannelOpen) GetCoordinator() []byte {
 	return nil
 }
 
+func (x *ChannelOpen) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
+}
+
 // ChannelOpened answers ChannelOpen once the enclave tracks the channel.
 type ChannelOpened struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -622,6 +666,7 @@ func (x *ChannelOpened) GetError() string {
 type ChannelClose struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
+	Credential    string                 `protobuf:"bytes,2,opt,name=credential,proto3" json:"credential,omitempty"` // the node's control credential
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -661,6 +706,13 @@ func (x *ChannelClose) GetChannelId() []byte {
 		return x.ChannelId
 	}
 	return nil
+}
+
+func (x *ChannelClose) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
 }
 
 // ChannelClosed answers ChannelClose.
@@ -866,6 +918,7 @@ func (x *CloseSigned) GetError() string {
 // ChannelListRequest asks a terminal for its channels.
 type ChannelListRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Credential    string                 `protobuf:"bytes,1,opt,name=credential,proto3" json:"credential,omitempty"` // the node's control credential
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -898,6 +951,13 @@ func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ChannelListRequest.ProtoReflect.Descriptor instead.
 func (*ChannelListRequest) Descriptor() ([]byte, []int) {
 	return file_control_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ChannelListRequest) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
 }
 
 // ChannelInfo is one channel as a terminal reports it.
@@ -1411,10 +1471,13 @@ const file_control_proto_rawDesc = "" +
 	"teeswap.v1\x1a\rteeswap.proto\x1a\vstate.proto\"0\n" +
 	"\x04Peer\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"?\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"_\n" +
 	"\n" +
 	"SubmitSwap\x121\n" +
-	"\arequest\x18\x01 \x01(\v2\x17.teeswap.v1.SwapRequestR\arequest\"o\n" +
+	"\arequest\x18\x01 \x01(\v2\x17.teeswap.v1.SwapRequestR\arequest\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x02 \x01(\tR\n" +
+	"credential\"o\n" +
 	"\n" +
 	"PhaseTimes\x12\x1f\n" +
 	"\vprepared_us\x18\x01 \x01(\x03R\n" +
@@ -1431,10 +1494,13 @@ const file_control_proto_rawDesc = "" +
 	"\aoutcome\x18\x03 \x01(\x0e2\x19.teeswap.v1.InstancePhaseR\aoutcome\x12=\n" +
 	"\rrefund_reason\x18\x04 \x01(\x0e2\x18.teeswap.v1.RefundReasonR\frefundReason\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12,\n" +
-	"\x05times\x18\x06 \x01(\v2\x16.teeswap.v1.PhaseTimesR\x05times\"R\n" +
+	"\x05times\x18\x06 \x01(\v2\x16.teeswap.v1.PhaseTimesR\x05times\"\xab\x01\n" +
 	"\x10RegisterTerminal\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x04peer\x18\x02 \x01(\v2\x10.teeswap.v1.PeerR\x04peer\"}\n" +
+	"\x04peer\x18\x02 \x01(\v2\x10.teeswap.v1.PeerR\x04peer\x12!\n" +
+	"\ftimestamp_ms\x18\x03 \x01(\x03R\vtimestampMs\x12\x1c\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\x12\x16\n" +
+	"\x06report\x18\x05 \x01(\fR\x06report\"}\n" +
 	"\n" +
 	"Registered\x12 \n" +
 	"\vcoordinator\x18\x01 \x01(\fR\vcoordinator\x12\x1f\n" +
@@ -1442,20 +1508,26 @@ const file_control_proto_rawDesc = "" +
 	"reportKind\x12\x16\n" +
 	"\x06report\x18\x03 \x01(\fR\x06report\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\"\x14\n" +
-	"\x12AttestationRequest\"\x9c\x01\n" +
+	"\x12AttestationRequest\"\xbc\x01\n" +
 	"\vChannelOpen\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\"\n" +
 	"\fcounterparty\x18\x02 \x01(\fR\fcounterparty\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\fR\x05token\x12\x16\n" +
 	"\x06amount\x18\x04 \x01(\fR\x06amount\x12 \n" +
-	"\vcoordinator\x18\x05 \x01(\fR\vcoordinator\"D\n" +
+	"\vcoordinator\x18\x05 \x01(\fR\vcoordinator\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x06 \x01(\tR\n" +
+	"credential\"D\n" +
 	"\rChannelOpened\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"-\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"M\n" +
 	"\fChannelClose\x12\x1d\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\fR\tchannelId\"z\n" +
+	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x02 \x01(\tR\n" +
+	"credential\"z\n" +
 	"\rChannelClosed\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x19\n" +
@@ -1471,8 +1543,11 @@ const file_control_proto_rawDesc = "" +
 	"\tbalance_b\x18\x05 \x01(\fR\bbalanceB\"A\n" +
 	"\vCloseSigned\x12\x1c\n" +
 	"\tsignature\x18\x01 \x01(\fR\tsignature\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"\x14\n" +
-	"\x12ChannelListRequest\"\x95\x02\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"4\n" +
+	"\x12ChannelListRequest\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x01 \x01(\tR\n" +
+	"credential\"\x95\x02\n" +
 	"\vChannelInfo\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +

@@ -35,7 +35,9 @@ const (
 
 // Config is one simulation run. Every random choice comes from Seed.
 type Config struct {
-	Chains int // number of chains (chain ids FirstChainID..)
+	// InsecurePlaintext runs multiproc remoting without TLS.
+	InsecurePlaintext bool
+	Chains            int // number of chains (chain ids FirstChainID..)
 	// Terminals per chain; each chain has its own terminals, so a swap
 	// across k chains with Hops channels per leg has k*(Hops+1) parties.
 	// 0 picks enough for Concurrency disjoint instances (see Normalize).

@@ -31,6 +31,23 @@ type TerminalsConfig struct {
 	Count         int
 	Name          string // prefix of the terminals' actor names
 	RetryInterval time.Duration
+	// InsecurePlaintext runs remoting without TLS (loopback only).
+	InsecurePlaintext bool
+}
+
+// remoteConfig is the loopback remoting of a multiproc sim process: TLS
+// bound to a simulation enclave key of its own, unless plaintext.
+func remoteConfig(backend enclave.Backend, plaintext bool, log *slog.Logger) (actors.RemoteConfig, error) {
+	cfg := actors.RemoteConfig{Host: "127.0.0.1", Logger: log, InsecurePlaintext: plaintext}
+	if plaintext {
+		return cfg, nil
+	}
+	key, err := backend.NewKey()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.TLS = &actors.TLSConfig{Backend: backend, Key: key, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true})}
+	return cfg, nil
 }
 
 // terminalsHello is the one JSON line a terminal process prints once its
@@ -49,15 +66,19 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sys := actors.NewSystem(log)
-	if _, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: log}); err != nil {
-		return err
-	}
-	defer sys.Shutdown()
 	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
+	rcfg, err := remoteConfig(backend, cfg.InsecurePlaintext, log)
+	if err != nil {
+		return err
+	}
+	sys := actors.NewSystem(log)
+	if _, _, err := actors.StartRemote(sys, rcfg); err != nil {
+		return err
+	}
+	defer sys.Shutdown()
 	verify := actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: true}))
 	coord := actor.NewPID(cfg.Coordinator, "coordinator")
 	hello := terminalsHello{Address: sys.Address()}
@@ -66,8 +87,14 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 		if err != nil {
 			return err
 		}
+		report, err := enclave.ReportFor(backend, key)
+		if err != nil {
+			return err
+		}
 		props, err := actors.NewTerminal(actors.TerminalConfig{Signer: key, Store: actors.NewMemStore(), VerifyReport: verify,
-			Coordinator: coord, RetryInterval: cfg.RetryInterval, Logger: log})
+			Coordinator: coord, Report: actors.FrameReport(report), RetryInterval: cfg.RetryInterval, Logger: log,
+			// The sim's process announces the channels, as a watcher node would.
+			Watchers: []string{cfg.Coordinator}})
 		if err != nil {
 			return err
 		}
@@ -106,8 +133,16 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	w := &world{cfg: cfg, log: log, remote: true, applied: &appliedLog{m: map[[32]byte]*applied{}}}
 	var stopping atomic.Bool
 	quiet := slog.New(muteHandler{log.Handler(), &stopping})
+	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	rcfg, err := remoteConfig(backend, cfg.InsecurePlaintext, quiet)
+	if err != nil {
+		return nil, err
+	}
 	sys := actors.NewSystem(quiet)
-	rem, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", Logger: quiet})
+	rem, _, err := actors.StartRemote(sys, rcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -136,10 +171,6 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		w.shutdown()
 		return nil, err
 	}
-	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return fail(err)
-	}
 	router, err := directory.NewRouter(directory.NewMemStore())
 	if err != nil {
 		return fail(err)
@@ -163,7 +194,8 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 			continue
 		}
 		cmd := exec.CommandContext(ctx, cfg.Binary, "sim", "terminals", "--coordinator", sys.Address(),
-			"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--retry", cfg.RetryInterval.String())
+			"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--retry", cfg.RetryInterval.String(),
+			fmt.Sprint("--insecure-plaintext-loopback=", cfg.InsecurePlaintext))
 		var errBuf strings.Builder
 		cmd.Stderr = &limitedWriter{w: &errBuf, n: 4096}
 		stdin, err := cmd.StdinPipe()

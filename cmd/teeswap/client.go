@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -28,6 +30,8 @@ import (
 type target struct {
 	node, actorID, listen string
 	coordinator, term     string
+	dataDir, credFile     string
+	allowSim, plaintext   bool
 	timeout               time.Duration
 }
 
@@ -44,6 +48,34 @@ func (t *target) register(fs *pflag.FlagSet, def string) {
 	}
 	fs.StringVar(&t.listen, "listen", "127.0.0.1:0", "where this client listens for the answer; the node must reach it")
 	fs.DurationVar(&t.timeout, "wait", 2*time.Minute, "how long to wait for the answer")
+	fs.StringVar(&t.dataDir, "data-dir", "", "the node's data directory, to read its control credential (env TEESWAP_DATA_DIR)")
+	fs.BoolVar(&t.allowSim, "allow-simulation", false, "accept the node's simulation enclave (env TEESWAP_ALLOW_SIMULATION)")
+	fs.BoolVar(&t.plaintext, "insecure-plaintext-loopback", false, "INSECURE: talk to a node that runs remoting without TLS (env TEESWAP_INSECURE_PLAINTEXT_LOOPBACK)")
+	fs.StringVar(&t.credFile, "credential", "", "the node's control credential file (env TEESWAP_CREDENTIAL; default DATA_DIR/"+fileCredential+")")
+}
+
+// credential reads the control credential owner-only requests carry:
+// --credential, else the one in --data-dir. None: requests go without,
+// and the node refuses the owner-only ones.
+func (t *target) credential() (string, error) {
+	file, dir := t.credFile, t.dataDir
+	if file == "" {
+		file = os.Getenv("TEESWAP_CREDENTIAL")
+	}
+	if dir == "" {
+		dir = os.Getenv("TEESWAP_DATA_DIR")
+	}
+	if file == "" && dir != "" {
+		file = filepath.Join(dir, fileCredential)
+	}
+	if file == "" {
+		return "", nil
+	}
+	cred, err := actors.ReadCredential(file)
+	if err != nil {
+		return "", usageError("control credential: %v", err)
+	}
+	return cred, nil
 }
 
 func (t *target) pid() (*actor.PID, error) {
@@ -84,6 +116,8 @@ type clientConn struct {
 	remote *remote.Remote
 	pid    *actor.PID
 	t      *target
+	// cred is the node's control credential, if the client has it.
+	cred string
 }
 
 func (t *target) dial() (*clientConn, error) {
@@ -95,13 +129,30 @@ func (t *target) dial() (*clientConn, error) {
 	if err != nil {
 		return nil, usageError("--listen: %v", err)
 	}
+	cred, err := t.credential()
+	if err != nil {
+		return nil, err
+	}
+	rcfg := actors.RemoteConfig{Host: host, Port: port, Logger: logger(), Accept: actors.ClientAccepts}
+	if t.plaintext || envBool("TEESWAP_INSECURE_PLAINTEXT_LOOPBACK") {
+		rcfg.InsecurePlaintext = true
+	} else {
+		if cred == "" {
+			return nil, usageError("remoting is TLS, and a client authenticates with the node's control credential: give --data-dir DIR or --credential FILE (or --insecure-plaintext-loopback for a node that runs without TLS)")
+		}
+		// The client has no enclave: it proves it holds the node's
+		// credential, and checks the node's enclave-bound certificate.
+		allowSim := t.allowSim || envBool("TEESWAP_ALLOW_SIMULATION")
+		rcfg.TLS = &actors.TLSConfig{Credential: cred, ClientCredentials: []string{cred},
+			Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: allowSim})}
+	}
 	sys := actors.NewSystem(quietRemote(logger()))
-	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: host, Port: port, Logger: logger()})
+	r, _, err := actors.StartRemote(sys, rcfg)
 	if err != nil {
 		sys.Shutdown()
 		return nil, err
 	}
-	return &clientConn{sys: sys, remote: r, pid: pid, t: t}, nil
+	return &clientConn{sys: sys, remote: r, pid: pid, t: t, cred: cred}, nil
 }
 
 func (c *clientConn) close() {
@@ -122,6 +173,13 @@ func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
 		return zero, fmt.Errorf("%s at %s answered %T, not %T: is that the right actor?", c.pid.Id, c.pid.Address, res, zero)
 	}
 	return v, nil
+}
+
+// envBool reads a boolean environment variable; unset or unparsable is
+// false.
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
 }
 
 // parseAmount reads a non-negative integer amount in base units (wei),
@@ -302,7 +360,7 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	}
 	defer c.close()
 	start := time.Now()
-	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req}, f.t.timeout)
+	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req, Credential: c.cred}, f.t.timeout)
 	if err != nil {
 		return err
 	}
@@ -424,6 +482,7 @@ the channel from the chain event.`,
 				return err
 			}
 			defer c.close()
+			req.Credential = c.cred
 			start := time.Now()
 			res, err := ask[*messages.ChannelOpened](c, req, t.timeout)
 			if err != nil {
@@ -437,7 +496,7 @@ the channel from the chain event.`,
 			if waitTracked {
 				deadline := time.Now().Add(t.timeout - time.Since(start))
 				for !tracked && time.Now().Before(deadline) {
-					if l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{}, 5*time.Second); err == nil {
+					if l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{Credential: c.cred}, 5*time.Second); err == nil {
 						for _, ch := range l.Channels {
 							tracked = tracked || string(ch.ChannelId) == string(res.ChannelId)
 						}
@@ -494,7 +553,7 @@ closed; the counterparty's node must be among the terminal's peers.`,
 				return err
 			}
 			defer c.close()
-			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id}, t.timeout)
+			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id, Credential: c.cred}, t.timeout)
 			if err != nil {
 				return err
 			}
@@ -541,7 +600,7 @@ func channelListCommand() *cobra.Command {
 				return err
 			}
 			defer c.close()
-			l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{}, t.timeout)
+			l, err := ask[*messages.ChannelList](c, &messages.ChannelListRequest{Credential: c.cred}, t.timeout)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ func TestClientOfDeadNodeFailsWithOne(t *testing.T) {
 	}
 	dead := l.Addr().String()
 	l.Close()
-	code, msg := run(t, "channel", "list", "--terminal", dead, "--wait", "300ms")
+	code, msg := run(t, "channel", "list", "--terminal", dead, "--insecure-plaintext-loopback", "--wait", "300ms")
 	if code != 1 || !strings.Contains(msg, "no answer") || !strings.Contains(msg, "is the node running") {
 		t.Fatalf("exit %d: %s", code, msg)
 	}

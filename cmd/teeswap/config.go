@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -59,12 +60,20 @@ type nodeConfig struct {
 	Chains []chainConfig `json:"chains,omitempty"`
 	// Coordinator is the coordinator node's host:port (terminals).
 	Coordinator string `json:"coordinator,omitempty"`
+	// TrustedCoordinator pins the coordinator enclave's chain address
+	// (terminals): only that coordinator is admitted. Needed for safety
+	// with simulation enclaves, whose reports anyone can make.
+	TrustedCoordinator string `json:"trusted_coordinator,omitempty"`
 	// Peers are other terminal nodes, host:port or 0xADDRESS@host:port,
 	// asked to co-sign cooperative closes (terminals).
 	Peers []string `json:"peers,omitempty"`
 	// Watchers are remote watcher nodes (host:port) a terminal subscribes
 	// to, on top of following its chains itself.
 	Watchers []string `json:"watchers,omitempty"`
+	// InsecurePlaintextLoopback runs remoting without TLS, on a loopback
+	// address only: anyone on the machine can then read traffic and
+	// claim any node's address. For tests and local experiments.
+	InsecurePlaintextLoopback bool `json:"insecure_plaintext_loopback,omitempty"`
 	// PollInterval paces chain polling (default 1s).
 	PollInterval duration `json:"poll_interval,omitempty"`
 	// RetryInterval paces protocol retries (default 500ms).
@@ -135,7 +144,8 @@ func readConfigFile(path string, cfg *nodeConfig) error {
 type nodeFlags struct {
 	config, role, name, listen, advertise, dataDir, enclave string
 	coordinator, pollInterval, retryInterval                string
-	allowSimulation                                         bool
+	trustedCoordinator                                      string
+	allowSimulation, insecurePlaintext                      bool
 	chains, peers, watchers                                 []string
 }
 
@@ -148,8 +158,10 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the sealed key and state (env TEESWAP_DATA_DIR)")
 	fs.StringVar(&f.enclave, "enclave", "", "enclave backend: auto, sgx or simulation (env TEESWAP_ENCLAVE)")
 	fs.BoolVar(&f.allowSimulation, "allow-simulation", false, "accept simulated enclaves, this node's and its peers' (env TEESWAP_ALLOW_SIMULATION)")
+	fs.BoolVar(&f.insecurePlaintext, "insecure-plaintext-loopback", false, "INSECURE: remoting without TLS, loopback only (env TEESWAP_INSECURE_PLAINTEXT_LOOPBACK)")
 	fs.StringArrayVar(&f.chains, "chain", nil, "a chain: rpc=URL,contract=0x..[,id=N][,start=BLOCK][,depth=N]; repeat per chain (env TEESWAP_CHAINS, ';'-separated)")
 	fs.StringVar(&f.coordinator, "coordinator", "", "the coordinator node's host:port, for terminals (env TEESWAP_COORDINATOR)")
+	fs.StringVar(&f.trustedCoordinator, "trusted-coordinator", "", "pin the coordinator enclave's 0x address, for terminals (env TEESWAP_TRUSTED_COORDINATOR)")
 	fs.StringArrayVar(&f.peers, "peer", nil, "another terminal node, host:port or 0xADDR@host:port; repeatable (env TEESWAP_PEERS, ','-separated)")
 	fs.StringArrayVar(&f.watchers, "watcher", nil, "a watcher node's host:port to subscribe to; repeatable (env TEESWAP_WATCHERS, ','-separated)")
 	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
@@ -197,7 +209,13 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 			cfg.AllowSimulation = b
 			return err
 		}},
+		{"insecure-plaintext-loopback", "TEESWAP_INSECURE_PLAINTEXT_LOOPBACK", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			cfg.InsecurePlaintextLoopback = b
+			return err
+		}},
 		{"coordinator", "TEESWAP_COORDINATOR", str(&cfg.Coordinator)},
+		{"trusted-coordinator", "TEESWAP_TRUSTED_COORDINATOR", str(&cfg.TrustedCoordinator)},
 		{"poll-interval", "TEESWAP_POLL_INTERVAL", dur(&cfg.PollInterval)},
 		{"retry-interval", "TEESWAP_RETRY_INTERVAL", dur(&cfg.RetryInterval)},
 		{"peer", "TEESWAP_PEERS", list(&cfg.Peers, ",")},
@@ -223,7 +241,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 	}
 	flagValues := map[string]string{
 		"role": f.role, "name": f.name, "listen": f.listen, "advertise": f.advertise, "data-dir": f.dataDir,
-		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator,
+		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator, "insecure-plaintext-loopback": strconv.FormatBool(f.insecurePlaintext), "trusted-coordinator": f.trustedCoordinator,
 		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval,
 		"peer": strings.Join(f.peers, ","), "watcher": strings.Join(f.watchers, ","), "chain": strings.Join(f.chains, ";"),
 	}
@@ -289,8 +307,12 @@ func (c *nodeConfig) validate() error {
 	if c.Name == "" {
 		c.Name = c.Role
 	}
-	if _, _, err := actors.SplitHostPort(c.Listen); err != nil {
+	host, _, err := actors.SplitHostPort(c.Listen)
+	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if c.InsecurePlaintextLoopback && !isLoopback(host) {
+		return fmt.Errorf("insecure_plaintext_loopback serves plain text on loopback only, and listen is %s", c.Listen)
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("no data directory: set data_dir, TEESWAP_DATA_DIR or --data-dir (it keeps the %s's sealed key and state)", c.Role)
@@ -325,6 +347,9 @@ func (c *nodeConfig) validate() error {
 		if _, _, err := actors.SplitHostPort(c.Coordinator); err != nil {
 			return fmt.Errorf("coordinator: %w", err)
 		}
+		if c.TrustedCoordinator != "" && !common.IsHexAddress(c.TrustedCoordinator) {
+			return fmt.Errorf("trusted_coordinator %q is not a 0x address", c.TrustedCoordinator)
+		}
 		for _, p := range c.Peers {
 			if _, _, err := parsePeer(p); err != nil {
 				return err
@@ -340,6 +365,11 @@ func (c *nodeConfig) validate() error {
 		return errors.New("poll_interval and retry_interval must be positive")
 	}
 	return nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // parsePeer reads "host:port" or "0xADDRESS@host:port".

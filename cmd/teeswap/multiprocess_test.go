@@ -202,7 +202,9 @@ func (h *mpHarness) teeswap(args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(h.ctx, 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.bin, args...)
-	cmd.Env = childEnv()
+	// The nodes run simulation enclaves; the client checks their
+	// certificates' reports.
+	cmd.Env = childEnv("TEESWAP_ALLOW_SIMULATION=true")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -257,6 +259,9 @@ func (h *mpHarness) addr(name string) string {
 	return fmt.Sprintf("127.0.0.1:%d", h.ports[name])
 }
 
+// dataDir is a node's data directory: its control credential is there.
+func (h *mpHarness) dataDir(name string) string { return filepath.Join(h.dir, "data", name) }
+
 // writeNodeConfig writes a node's JSON config file; the rest of its
 // settings come from the environment (start), exercising the layering.
 func (h *mpHarness) writeNodeConfig(name string, cfg nodeConfig) {
@@ -266,7 +271,7 @@ func (h *mpHarness) writeNodeConfig(name string, cfg nodeConfig) {
 	}
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", h.ports[name])
 	h.mu.Unlock()
-	cfg.Name, cfg.DataDir = name, filepath.Join(h.dir, "data", name)
+	cfg.Name, cfg.DataDir = name, h.dataDir(name)
 	cfg.PollInterval, cfg.RetryInterval = duration(100*time.Millisecond), duration(200*time.Millisecond)
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -460,7 +465,7 @@ type listOutput struct {
 
 func (h *mpHarness) channels(name string) listOutput {
 	var l listOutput
-	h.mustJSON(&l, 0, "channel", "list", "--terminal", h.addr(name), "--wait", "10s")
+	h.mustJSON(&l, 0, "channel", "list", "--terminal", h.addr(name), "--data-dir", h.dataDir(name), "--wait", "10s")
 	return l
 }
 
@@ -601,7 +606,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				ChannelID string `json:"channel_id"`
 				Tracked   bool   `json:"tracked"`
 			}
-			if err := h.tryJSON(&out, 0, "channel", "open", "--terminal", h.addr(o.from), "--chain", fmt.Sprint(o.chain.id),
+			if err := h.tryJSON(&out, 0, "channel", "open", "--terminal", h.addr(o.from), "--data-dir", h.dataDir(o.from), "--chain", fmt.Sprint(o.chain.id),
 				"--counterparty", addr(o.to).Hex(), "--amount", fmt.Sprint(deposit), "--wait", "60s"); err != nil {
 				t.Error(err)
 				return
@@ -636,13 +641,15 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				var route struct {
 					Hops []map[string]string `json:"hops"`
 				}
-				err := h.tryJSON(&route, 0, "route", "--node", h.addr(dir), "--chain", fmt.Sprint(c.id),
+				err := h.tryJSON(&route, 0, "route", "--node", h.addr(dir), "--data-dir", h.dataDir(dir), "--chain", fmt.Sprint(c.id),
 					"--from", addr(c.terminals[0]).Hex(), "--to", addr(c.terminals[2]).Hex(), "--amount", "1", "--wait", "5s")
 				return err == nil && len(route.Hops) == 2
 			})
 		}
 	}
 	t.Logf("8 nodes up (coordinator, watcher, 6 terminals), 4 channels open at %v", time.Since(began).Round(time.Millisecond))
+	// Strangers on the network are refused; the swaps below still confirm.
+	h.strangerAttacks("coordinator", "watcher", A.terminals[0])
 
 	leg := func(c *mpChain, amount int) string {
 		return fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%d", c.id, addr(c.terminals[0]).Hex(), addr(c.terminals[2]).Hex(), amount)
@@ -656,7 +663,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 
 	// 1. A cross-chain swap.
 	var res swapOutput
-	h.mustJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1")
+	h.mustJSON(&res, 0, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 100), "--leg", leg(B, 40), "--id", "swap-1")
 	if !res.Confirmed || res.Phase != "INSTANCE_PHASE_COMMITTED" {
 		t.Fatalf("swap-1: %+v", res)
 	}
@@ -665,7 +672,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	t.Logf("swap-1 confirmed: %+v", res.Times)
 
 	// 2. A same-chain multi-hop payment.
-	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--chain", fmt.Sprint(A.id),
+	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
 		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50", "--id", "pay-1")
 	if !res.Confirmed {
 		t.Fatalf("pay-1: %+v", res)
@@ -689,7 +696,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	swapDone := make(chan swapOutput, 1)
 	go func() {
 		var out swapOutput
-		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+		if err := h.tryJSON(&out, 1, "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
 			"--id", "swap-killed", "--timeout-ms", "4000"); err != nil {
 			t.Error(err)
 		}
@@ -734,7 +741,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 		return v.Int64() == 40 && phase == "IDLE"
 	})
 	h.eventually("swap after restart", 30*time.Second, func() bool {
-		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
+		out, code := h.teeswap("--json", "swap", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--leg", leg(A, 10), "--leg", leg(B, 10),
 			"--id", fmt.Sprint("swap-after-", time.Now().UnixNano()), "--timeout-ms", "5000")
 		if code != 0 {
 			return false
@@ -763,7 +770,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 				PayoutA string `json:"payout_a"`
 				PayoutB string `json:"payout_b"`
 			}
-			if err := h.tryJSON(&out, 0, "channel", "close", "--terminal", h.addr(c.by), "--channel", channelOf[c.from+"-"+c.to], "--wait", "60s"); err != nil {
+			if err := h.tryJSON(&out, 0, "channel", "close", "--terminal", h.addr(c.by), "--data-dir", h.dataDir(c.by), "--channel", channelOf[c.from+"-"+c.to], "--wait", "60s"); err != nil {
 				t.Errorf("%s closing %s-%s: %v\n%s", c.by, c.from, c.to, err, h.grepLog(c.by, "peer"))
 				return
 			}

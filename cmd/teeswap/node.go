@@ -31,10 +31,13 @@ import (
 
 // Files in a node's data directory.
 const (
-	fileSealedKey   = "key.sealed"   // the enclave key, sealed by the backend
-	fileSimSealKey  = "sim-seal.key" // the simulation backend's sealing key (no SGX only)
-	fileState       = "state.db"     // the actors' sealed write-ahead store
-	fileDirectory   = "directory.db" // the channel directory (coordinator, watcher)
+	fileSealedKey  = "key.sealed"   // the enclave key, sealed by the backend
+	fileSimSealKey = "sim-seal.key" // the simulation backend's sealing key (no SGX only)
+	fileState      = "state.db"     // the actors' sealed write-ahead store
+	fileDirectory  = "directory.db" // the channel directory (coordinator, watcher)
+	// fileCredential is the control credential, made at first start: the
+	// owner's CLI (terminal) or the exchange (coordinator) sends it.
+	fileCredential  = "control.cookie"
 	dataDirFileMode = 0o700
 )
 
@@ -87,6 +90,7 @@ type nodeInfo struct {
 	ChainAddress string          `json:"chain_address,omitempty"`
 	Enclave      string          `json:"enclave,omitempty"`
 	DataDir      string          `json:"data_dir"`
+	Credential   string          `json:"credential_file,omitempty"` // the control credential's file
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
 }
@@ -104,12 +108,17 @@ type nodeChainInfo struct {
 
 // node is a running teeswap node.
 type node struct {
-	cfg     nodeConfig
-	log     *slog.Logger
-	sys     *actor.ActorSystem
-	remote  *remote.Remote
-	chains  []actors.Deployment
-	info    nodeInfo
+	cfg    nodeConfig
+	log    *slog.Logger
+	sys    *actor.ActorSystem
+	remote *remote.Remote
+	chains []actors.Deployment
+	info   nodeInfo
+	// backend and key are the node's enclave (nil for a watcher on plain
+	// text); cred its control credential.
+	backend enclave.Backend
+	key     enclave.Key
+	cred    string
 	pids    []*actor.PID   // spawned actors, stopped first on close
 	cancel  []func()       // background goroutines, stopped before the actors
 	closers []func() error // stores and chains, closed after the actors
@@ -189,9 +198,26 @@ func (n *node) start(ctx context.Context) error {
 	if err := n.dialChains(ctx); err != nil {
 		return err
 	}
+	var err error
+	if n.cred, err = n.credential(); err != nil {
+		return err
+	}
+	// A watcher needs an enclave key only to authenticate itself on TLS.
+	if cfg.Role != roleWatcher || !cfg.InsecurePlaintextLoopback {
+		if n.backend, n.key, err = n.openEnclave(); err != nil {
+			return err
+		}
+	}
 	n.sys = actors.NewSystem(quietRemote(n.log))
 	host, port, _ := actors.SplitHostPort(cfg.Listen)
-	r, addr, err := actors.StartRemote(n.sys, actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log})
+	accept := map[string][]string{roleCoordinator: actors.CoordinatorAccepts, roleTerminal: actors.TerminalAccepts, roleWatcher: actors.WatcherAccepts}[cfg.Role]
+	rcfg := actors.RemoteConfig{Host: host, Port: port, AdvertisedHost: cfg.Advertise, Logger: n.log, Accept: accept}
+	if cfg.InsecurePlaintextLoopback {
+		rcfg.InsecurePlaintext = true
+	} else {
+		rcfg.TLS = &actors.TLSConfig{Backend: n.backend, Key: n.key, Verifier: n.verifier(), ClientCredentials: []string{n.cred}}
+	}
+	r, addr, err := actors.StartRemote(n.sys, rcfg)
 	if err != nil {
 		return err
 	}
@@ -269,6 +295,21 @@ func (n *node) openEnclave() (enclave.Backend, enclave.Key, error) {
 	return backend, key, nil
 }
 
+// credential reads the node's control credential, making it on first
+// start.
+func (n *node) credential() (string, error) {
+	path := filepath.Join(n.cfg.DataDir, fileCredential)
+	cred, created, err := actors.LoadOrCreateCredential(path)
+	if err != nil {
+		return "", err
+	}
+	if created {
+		n.log.Info("made the control credential; clients on this machine use it with --data-dir or --credential", "file", path)
+	}
+	n.info.Credential = path
+	return cred, nil
+}
+
 // loadOrCreateKey unseals the key at path, or makes a new one and seals
 // it there (atomically: a crash leaves no half-written key).
 func loadOrCreateKey(b enclave.Backend, path string) (enclave.Key, bool, error) {
@@ -343,11 +384,13 @@ func (n *node) spawnWatchers(store directory.Store, peers actors.PeerResolver) e
 	return nil
 }
 
+// verifier checks peers' attestation reports under the node's policy.
+func (n *node) verifier() *enclave.Verifier {
+	return enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})
+}
+
 func (n *node) startCoordinator() error {
-	backend, key, err := n.openEnclave()
-	if err != nil {
-		return err
-	}
+	backend, key := n.backend, n.key
 	store, err := n.openStore(backend)
 	if err != nil {
 		return err
@@ -363,7 +406,9 @@ func (n *node) startCoordinator() error {
 	routes := actors.DirectoryRoutes{Router: router}
 	props, err := actors.NewCoordinator(actors.CoordinatorConfig{
 		Signer: key, Store: store, Routes: routes, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
-		RetryInterval: time.Duration(n.cfg.RetryInterval), Logger: n.log,
+		VerifyReport:     actors.ReportVerifier(n.verifier()),
+		ClientCredential: n.cred,
+		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
 	})
 	if err != nil {
 		return err
@@ -395,10 +440,7 @@ func (n *node) startWatcherNode() error {
 }
 
 func (n *node) startTerminal(ctx context.Context) error {
-	backend, key, err := n.openEnclave()
-	if err != nil {
-		return err
-	}
+	backend, key := n.backend, n.key
 	store, err := n.openStore(backend)
 	if err != nil {
 		return err
@@ -412,10 +454,15 @@ func (n *node) startTerminal(ctx context.Context) error {
 		addr, hostPort, _ := parsePeer(p)
 		peers.add(addr, hostPort)
 	}
+	report, err := enclave.ReportFor(backend, key)
+	if err != nil {
+		return err
+	}
 	props, err := actors.NewTerminal(actors.TerminalConfig{
-		Signer: key, Store: store,
-		VerifyReport:  actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: n.cfg.AllowSimulation})),
-		Coordinator:   actor.NewPID(n.cfg.Coordinator, actorCoordinator),
+		Signer: key, Store: store, Report: actors.FrameReport(report),
+		VerifyReport:       actors.ReportVerifier(n.verifier()),
+		Coordinator:        actor.NewPID(n.cfg.Coordinator, actorCoordinator),
+		TrustedCoordinator: common.HexToAddress(n.cfg.TrustedCoordinator), Watchers: n.cfg.Watchers, Credential: n.cred,
 		RetryInterval: time.Duration(n.cfg.RetryInterval), Chain: ops, Peers: peers, Logger: n.log,
 	})
 	if err != nil {

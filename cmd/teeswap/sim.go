@@ -131,6 +131,7 @@ reports both latencies and their ratio.`,
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "instance deadline")
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
 	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
+	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc: INSECURE plain-text remoting instead of enclave-bound TLS")
 	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
@@ -165,6 +166,7 @@ func newSimTerminalsCmd() *cobra.Command {
 	f.IntVar(&tc.Count, "count", 1, "terminals to run")
 	f.StringVar(&tc.Name, "name", "p0", "prefix of the terminals' actor names")
 	f.DurationVar(&tc.RetryInterval, "retry", 500*time.Millisecond, "terminals' retry interval")
+	f.BoolVar(&tc.InsecurePlaintext, "insecure-plaintext-loopback", false, "INSECURE: plain-text remoting")
 	return cmd
 }
 

@@ -53,7 +53,7 @@ func (h *harness) start(name string) *Node {
 	m := join(h.t, h.prefix, name, 2, true)
 	prov := test.NewTestProvider(h.agent)
 	h.provs[name] = prov
-	n, err := StartNode(NodeConfig{Member: m, Signer: h.w.Coord, Provider: prov, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", name), CallTimeout: 3 * time.Second})
+	n, err := StartNode(NodeConfig{InsecurePlaintextLoopback: true, Member: m, Signer: h.w.Coord, Provider: prov, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", name), CallTimeout: 3 * time.Second})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestFailoverProcessesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := StartNode(NodeConfig{Member: gwMember, Signer: h.w.Coord, Provider: prov, Client: true, CallTimeout: 3 * time.Second, Logger: discard()})
+	gw, err := StartNode(NodeConfig{InsecurePlaintextLoopback: true, Member: gwMember, Signer: h.w.Coord, Provider: prov, Client: true, CallTimeout: 3 * time.Second, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave/coordinator"
 	"github.com/teeswap/teeswap/messages"
 	clusterpb "github.com/teeswap/teeswap/messages/cluster"
@@ -41,6 +43,11 @@ type NodeConfig struct {
 	Idle time.Duration
 	// CallTimeout bounds one grain call (default 5s).
 	CallTimeout time.Duration
+	// InsecurePlaintextLoopback must be set: members talk plain gRPC
+	// (the enclave-bound TLS of actors.StartRemote is not wired into
+	// protoactor's cluster remote yet), so they may only listen on
+	// loopback, and must say so by name.
+	InsecurePlaintextLoopback bool
 	// Client joins as a client: it calls grains but hosts none (a
 	// gateway in front of the members, or a test driver).
 	Client bool
@@ -67,6 +74,9 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
+	if ip := net.ParseIP(cfg.Host); !cfg.InsecurePlaintextLoopback || ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("%w: cluster members run plain text, so only on a loopback address with InsecurePlaintextLoopback (host %q)", actors.ErrNoTransportSecurity, cfg.Host)
+	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 30 * time.Second
 	}
@@ -76,6 +86,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Logger.Warn("cluster member remoting runs in INSECURE PLAIN TEXT on loopback", "host", cfg.Host)
 	quiet := cfg.Logger.With("lib", "protoactor")
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
 	rc := remote.Configure(cfg.Host, cfg.Port,

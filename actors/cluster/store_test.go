@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -280,5 +282,21 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 			t.Fatalf("condition not met in %v", limit)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Role: an operator starts a member on a routable address, or without
+// naming plain text: refused with a typed error (members have no TLS yet).
+func TestNodeRefusesPlaintextOffLoopback(t *testing.T) {
+	m := join(t, "/t/plaintext/", "m", 10, true)
+	for _, cfg := range []NodeConfig{
+		{Host: "0.0.0.0", InsecurePlaintextLoopback: true},
+		{Host: "10.1.2.3", InsecurePlaintextLoopback: true},
+		{Host: "127.0.0.1"},
+	} {
+		cfg.Member, cfg.Signer, cfg.Provider = m, protocoltest.NewKey(1, "coordinator"), test.NewTestProvider(test.NewInMemAgent())
+		if _, err := StartNode(cfg); !errors.Is(err, actors.ErrNoTransportSecurity) {
+			t.Fatalf("host %q plaintext=%v: %v, want ErrNoTransportSecurity", cfg.Host, cfg.InsecurePlaintextLoopback, err)
+		}
 	}
 }

@@ -72,6 +72,7 @@ func clusterMemberCommand() *cobra.Command {
 		endpoint, name, prefix, host, sealKeyFile string
 		port                                      int
 		ttl                                       int64
+		plaintext                                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "member",
@@ -111,7 +112,8 @@ func clusterMemberCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log})
+			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log,
+				InsecurePlaintextLoopback: plaintext})
 			if err != nil {
 				return err
 			}
@@ -140,6 +142,7 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
+	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
 	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key shared by all members (created if missing)")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -56,9 +57,11 @@ type NodeConfig struct {
 
 // Node is one coordinator member of the cluster.
 type Node struct {
-	cfg NodeConfig
-	sys *actor.ActorSystem
-	cl  *cluster.Cluster
+	cfg     NodeConfig
+	sys     *actor.ActorSystem
+	cl      *cluster.Cluster
+	stopped chan struct{}
+	once    sync.Once
 }
 
 // maxMessageBytes is the remote's message limit: grain steps carry signed
@@ -102,7 +105,17 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	} else {
 		cl.StartMember()
 	}
-	return &Node{cfg: cfg, sys: sys, cl: cl}, nil
+	n := &Node{cfg: cfg, sys: sys, cl: cl, stopped: make(chan struct{})}
+	go func() {
+		// A lost lease cannot be renewed: every write of this member is
+		// refused from now on (fenced), so its instances must move.
+		select {
+		case <-cfg.Member.Lost():
+			cfg.Logger.Error("cluster member lost its etcd lease; its writes are fenced, restart it to rejoin", "member", cfg.Member.ID())
+		case <-n.stopped:
+		}
+	}()
+	return n, nil
 }
 
 // Address is this member's remote address.
@@ -113,6 +126,7 @@ func (n *Node) Name() string { return n.cfg.Member.Name() }
 
 // Stop leaves the cluster; graceful also releases the member's lease.
 func (n *Node) Stop(graceful bool) {
+	n.once.Do(func() { close(n.stopped) })
 	if n.cfg.Client {
 		// protoactor's Shutdown assumes a member's gossip; a client has none.
 		_ = n.cfg.Provider.Shutdown(graceful)
@@ -132,6 +146,7 @@ func (n *Node) Stop(graceful bool) {
 // crash stops the member as a SIGKILL would, for tests in one process:
 // the lease is left to expire and no grain releases its claim.
 func (n *Node) crash() {
+	n.once.Do(func() { close(n.stopped) })
 	if v, ok := members.Load(n.cl); ok {
 		v.(*deps).dead.Store(true)
 	}

@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 # inside the library; see docs/ARCHITECTURE.md.
 RACE_PKGS := ./...
 
-.PHONY: deps demo test vet lint generate geth clean sim-smoke
+.PHONY: deps demo test vet lint generate geth clean sim-smoke sim-faults-smoke fuzz-smoke
 
 deps: contracts/node_modules/.teeswap-package-lock.sha256 $(GOBIN)/geth
 	@command -v protoc >/dev/null || { echo "installing protobuf-compiler (needs root)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
@@ -46,12 +46,26 @@ test: deps vet lint
 	TEESWAP_REQUIRE_GENERATORS=1 TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m ./...; \
 	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \
+	$(MAKE) --no-print-directory sim-faults-smoke; \
+	$(MAKE) --no-print-directory fuzz-smoke; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 
 # sim-smoke: the real binary under a small load; teeswap sim exits non-zero
 # when any instance is lost, and the summary line shows lost 0.
 sim-smoke:
 	set -o pipefail; go run ./cmd/teeswap sim --instances 300 --no-progress --out /tmp/teeswap-sim-smoke --json | grep -E '"(instances|confirmed|refunded|lost)"'
+
+# sim-faults-smoke: a small fault-injected run (issue 11), bounded to about
+# a minute; teeswap sim --faults exits non-zero on any invariant violation
+# or stuck instance.
+sim-faults-smoke:
+	set -o pipefail; timeout 180 go run ./cmd/teeswap sim --faults --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations)"'
+
+# fuzz-smoke: a few seconds of every actor entry-point fuzz target.
+FUZZ_SMOKE := 5s
+fuzz-smoke:
+	go test -run '^$$' -fuzz '^FuzzCoordinatorActor$$' -fuzztime $(FUZZ_SMOKE) ./actors/
+	go test -run '^$$' -fuzz '^FuzzTerminalActor$$' -fuzztime $(FUZZ_SMOKE) ./actors/
 
 clean:
 	rm -rf bin

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"time"
@@ -65,6 +66,15 @@ type CoordinatorConfig struct {
 	// runs, to bound memory).
 	ForgetDecided bool
 	Logger        *slog.Logger
+	// Rand is the randomness instance ids are drawn from (default
+	// crypto/rand; a seeded sim passes its own so a run replays).
+	Rand io.Reader
+	// QueueTTL is how long a request may wait for busy channels before
+	// its client is told it did not run (default 60 s).
+	QueueTTL time.Duration
+	// MaxQueued bounds the wait queue; beyond it requests are refused
+	// (default 100,000).
+	MaxQueued int
 }
 
 func (c *CoordinatorConfig) defaults() {
@@ -83,11 +93,13 @@ func (c *CoordinatorConfig) defaults() {
 	if c.MaxClockSkew <= 0 {
 		c.MaxClockSkew = 2 * time.Minute
 	}
+	c.faultDefaults()
 }
 
 // instanceDone is a child's report to its parent; it never leaves the
 // process, so it is a plain Go value.
 type instanceDone struct {
+	replay   bool // decided before this actor started: reported already
 	id       [32]byte
 	networks []*messages.Network
 	channels [][32]byte
@@ -95,11 +107,16 @@ type instanceDone struct {
 }
 
 // instanceStopped asks the parent to forget a child that lingered.
-type instanceStopped struct{ id [32]byte }
+type instanceStopped struct {
+	id      [32]byte
+	request string
+}
 
 type waitingSwap struct {
 	req    *messages.SwapRequest
 	client *actor.PID
+	// expires is when the client is told the request did not run.
+	expires int64
 	// on is the busy channels of a route that would serve the request:
 	// it is retried when one of them is freed. Empty: on every release.
 	on [][32]byte
@@ -135,6 +152,7 @@ type CoordinatorActor struct {
 	rtt      roundTrips
 	waiting  []waitingSwap
 	restored []*coordinator.Instance
+	faults   coordFaults // issue 11: coordinator_faults.go
 }
 
 // NewCoordinator restores the coordinator from its store and returns its
@@ -158,15 +176,21 @@ func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
 		}
 	}
 	for _, rec := range st.Instances {
-		if rec.Phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED || rec.Phase == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
-			continue // decided: restored on demand when a late message names it
-		}
 		in, err := coordinator.Restore(cfg.Signer, rec)
 		if err != nil {
 			return nil, err
 		}
+		if in.Decided() && in.AllApplied() {
+			continue // delivered: restored on demand when a late message names it
+		}
+		// Undecided instances resume (after the cross-check with their
+		// terminals); decided ones resume delivering their outcome.
 		a.restored = append(a.restored, in)
 	}
+	if err := a.loadRequests(); err != nil {
+		return nil, err
+	}
+	a.reattachClients()
 	return actor.PropsFromProducer(func() actor.Actor { return a }), nil
 }
 
@@ -174,10 +198,17 @@ func NewCoordinator(cfg CoordinatorConfig) (*actor.Props, error) {
 func (a *CoordinatorActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
+		a.faults.holding = true
 		for _, in := range a.restored {
 			a.spawn(ctx, in, nil)
 		}
+		a.faults.holding = false
 		a.restored = nil
+		a.startFaults(ctx)
+	case *actor.Stopping:
+		a.stopFaults()
+	case queueTick:
+		a.expireQueued(ctx)
 	case *messages.RegisterTerminal:
 		a.register(ctx, m)
 	case *messages.AttestationRequest:
@@ -188,7 +219,7 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 			ctx.Respond(&messages.SwapResult{RequestId: m.GetRequest().GetRequestId(), Error: err.Error()})
 			return
 		}
-		a.submit(ctx, m.Request, ctx.Sender())
+		a.accept(ctx, m.Request, ctx.Sender())
 	case *messages.Envelope:
 		if !inProcess(ctx) && a.nodes[ctx.Sender().Address] == 0 {
 			a.cfg.Logger.Warn("envelope from a node with no registered terminal dropped", "sender", ctx.Sender(), "err", ErrSenderNotAllowed)
@@ -199,6 +230,7 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 		a.done(ctx, m)
 	case *instanceStopped:
 		delete(a.children, m.id)
+		a.stopped(m)
 	}
 }
 
@@ -257,8 +289,12 @@ func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTermi
 		return
 	}
 	if old := a.terminals[addr]; old != nil && old.Equal(pid) {
-		// A repeated registration: nothing to persist.
+		// A repeated registration: nothing to persist, but its report
+		// reaches the children (a restarted coordinator waits for it).
 		a.lastReg[addr] = m.TimestampMs
+		for _, child := range a.children {
+			ctx.Send(child, &terminalMoved{addr: addr, pid: pid, applied: m.Applied})
+		}
 		ctx.Respond(a.registered(""))
 		return
 	}
@@ -269,7 +305,7 @@ func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTermi
 	a.lastReg[addr] = m.TimestampMs
 	a.setTerminal(addr, pid)
 	for _, child := range a.children {
-		ctx.Send(child, &terminalMoved{addr: addr, pid: pid})
+		ctx.Send(child, &terminalMoved{addr: addr, pid: pid, applied: m.Applied})
 	}
 	ctx.Respond(a.registered(""))
 }
@@ -278,16 +314,18 @@ func (a *CoordinatorActor) register(ctx actor.Context, m *messages.RegisterTermi
 type terminalMoved struct {
 	addr common.Address
 	pid  *actor.PID
+	// applied is what the terminal reported having applied: a child
+	// adopts its instance's outcome from it, and a held child resumes
+	// once every terminal of its instance reported.
+	applied []*messages.AppliedOutcome
 }
 
 func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, client *actor.PID) {
 	fail := func(err error) {
-		if client != nil {
-			ctx.Send(client, &messages.SwapResult{RequestId: req.GetRequestId(), Error: err.Error()})
-		}
+		a.refuse(ctx, req, client, kindOf(err), err)
 	}
 	if req == nil || len(req.Legs) == 0 {
-		fail(fmt.Errorf("swap request has no legs"))
+		fail(fmt.Errorf("%w: swap request has no legs", ErrInvalidRequest))
 		return
 	}
 	routes := make([]*messages.Network, 0, len(req.Legs))
@@ -299,12 +337,18 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 			fail(fmt.Errorf("leg %d: %w", i, err))
 			return
 		}
+		// Legs on one chain must not share channels: a later leg avoids
+		// the earlier legs' routes, busy or not.
+		busy, legs := a.busy, earlierLegs(req, routes, i)
+		if legs != nil {
+			busy = union(a.busy, legs)
+		}
 		n, err := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
-			common.BytesToAddress(leg.Receiver), amount, a.busy)
+			common.BytesToAddress(leg.Receiver), amount, busy)
 		if err != nil {
 			// A route that exists but is held by instances in flight waits.
 			if held, free := a.cfg.Routes.Route(leg.ChainId, common.BytesToAddress(leg.Asset), common.BytesToAddress(leg.Sender),
-				common.BytesToAddress(leg.Receiver), amount, nil); free == nil {
+				common.BytesToAddress(leg.Receiver), amount, legs); free == nil {
 				blocked = true
 				for _, h := range held.GetHops() {
 					if len(h.ChannelId) == 32 && a.busy[[32]byte(h.ChannelId)] {
@@ -313,7 +357,7 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 				}
 				break
 			}
-			fail(fmt.Errorf("leg %d on chain %d: %w", i, leg.ChainId, err))
+			fail(fmt.Errorf("%w: leg %d on chain %d: %w", ErrUnroutable, i, leg.ChainId, err))
 			return
 		}
 		if len(n.GetHops()) > MaxRouteHops {
@@ -323,23 +367,26 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		routes = append(routes, n)
 	}
 	if !blocked && overlaps(routes) {
-		blocked, on = true, nil
-	}
-	if blocked {
-		a.waiting = append(a.waiting, waitingSwap{req: req, client: client, on: on})
+		// Not a wait: no release of channels can separate these legs.
+		fail(fmt.Errorf("%w: the legs' routes share channels", ErrUnroutable))
 		return
 	}
-	in, out, err := a.alloc.Create(req, routes, a.cfg.Clock.nowMs())
+	if blocked {
+		a.enqueue(ctx, req, client, on)
+		return
+	}
+	in, out, err := a.create(req, routes)
 	if err != nil {
 		fail(err)
 		return
 	}
-	if err := a.cfg.Store.SaveCoordinator(out.Meta, out.Instance); err != nil {
+	if err := a.cfg.Store.SaveNewInstance(out.Meta, out.Instance, a.requestRecord(req, in.ID(), client)); err != nil {
 		// Nothing was sent: the instance never existed for anyone.
 		a.cfg.Logger.Error("persist new instance", "err", err)
-		fail(fmt.Errorf("persist: %w", err))
+		fail(fmt.Errorf("%w: persist: %w", ErrUnavailable, err))
 		return
 	}
+	a.ran(req, in.ID())
 	a.spawn(ctx, in, client)
 	ctx.Send(a.children[in.ID()], &startInstance{send: out.Send})
 }
@@ -376,6 +423,7 @@ func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, cl
 		}
 	}
 	child := &instanceActor{cfg: &a.cfg, rtt: &a.rtt, in: in, peers: peers, channels: channels}
+	a.prepareChild(child)
 	pid := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return child }))
 	a.children[in.ID()] = pid
 	if client != nil {
@@ -413,21 +461,24 @@ func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
 	for _, ch := range m.channels {
 		delete(a.busy, ch)
 	}
-	// Keep the directory's capacities in step with confirmed transfers.
-	if t, ok := a.cfg.Routes.(interface{ Transferred(*messages.Network) }); ok && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+	// Keep the directory's capacities in step with confirmed transfers
+	// (once: not again for an instance resumed after a restart).
+	if t, ok := a.cfg.Routes.(interface{ Transferred(*messages.Network) }); ok && !m.replay && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		for _, n := range m.networks {
 			t.Transferred(n)
+		}
+	}
+	// A ledger that can tell a repeat (by channel version) is told again.
+	if t, ok := a.cfg.Routes.(interface{ Replayed(*messages.Network) }); ok && m.replay && m.result.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		for _, n := range m.networks {
+			t.Replayed(n)
 		}
 	}
 	if client := a.clients[m.id]; client != nil {
 		ctx.Send(client, m.result)
 		delete(a.clients, m.id)
 	}
-	if a.cfg.ForgetDecided {
-		if err := a.cfg.Store.ForgetInstance(m.id[:]); err != nil {
-			a.cfg.Logger.Warn("forget instance", "err", err)
-		}
-	}
+	a.answerRepeats(ctx, m.id, m.result)
 	// Retry, in arrival order, the requests that waited for a channel this
 	// instance held; the others stay queued. Rerouting every waiting
 	// request after every instance was half of a loaded coordinator's
@@ -472,6 +523,12 @@ type instanceActor struct {
 	started     time.Time
 	times       phaseTimes
 	reported    bool
+	// held lists terminals not yet heard from since a restart: until
+	// each reported what it applied, the instance signs nothing.
+	held map[common.Address]bool
+	// replay: decided before this actor started.
+	replay  bool
+	lingers bool
 }
 
 func (c *instanceActor) Receive(ctx actor.Context) {
@@ -480,6 +537,10 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 		c.started = time.Now()
 		c.retry = newBackoff(c.cfg.RetryInterval, c.cfg.RetryLimit)
 		c.phase, c.phaseAt = c.in.Phase(), c.started
+		c.replay = c.in.Decided()
+		if c.holding() {
+			return // resumed by release once its terminals reported
+		}
 		c.armRetry(ctx)
 		if delay := time.Duration(c.in.Deadline()-c.cfg.Clock.nowMs()) * time.Millisecond; !c.in.Decided() {
 			c.after(ctx, max(delay, 0), deadlineTick{})
@@ -490,21 +551,35 @@ func (c *instanceActor) Receive(ctx actor.Context) {
 	case *startInstance:
 		c.send(ctx, m.send)
 	case *messages.Envelope:
+		if c.holding() {
+			return // nothing is signed before the cross-check
+		}
 		c.handle(ctx, m)
 	case *terminalMoved:
 		if _, ok := c.peers[m.addr]; ok {
 			c.peers[m.addr] = m.pid
+			c.heard(ctx, m)
 		}
 	case retryTick:
+		if c.holding() {
+			return
+		}
 		if !c.in.Decided() {
 			c.send(ctx, c.in.Resend())
 			c.armRetry(ctx)
+		} else if !c.in.AllApplied() {
+			// Deliver the outcome until every terminal acknowledged it.
+			c.send(ctx, c.in.Undelivered())
+			c.armRetry(ctx)
 		}
 	case deadlineTick:
+		if c.holding() {
+			return // re-armed on release
+		}
 		out, err := c.in.Tick(c.cfg.Clock.nowMs())
 		c.apply(ctx, out, err)
 	case lingerDone:
-		ctx.Send(ctx.Parent(), &instanceStopped{id: c.in.ID()})
+		ctx.Send(ctx.Parent(), &instanceStopped{id: c.in.ID(), request: c.in.Record().RequestId})
 		ctx.Stop(ctx.Self())
 	case *actor.Stopping:
 		for _, cancel := range c.cancel {
@@ -529,6 +604,11 @@ func (c *instanceActor) handle(ctx actor.Context, env *messages.Envelope) {
 		out, err = c.in.HandleCommitted(env, now)
 	case messages.Kind_KIND_REFUND_REQUEST:
 		out, err = c.in.HandleRefundRequest(env, now)
+	case messages.Kind_KIND_OUTCOME_APPLIED:
+		c.outcomeApplied(ctx, env)
+		return
+	case messages.Kind_KIND_OUTCOME_QUERY:
+		out, err = c.in.HandleOutcomeQuery(env)
 	default:
 		err = fmt.Errorf("unexpected %v at the coordinator", env.Kind)
 	}
@@ -602,9 +682,9 @@ func (c *instanceActor) finish(ctx actor.Context) {
 	for _, np := range rec.Networks {
 		networks = append(networks, np.Network)
 	}
-	ctx.Send(ctx.Parent(), &instanceDone{id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
+	ctx.Send(ctx.Parent(), &instanceDone{replay: c.replay || rec.Adopted, id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
 		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
-	c.after(ctx, c.cfg.Linger, lingerDone{})
+	c.lingerIfDelivered(ctx)
 }
 
 // retryWait is the wait before the next resend: the backoff schedule, but

@@ -29,6 +29,12 @@ type offChainWorld struct {
 	paths    map[uint64][]string
 }
 
+// newOffChainWorldWith lets a test adjust the deployment's config.
+func newOffChainWorldWith(t *testing.T, deposit int64, adjust func(*actors.LocalConfig)) *offChainWorld {
+	t.Helper()
+	return newOffChainWorld(t, deposit, adjust)
+}
+
 func newOffChainWorld(t *testing.T, deposit int64, opts ...func(*actors.LocalConfig)) *offChainWorld {
 	t.Helper()
 	backend, err := sim.New(sim.Options{})

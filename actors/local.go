@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +35,15 @@ type LocalConfig struct {
 	// OnOutcome, when set, is called by each terminal after it applied and
 	// persisted an instance's outcome (the sim counts and times these).
 	OnOutcome func(terminal common.Address, id [32]byte, network uint32, phase messages.TerminalPhase)
+	// Faults, when set, faults the envelopes every actor receives (its
+	// Filter picks which); the coordinator is named "coordinator" and a
+	// terminal by its name.
+	Faults *FaultInjector
+	// Middleware wraps every actor's receive (fuzzing watches for panics).
+	Middleware []actor.ReceiverMiddleware
+	// QueueTTL and Rand go to the coordinator (see CoordinatorConfig).
+	QueueTTL time.Duration
+	Rand     io.Reader
 }
 
 // Local runs teeswap's actors in one process: the embedded default of the
@@ -77,6 +87,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 			Signer: key, Store: store, Routes: cfg.Routes, ReportKind: report.Kind.String(), Report: FrameReport(report),
 			VerifyReport: ReportVerifier(cfg.Verifier), ClientCredential: cfg.Credential,
 			Clock: cfg.Clock, RetryInterval: cfg.RetryInterval, Linger: cfg.Linger, ForgetDecided: cfg.ForgetDecided, Logger: cfg.Logger,
+			QueueTTL: cfg.QueueTTL, Rand: cfg.Rand,
 		},
 		terminals: map[common.Address]*actor.PID{}, keys: map[common.Address]enclave.Key{},
 		stores: map[common.Address]Store{}, names: map[common.Address]string{}}
@@ -91,6 +102,12 @@ func (l *Local) startCoordinator() error {
 	if err != nil {
 		return err
 	}
+	if l.cfg.Faults != nil {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware("coordinator")))
+	}
+	if len(l.cfg.Middleware) > 0 {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))
+	}
 	pid, err := l.System.Root.SpawnNamed(props, "coordinator")
 	if err != nil {
 		return err
@@ -103,10 +120,46 @@ func (l *Local) startCoordinator() error {
 // starts it again from its sealed store under the same name: instances in
 // flight resume and end as they would have.
 func (l *Local) RestartCoordinator() error {
-	if err := l.System.Root.StopFuture(l.Coordinator).Wait(); err != nil {
-		return err
-	}
+	l.stopCoordinator()
 	return l.startCoordinator()
+}
+
+// stopCoordinator stops the coordinator and waits until its name is free
+// (stopping thousands of children can outlast a stop future on a loaded
+// machine).
+func (l *Local) stopCoordinator() {
+	_ = l.System.Root.StopFuture(l.Coordinator).Wait()
+	for range 6000 {
+		if _, ok := l.System.ProcessRegistry.GetLocal(l.Coordinator.Id); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// RestartCoordinatorOn restarts the coordinator on another store, as a
+// host could (a restored copy, tests of stale stores).
+func (l *Local) RestartCoordinatorOn(store Store) error {
+	l.stopCoordinator()
+	l.coordCfg.Store = store
+	return l.startCoordinator()
+}
+
+// CoordinatorStore is the coordinator's store.
+func (l *Local) CoordinatorStore() Store { return l.coordCfg.Store }
+
+// TerminalStore is a terminal's store (nil when unknown).
+func (l *Local) TerminalStore(addr common.Address) Store {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stores[addr]
+}
+
+// SetTerminalStore replaces a stopped terminal's store before a restart.
+func (l *Local) SetTerminalStore(addr common.Address, s Store) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stores[addr] = s
 }
 
 // NewKey makes a terminal key in the backend.
@@ -144,6 +197,12 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.cfg.Faults != nil {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware(name)))
+	}
+	if len(l.cfg.Middleware) > 0 {
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))
+	}
 	pid, err := l.System.Root.SpawnNamed(props, "terminal-"+name)
 	if err != nil {
 		return nil, err
@@ -164,7 +223,14 @@ func (l *Local) StopTerminal(addr common.Address) error {
 	if pid == nil {
 		return fmt.Errorf("no terminal %s", addr)
 	}
-	return l.System.Root.StopFuture(pid).Wait()
+	_ = l.System.Root.StopFuture(pid).Wait()
+	for range 6000 { // a loaded machine may outlast the stop future
+		if _, ok := l.System.ProcessRegistry.GetLocal(pid.Id); !ok {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("terminal %s did not stop", addr)
 }
 
 // RestartTerminal starts a stopped terminal again from its sealed store.

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/teeswap/teeswap/messages"
 )
 
 // LogStore keeps sealed records in an append-only file: each write is one
@@ -33,6 +35,9 @@ type LogStore struct {
 	path   string
 	sealer Sealer
 	sync   bool
+
+	hw  *FileHighWater
+	seq uint64 // the last store sequence written (under mu)
 
 	mu    sync.Mutex
 	f     *os.File
@@ -73,6 +78,20 @@ func OpenLog(path string, sealer Sealer, syncEach bool) (*LogStore, error) {
 	s := &LogStore{path: path, sealer: sealer, sync: syncEach, f: f}
 	s.records = records{s}
 	if err := s.replay(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var seq messages.StoreSeq
+	if _, err := s.get(bucketSeq, seqKey, &seq); err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.seq = seq.Seq
+	if s.hw, err = OpenHighWater(HighWaterPath(path), sealer); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := checkSeq(s.seq, s.hw, path); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -198,7 +217,23 @@ func (s *LogStore) write(recs []record, deletes ...record) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The sequence goes into the same frame, so it is written with it.
+	seq := s.seq + 1
+	sb, err := deterministicProto.Marshal(&messages.StoreSeq{Seq: seq})
+	if err != nil {
+		return err
+	}
+	sealedSeq, err := s.sealer.Seal(sb, ad(bucketSeq, seqKey))
+	if err != nil {
+		return fmt.Errorf("actors: seal record: %w", err)
+	}
+	body = append(body, logPut)
+	body = appendField(appendField(appendField(body, bucketSeq), seqKey), sealedSeq)
 	if err := s.appendFrame(body); err != nil {
+		return err
+	}
+	s.seq = seq
+	if err := s.hw.Advance(seq); err != nil {
 		return err
 	}
 	if s.size > compactAbove && s.size > 2*s.live+compactAbove/4 {
@@ -352,5 +387,5 @@ func (s *LogStore) get(bucket, key []byte, msg proto.Message) (bool, error) {
 func (s *LogStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.f.Close()
+	return errors.Join(s.f.Close(), s.hw.Close())
 }

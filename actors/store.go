@@ -1,13 +1,20 @@
 package actors
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/enclave/terminal"
@@ -30,6 +37,14 @@ type Store interface {
 	// ForgetInstance drops an ended coordinator instance from the store
 	// (the sim prunes to bound memory; a node keeps them).
 	ForgetInstance(id []byte) error
+	// SaveRequest, LoadRequests and ForgetRequest keep the coordinator's
+	// request records: the idempotency index and the write-ahead queue.
+	SaveRequest(rec *messages.RequestRecord) error
+	LoadRequests() ([]*messages.RequestRecord, error)
+	ForgetRequest(requestID string) error
+	// SaveNewInstance persists a new instance with its request record in
+	// one atomic write.
+	SaveNewInstance(meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance, req *messages.RequestRecord) error
 	Close() error
 }
 
@@ -65,7 +80,9 @@ var (
 	bucketCInstances   = []byte("coordinator-instances")
 	bucketPeers        = []byte("peers")
 	bucketVersions     = []byte("channel-versions")
-	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances, bucketPeers, bucketVersions}
+	bucketSeq          = []byte("store-seq")
+	bucketRequests     = []byte("requests")
+	allBuckets         = [][]byte{bucketChannels, bucketTInstances, bucketTrusted, bucketMeta, bucketCInstances, bucketPeers, bucketVersions, bucketSeq, bucketRequests}
 	metaKey            = []byte("meta")
 	deterministicProto = proto.MarshalOptions{Deterministic: true}
 )
@@ -97,14 +114,20 @@ type BoltStore struct {
 	db     *bolt.DB
 	sealer Sealer
 	noSync bool
+	hw     *FileHighWater
+	// seq is the last store sequence given out; bbolt's single writer
+	// serializes the batch functions that raise it.
+	seq uint64
 }
 
 // OpenBolt opens (or creates) a store at path. Records are sealed by
 // sealer; noSync trades durability for speed and is for load tests only.
+// A damaged file (truncated, bad pages) is ErrCorruptStore, never a panic;
+// a store older than its high-water mark (path.seq) is ErrStoreRolledBack.
 func OpenBolt(path string, sealer Sealer, noSync bool) (*BoltStore, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{NoSync: noSync})
+	db, err := openBoltChecked(path, noSync)
 	if err != nil {
-		return nil, fmt.Errorf("actors: open store %s: %w", path, err)
+		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
@@ -120,7 +143,70 @@ func OpenBolt(path string, sealer Sealer, noSync bool) (*BoltStore, error) {
 	}
 	s := &BoltStore{db: db, sealer: sealer, noSync: noSync}
 	s.records = records{s}
+	var seq messages.StoreSeq
+	if _, err := s.get(bucketSeq, seqKey, &seq); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.seq = seq.Seq
+	if s.hw, err = OpenHighWater(HighWaterPath(path), sealer); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkSeq(s.seq, s.hw, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// openBoltChecked opens a bbolt file and walks every page once: bbolt
+// panics (or faults on its mmap) on a truncated or damaged file, which
+// must be a clear error at start-up rather than a crash later.
+func openBoltChecked(path string, noSync bool) (db *bolt.DB, err error) {
+	if err := checkBoltFile(path); err != nil {
+		return nil, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorruptStore, path, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{NoSync: noSync, Timeout: 10 * time.Second})
+	if err != nil {
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			return nil, fmt.Errorf("%w: %s: %v", ErrCorruptStore, path, err)
+		}
+		return nil, fmt.Errorf("actors: open store %s: %w", path, err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("actors: open store %s: %w", path, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		// Pages past the end of a truncated file would fault on the mmap
+		// (in bbolt's checker goroutine, where nothing can recover).
+		if tx.Size() > info.Size() {
+			return fmt.Errorf("file is %d bytes, its pages need %d (truncated)", info.Size(), tx.Size())
+		}
+		var first error
+		for e := range tx.Check() {
+			if first == nil {
+				first = e
+			}
+		}
+		return first
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptStore, path, err)
+	}
+	return db, nil
 }
 
 // additional data binds a sealed value to its bucket and key, so records
@@ -140,7 +226,21 @@ func (s *BoltStore) write(recs []record, deletes ...record) error {
 	}
 	// Batch coalesces concurrent writers (one actor per instance) into
 	// one disk sync; each call still returns only once durable.
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	var mine uint64
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		s.seq++
+		mine = s.seq
+		b, err := deterministicProto.Marshal(&messages.StoreSeq{Seq: mine})
+		if err != nil {
+			return err
+		}
+		sealedSeq, err := s.sealer.Seal(b, ad(bucketSeq, seqKey))
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketSeq).Put(seqKey, sealedSeq); err != nil {
+			return err
+		}
 		for i, r := range recs {
 			if err := tx.Bucket(r.bucket).Put(r.key, sealed[i]); err != nil {
 				return err
@@ -153,6 +253,12 @@ func (s *BoltStore) write(recs []record, deletes ...record) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// After the store: a crash in between leaves the mark behind the
+	// store, which is accepted.
+	return s.hw.Advance(mine)
 }
 
 func (s *BoltStore) load(bucket []byte, newMsg func() proto.Message, each func(proto.Message)) error {
@@ -193,8 +299,68 @@ func (s *BoltStore) get(bucket, key []byte, msg proto.Message) (bool, error) {
 	return true, nil
 }
 
+// checkBoltFile reads the two bbolt meta pages itself and refuses a file
+// whose chosen meta needs pages past its end: bbolt would panic on it (and,
+// panicking inside Open, keep the file locked).
+func checkBoltFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("actors: open store %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return err // empty: bbolt initializes it (and the mark refuses it)
+	}
+	const metaMagic = 0xED0CDAED
+	var best struct {
+		ok             bool
+		txid, pgid, fl uint64
+		pageSize       uint64
+	}
+	buf := make([]byte, 80)
+	for _, off := range []int64{0, -1} {
+		if off < 0 {
+			if !best.ok {
+				off = 4096 // guess: the second meta page follows the first page
+			} else {
+				off = int64(best.pageSize)
+			}
+		}
+		if _, err := f.ReadAt(buf, off); err != nil {
+			continue
+		}
+		if binary.LittleEndian.Uint32(buf[16:]) != metaMagic {
+			continue
+		}
+		h := fnv.New64a()
+		h.Write(buf[16:72])
+		if h.Sum64() != binary.LittleEndian.Uint64(buf[72:]) {
+			continue
+		}
+		txid := binary.LittleEndian.Uint64(buf[64:])
+		if !best.ok || txid > best.txid {
+			best.ok, best.txid = true, txid
+			best.pageSize = uint64(binary.LittleEndian.Uint32(buf[24:]))
+			best.fl, best.pgid = binary.LittleEndian.Uint64(buf[48:]), binary.LittleEndian.Uint64(buf[56:])
+		}
+	}
+	switch {
+	case !best.ok:
+		return fmt.Errorf("%w: %s: no valid bbolt meta page", ErrCorruptStore, path)
+	case best.pageSize == 0 || best.pgid*best.pageSize > uint64(info.Size()):
+		return fmt.Errorf("%w: %s: %d bytes, its pages need %d (truncated)", ErrCorruptStore, path, info.Size(), best.pgid*best.pageSize)
+	case best.fl != ^uint64(0) && best.fl >= best.pgid:
+		return fmt.Errorf("%w: %s: freelist page %d past the last page %d", ErrCorruptStore, path, best.fl, best.pgid)
+	}
+	return nil
+}
+
 // Close closes the file.
-func (s *BoltStore) Close() error { return s.db.Close() }
+func (s *BoltStore) Close() error { return errors.Join(s.db.Close(), s.hw.Close()) }
 
 // MemStore keeps marshalled records in memory: for tests and load runs.
 // It marshals like BoltStore, so a test sees the same aliasing rules.
@@ -202,16 +368,63 @@ type MemStore struct {
 	records
 	mu   sync.Mutex
 	data map[string]map[string][]byte
+	seq  uint64
+	hw   *MemHighWater
 }
 
 // NewMemStore returns an empty in-memory store.
 func NewMemStore() *MemStore {
-	m := &MemStore{data: map[string]map[string][]byte{}}
+	m := &MemStore{data: map[string]map[string][]byte{}, hw: &MemHighWater{}}
 	m.records = records{m}
 	for _, b := range allBuckets {
 		m.data[string(b)] = map[string][]byte{}
 	}
 	return m
+}
+
+// Snapshot copies the store as it is now, sharing its high-water mark: an
+// "older copy" a host could restore later (fault injection, tests).
+func (m *MemStore) Snapshot() *MemStore {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := &MemStore{data: map[string]map[string][]byte{}, seq: m.seq, hw: m.hw}
+	c.records = records{c}
+	for b, kv := range m.data {
+		c.data[b] = make(map[string][]byte, len(kv))
+		for k, v := range kv {
+			c.data[b][k] = v
+		}
+	}
+	return c
+}
+
+// Seq is the store's write sequence.
+func (m *MemStore) Seq() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq
+}
+
+// Clone copies the store and its high-water mark: a host that restores
+// both from one older backup (what the mark cannot catch; the cross-check
+// with the terminals does).
+func (m *MemStore) Clone() *MemStore {
+	c := m.Snapshot()
+	mark, set, _ := m.hw.Load()
+	c.hw = &MemHighWater{mark: mark, set: set}
+	return c
+}
+
+// Reopen is what a restarted node does with this store: it is refused
+// with ErrStoreRolledBack when its sequence is behind the mark.
+func (m *MemStore) Reopen() (*MemStore, error) {
+	m.mu.Lock()
+	seq := m.seq
+	m.mu.Unlock()
+	if err := checkSeq(seq, m.hw, "memory store"); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func (m *MemStore) write(recs []record, deletes ...record) error {
@@ -231,7 +444,8 @@ func (m *MemStore) write(recs []record, deletes ...record) error {
 	for _, d := range deletes {
 		delete(m.data[string(d.bucket)], string(d.key))
 	}
-	return nil
+	m.seq++
+	return m.hw.Advance(m.seq)
 }
 
 func (m *MemStore) load(bucket []byte, newMsg func() proto.Message, each func(proto.Message)) error {
@@ -403,4 +617,39 @@ func (r records) LoadCoordinator() (CoordinatorState, error) {
 // ForgetInstance deletes an ended coordinator instance.
 func (r records) ForgetInstance(id []byte) error {
 	return r.kv.write(nil, record{bucket: bucketCInstances, key: id})
+}
+
+// SaveRequest persists one request record under its request id.
+func (r records) SaveRequest(rec *messages.RequestRecord) error {
+	return r.kv.write([]record{{bucketRequests, []byte(rec.RequestId), rec}})
+}
+
+// LoadRequests reads every request record.
+func (r records) LoadRequests() ([]*messages.RequestRecord, error) {
+	var out []*messages.RequestRecord
+	err := r.kv.load(bucketRequests, func() proto.Message { return &messages.RequestRecord{} }, func(m proto.Message) {
+		out = append(out, m.(*messages.RequestRecord))
+	})
+	return out, err
+}
+
+// ForgetRequest drops a request record.
+func (r records) ForgetRequest(requestID string) error {
+	return r.kv.write(nil, record{bucket: bucketRequests, key: []byte(requestID)})
+}
+
+// SaveNewInstance persists a new instance, the allocator's meta and the
+// request's record together: a request id never points at an instance
+// that was not persisted, nor an instance lacks its request record.
+func (r records) SaveNewInstance(meta *messages.CoordinatorMeta, in *messages.CoordinatorInstance, req *messages.RequestRecord) error {
+	var recs []record
+	if meta != nil {
+		recs = append(recs, record{bucketMeta, metaKey, &messages.CoordinatorMeta{Coordinator: meta.Coordinator, NextNonce: meta.NextNonce}})
+		recs = appendVersions(recs, meta, in)
+	}
+	recs = append(recs, record{bucketCInstances, in.InstanceId, in})
+	if req != nil && req.RequestId != "" {
+		recs = append(recs, record{bucketRequests, []byte(req.RequestId), req})
+	}
+	return r.kv.write(recs)
 }

@@ -91,6 +91,7 @@ type TerminalActor struct {
 	parked     []parked
 	registered bool
 	cancel     func()
+	faults     terminalFaults // issue 11: terminal_faults.go
 }
 
 // NewTerminal restores a terminal from its store and returns its props.
@@ -120,6 +121,11 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.cancel = sendEvery(ctx.ActorSystem(), a.cfg.RetryInterval, ctx.Self(), terminalTick{})
 		a.register(ctx)
+		a.queryCommitted(ctx)
+	case *messages.RegistrationRequest:
+		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
+			a.reRegister(ctx, m)
+		}
 	case *actor.Stopping:
 		if a.cancel != nil {
 			a.cancel()
@@ -175,7 +181,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 	case *closeDone:
 		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
 		if m.err != nil {
-			reply.Error = m.err.Error()
+			reply.Error = m.err.Error() + "; the channel is not closed on chain: it stays unused (closing) until a close succeeds; retry it or settle by dispute"
 		}
 		if m.client != nil {
 			ctx.Send(m.client, reply)
@@ -192,6 +198,7 @@ func (a *TerminalActor) register(ctx actor.Context) {
 		a.cfg.Logger.Error("sign registration", "err", err)
 		return
 	}
+	reg.Applied = a.appliedReport() // self-authenticating: each entry carries the coordinator's own signature
 	ctx.Request(a.cfg.Coordinator, reg)
 }
 
@@ -342,10 +349,16 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 	if err != nil {
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
+		} else {
+			a.ackOutcome(ctx, env) // our ack was lost: the coordinator resends
 		}
 		return
 	}
-	if a.step(ctx, out) && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
+	stepped := a.step(ctx, out)
+	if stepped {
+		a.ackOutcome(ctx, env)
+	}
+	if stepped && len(out.Channels) > 0 && len(a.parked) > 0 && env.Kind != messages.Kind_KIND_PREPARE {
 		a.retryParked(ctx, now)
 	}
 }
@@ -440,7 +453,9 @@ func (a *TerminalActor) list() *messages.ChannelList {
 		out.Channels = append(out.Channels, &messages.ChannelInfo{
 			ChainId: c.ChainId, ChannelId: c.ChannelId, PartyA: c.PartyA, PartyB: c.PartyB,
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
-			Phase: c.Phase, Closed: c.Closed,
+			// Closed only once the contract closed it: a signed close may
+			// still fail on chain (issue 11).
+			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain,
 		})
 	}
 	return &out

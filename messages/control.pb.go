@@ -26,6 +26,65 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// SwapErrorKind says why a request did not run (SwapResult.error).
+type SwapErrorKind int32
+
+const (
+	SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED SwapErrorKind = 0
+	SwapErrorKind_SWAP_ERROR_KIND_INVALID     SwapErrorKind = 1 // malformed request or route
+	SwapErrorKind_SWAP_ERROR_KIND_UNROUTABLE  SwapErrorKind = 2 // can never be routed (no channel, legs need the same channels)
+	SwapErrorKind_SWAP_ERROR_KIND_EXPIRED     SwapErrorKind = 3 // waited in the queue past its expiry; it did not run
+	SwapErrorKind_SWAP_ERROR_KIND_UNAVAILABLE SwapErrorKind = 4 // could not be persisted or the queue is full; it did not run
+	SwapErrorKind_SWAP_ERROR_KIND_DUPLICATE   SwapErrorKind = 5 // the request id names another request
+)
+
+// Enum value maps for SwapErrorKind.
+var (
+	SwapErrorKind_name = map[int32]string{
+		0: "SWAP_ERROR_KIND_UNSPECIFIED",
+		1: "SWAP_ERROR_KIND_INVALID",
+		2: "SWAP_ERROR_KIND_UNROUTABLE",
+		3: "SWAP_ERROR_KIND_EXPIRED",
+		4: "SWAP_ERROR_KIND_UNAVAILABLE",
+		5: "SWAP_ERROR_KIND_DUPLICATE",
+	}
+	SwapErrorKind_value = map[string]int32{
+		"SWAP_ERROR_KIND_UNSPECIFIED": 0,
+		"SWAP_ERROR_KIND_INVALID":     1,
+		"SWAP_ERROR_KIND_UNROUTABLE":  2,
+		"SWAP_ERROR_KIND_EXPIRED":     3,
+		"SWAP_ERROR_KIND_UNAVAILABLE": 4,
+		"SWAP_ERROR_KIND_DUPLICATE":   5,
+	}
+)
+
+func (x SwapErrorKind) Enum() *SwapErrorKind {
+	p := new(SwapErrorKind)
+	*p = x
+	return p
+}
+
+func (x SwapErrorKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SwapErrorKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_control_proto_enumTypes[0].Descriptor()
+}
+
+func (SwapErrorKind) Type() protoreflect.EnumType {
+	return &file_control_proto_enumTypes[0]
+}
+
+func (x SwapErrorKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SwapErrorKind.Descriptor instead.
+func (SwapErrorKind) EnumDescriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{0}
+}
+
 // ChainEventKind is what a watcher saw.
 type ChainEventKind int32
 
@@ -66,11 +125,11 @@ func (x ChainEventKind) String() string {
 }
 
 func (ChainEventKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_control_proto_enumTypes[0].Descriptor()
+	return file_control_proto_enumTypes[1].Descriptor()
 }
 
 func (ChainEventKind) Type() protoreflect.EnumType {
-	return &file_control_proto_enumTypes[0]
+	return &file_control_proto_enumTypes[1]
 }
 
 func (x ChainEventKind) Number() protoreflect.EnumNumber {
@@ -79,7 +138,7 @@ func (x ChainEventKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChainEventKind.Descriptor instead.
 func (ChainEventKind) EnumDescriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{0}
+	return file_control_proto_rawDescGZIP(), []int{1}
 }
 
 // Peer names a protoactor process-qualified actor: address is host:port
@@ -260,6 +319,7 @@ type SwapResult struct {
 	RefundReason  RefundReason           `protobuf:"varint,4,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
 	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"` // set when no instance could be created
 	Times         *PhaseTimes            `protobuf:"bytes,6,opt,name=times,proto3" json:"times,omitempty"`
+	ErrorKind     SwapErrorKind          `protobuf:"varint,20,opt,name=error_kind,json=errorKind,proto3,enum=teeswap.v1.SwapErrorKind" json:"error_kind,omitempty"` // why error is set, for programs
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -336,6 +396,13 @@ func (x *SwapResult) GetTimes() *PhaseTimes {
 	return nil
 }
 
+func (x *SwapResult) GetErrorKind() SwapErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED
+}
+
 // RegisterTerminal introduces a terminal to a coordinator. The reply,
 // Registered, carries the coordinator enclave's attestation report.
 // The terminal proves it holds the address's key: signature is its
@@ -343,12 +410,17 @@ func (x *SwapResult) GetTimes() *PhaseTimes {
 // timestamp_ms), and report is its enclave's attestation report binding
 // the address. The coordinator takes only fresh, newer registrations.
 type RegisterTerminal struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Address       []byte                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
-	Peer          *Peer                  `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
-	TimestampMs   int64                  `protobuf:"varint,3,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
-	Signature     []byte                 `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
-	Report        []byte                 `protobuf:"bytes,5,opt,name=report,proto3" json:"report,omitempty"` // actors.FrameReport
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Address     []byte                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Peer        *Peer                  `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	TimestampMs int64                  `protobuf:"varint,3,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
+	Signature   []byte                 `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
+	Report      []byte                 `protobuf:"bytes,5,opt,name=report,proto3" json:"report,omitempty"` // actors.FrameReport
+	// applied reports, per recent or asked-for instance network, the
+	// outcome this terminal applied, with the coordinator's own outcome
+	// signature: a coordinator restarted on an old store cross-checks its
+	// records with it before it resumes anything (issue 11).
+	Applied       []*AppliedOutcome `protobuf:"bytes,20,rep,name=applied,proto3" json:"applied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -418,6 +490,130 @@ func (x *RegisterTerminal) GetReport() []byte {
 	return nil
 }
 
+func (x *RegisterTerminal) GetApplied() []*AppliedOutcome {
+	if x != nil {
+		return x.Applied
+	}
+	return nil
+}
+
+// AppliedOutcome is one outcome a terminal applied.
+type AppliedOutcome struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId       []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	NetworkIndex     uint32                 `protobuf:"varint,2,opt,name=network_index,json=networkIndex,proto3" json:"network_index,omitempty"`
+	Phase            TerminalPhase          `protobuf:"varint,3,opt,name=phase,proto3,enum=teeswap.v1.TerminalPhase" json:"phase,omitempty"` // CONFIRMED or REFUNDED
+	OutcomeSignature []byte                 `protobuf:"bytes,4,opt,name=outcome_signature,json=outcomeSignature,proto3" json:"outcome_signature,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AppliedOutcome) Reset() {
+	*x = AppliedOutcome{}
+	mi := &file_control_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppliedOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppliedOutcome) ProtoMessage() {}
+
+func (x *AppliedOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppliedOutcome.ProtoReflect.Descriptor instead.
+func (*AppliedOutcome) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AppliedOutcome) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
+func (x *AppliedOutcome) GetNetworkIndex() uint32 {
+	if x != nil {
+		return x.NetworkIndex
+	}
+	return 0
+}
+
+func (x *AppliedOutcome) GetPhase() TerminalPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return TerminalPhase_TERMINAL_PHASE_UNSPECIFIED
+}
+
+func (x *AppliedOutcome) GetOutcomeSignature() []byte {
+	if x != nil {
+		return x.OutcomeSignature
+	}
+	return nil
+}
+
+// RegistrationRequest asks a terminal to register again and report what
+// it applied for these instances (a restarted coordinator sends it before
+// it resumes them). Taken from the coordinator's node only; it only makes
+// the terminal talk to its own configured coordinator.
+type RegistrationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceIds   [][]byte               `protobuf:"bytes,1,rep,name=instance_ids,json=instanceIds,proto3" json:"instance_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegistrationRequest) Reset() {
+	*x = RegistrationRequest{}
+	mi := &file_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegistrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegistrationRequest) ProtoMessage() {}
+
+func (x *RegistrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegistrationRequest.ProtoReflect.Descriptor instead.
+func (*RegistrationRequest) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RegistrationRequest) GetInstanceIds() [][]byte {
+	if x != nil {
+		return x.InstanceIds
+	}
+	return nil
+}
+
 // Registered answers RegisterTerminal.
 type Registered struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -431,7 +627,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_control_proto_msgTypes[5]
+	mi := &file_control_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -443,7 +639,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[5]
+	mi := &file_control_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -456,7 +652,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{5}
+	return file_control_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Registered) GetCoordinator() []byte {
@@ -496,7 +692,7 @@ type AttestationRequest struct {
 
 func (x *AttestationRequest) Reset() {
 	*x = AttestationRequest{}
-	mi := &file_control_proto_msgTypes[6]
+	mi := &file_control_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -508,7 +704,7 @@ func (x *AttestationRequest) String() string {
 func (*AttestationRequest) ProtoMessage() {}
 
 func (x *AttestationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[6]
+	mi := &file_control_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -521,7 +717,7 @@ func (x *AttestationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttestationRequest.ProtoReflect.Descriptor instead.
 func (*AttestationRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{6}
+	return file_control_proto_rawDescGZIP(), []int{8}
 }
 
 // ChannelOpen asks a terminal to open a channel on chain.
@@ -539,7 +735,7 @@ type ChannelOpen struct {
 
 func (x *ChannelOpen) Reset() {
 	*x = ChannelOpen{}
-	mi := &file_control_proto_msgTypes[7]
+	mi := &file_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +747,7 @@ func (x *ChannelOpen) String() string {
 func (*ChannelOpen) ProtoMessage() {}
 
 func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[7]
+	mi := &file_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +760,7 @@ func (x *ChannelOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpen.ProtoReflect.Descriptor instead.
 func (*ChannelOpen) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{7}
+	return file_control_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelOpen) GetChainId() uint64 {
@@ -620,7 +816,7 @@ type ChannelOpened struct {
 
 func (x *ChannelOpened) Reset() {
 	*x = ChannelOpened{}
-	mi := &file_control_proto_msgTypes[8]
+	mi := &file_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +828,7 @@ func (x *ChannelOpened) String() string {
 func (*ChannelOpened) ProtoMessage() {}
 
 func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[8]
+	mi := &file_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +841,7 @@ func (x *ChannelOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelOpened.ProtoReflect.Descriptor instead.
 func (*ChannelOpened) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{8}
+	return file_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChannelOpened) GetChannelId() []byte {
@@ -673,7 +869,7 @@ type ChannelClose struct {
 
 func (x *ChannelClose) Reset() {
 	*x = ChannelClose{}
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +881,7 @@ func (x *ChannelClose) String() string {
 func (*ChannelClose) ProtoMessage() {}
 
 func (x *ChannelClose) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[9]
+	mi := &file_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +894,7 @@ func (x *ChannelClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClose.ProtoReflect.Descriptor instead.
 func (*ChannelClose) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{9}
+	return file_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelClose) GetChannelId() []byte {
@@ -728,7 +924,7 @@ type ChannelClosed struct {
 
 func (x *ChannelClosed) Reset() {
 	*x = ChannelClosed{}
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +936,7 @@ func (x *ChannelClosed) String() string {
 func (*ChannelClosed) ProtoMessage() {}
 
 func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[10]
+	mi := &file_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +949,7 @@ func (x *ChannelClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelClosed.ProtoReflect.Descriptor instead.
 func (*ChannelClosed) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{10}
+	return file_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelClosed) GetChannelId() []byte {
@@ -799,7 +995,7 @@ type CloseSignature struct {
 
 func (x *CloseSignature) Reset() {
 	*x = CloseSignature{}
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +1007,7 @@ func (x *CloseSignature) String() string {
 func (*CloseSignature) ProtoMessage() {}
 
 func (x *CloseSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[11]
+	mi := &file_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +1020,7 @@ func (x *CloseSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSignature.ProtoReflect.Descriptor instead.
 func (*CloseSignature) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{11}
+	return file_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CloseSignature) GetChainId() uint64 {
@@ -873,7 +1069,7 @@ type CloseSigned struct {
 
 func (x *CloseSigned) Reset() {
 	*x = CloseSigned{}
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1081,7 @@ func (x *CloseSigned) String() string {
 func (*CloseSigned) ProtoMessage() {}
 
 func (x *CloseSigned) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[12]
+	mi := &file_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1094,7 @@ func (x *CloseSigned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSigned.ProtoReflect.Descriptor instead.
 func (*CloseSigned) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{12}
+	return file_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CloseSigned) GetSignature() []byte {
@@ -925,7 +1121,7 @@ type ChannelListRequest struct {
 
 func (x *ChannelListRequest) Reset() {
 	*x = ChannelListRequest{}
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1133,7 @@ func (x *ChannelListRequest) String() string {
 func (*ChannelListRequest) ProtoMessage() {}
 
 func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[13]
+	mi := &file_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1146,7 @@ func (x *ChannelListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRequest.ProtoReflect.Descriptor instead.
 func (*ChannelListRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{13}
+	return file_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChannelListRequest) GetCredential() string {
@@ -971,14 +1167,15 @@ type ChannelInfo struct {
 	BalanceB      []byte                 `protobuf:"bytes,6,opt,name=balance_b,json=balanceB,proto3" json:"balance_b,omitempty"`
 	Version       uint64                 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
 	Phase         ChannelPhase           `protobuf:"varint,8,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
-	Closed        bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`
+	Closed        bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`    // closed on chain
+	Closing       bool                   `protobuf:"varint,20,opt,name=closing,proto3" json:"closing,omitempty"` // a close was signed and the channel is no longer used, but it is not closed on chain (yet)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelInfo) Reset() {
 	*x = ChannelInfo{}
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +1187,7 @@ func (x *ChannelInfo) String() string {
 func (*ChannelInfo) ProtoMessage() {}
 
 func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[14]
+	mi := &file_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +1200,7 @@ func (x *ChannelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelInfo.ProtoReflect.Descriptor instead.
 func (*ChannelInfo) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{14}
+	return file_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelInfo) GetChainId() uint64 {
@@ -1069,6 +1266,13 @@ func (x *ChannelInfo) GetClosed() bool {
 	return false
 }
 
+func (x *ChannelInfo) GetClosing() bool {
+	if x != nil {
+		return x.Closing
+	}
+	return false
+}
+
 // ChannelList answers ChannelListRequest.
 type ChannelList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1082,7 +1286,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1298,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[15]
+	mi := &file_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1311,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{15}
+	return file_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelList) GetChannels() []*ChannelInfo {
@@ -1159,7 +1363,7 @@ type ChainEvent struct {
 
 func (x *ChainEvent) Reset() {
 	*x = ChainEvent{}
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1375,7 @@ func (x *ChainEvent) String() string {
 func (*ChainEvent) ProtoMessage() {}
 
 func (x *ChainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[16]
+	mi := &file_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1388,7 @@ func (x *ChainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainEvent.ProtoReflect.Descriptor instead.
 func (*ChainEvent) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{16}
+	return file_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChainEvent) GetKind() ChainEventKind {
@@ -1275,7 +1479,7 @@ type Subscribe struct {
 
 func (x *Subscribe) Reset() {
 	*x = Subscribe{}
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1287,7 +1491,7 @@ func (x *Subscribe) String() string {
 func (*Subscribe) ProtoMessage() {}
 
 func (x *Subscribe) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[17]
+	mi := &file_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1300,7 +1504,7 @@ func (x *Subscribe) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscribe.ProtoReflect.Descriptor instead.
 func (*Subscribe) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{17}
+	return file_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Subscribe) GetAddress() []byte {
@@ -1332,7 +1536,7 @@ type RouteRequest struct {
 
 func (x *RouteRequest) Reset() {
 	*x = RouteRequest{}
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1548,7 @@ func (x *RouteRequest) String() string {
 func (*RouteRequest) ProtoMessage() {}
 
 func (x *RouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[18]
+	mi := &file_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1561,7 @@ func (x *RouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteRequest.ProtoReflect.Descriptor instead.
 func (*RouteRequest) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{18}
+	return file_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RouteRequest) GetChainId() uint64 {
@@ -1414,7 +1618,7 @@ type RouteResponse struct {
 
 func (x *RouteResponse) Reset() {
 	*x = RouteResponse{}
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1426,7 +1630,7 @@ func (x *RouteResponse) String() string {
 func (*RouteResponse) ProtoMessage() {}
 
 func (x *RouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_control_proto_msgTypes[19]
+	mi := &file_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1439,7 +1643,7 @@ func (x *RouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteResponse.ProtoReflect.Descriptor instead.
 func (*RouteResponse) Descriptor() ([]byte, []int) {
-	return file_control_proto_rawDescGZIP(), []int{19}
+	return file_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RouteResponse) GetNetwork() *Network {
@@ -1463,6 +1667,163 @@ func (x *RouteResponse) GetNoRoute() bool {
 	return false
 }
 
+// RequestRecord maps a client's request id to its instance (dedup), or
+// holds the request while it waits for channels (write-ahead queue).
+type RequestRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	InstanceId    []byte                 `protobuf:"bytes,2,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`          // set once an instance runs it
+	Request       *SwapRequest           `protobuf:"bytes,3,opt,name=request,proto3" json:"request,omitempty"`                                  // set while queued
+	ExpiresMs     int64                  `protobuf:"varint,4,opt,name=expires_ms,json=expiresMs,proto3" json:"expires_ms,omitempty"`            // a queued request is answered "did not run" after it
+	Client        *Peer                  `protobuf:"bytes,5,opt,name=client,proto3" json:"client,omitempty"`                                    // where to answer, when known
+	RequestDigest []byte                 `protobuf:"bytes,6,opt,name=request_digest,json=requestDigest,proto3" json:"request_digest,omitempty"` // the request's content hash: another request under the same id is refused
+	Result        *SwapResult            `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`                                    // set when answered without an instance (refused, expired)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestRecord) Reset() {
+	*x = RequestRecord{}
+	mi := &file_control_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestRecord) ProtoMessage() {}
+
+func (x *RequestRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestRecord.ProtoReflect.Descriptor instead.
+func (*RequestRecord) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RequestRecord) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RequestRecord) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
+func (x *RequestRecord) GetRequest() *SwapRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *RequestRecord) GetExpiresMs() int64 {
+	if x != nil {
+		return x.ExpiresMs
+	}
+	return 0
+}
+
+func (x *RequestRecord) GetClient() *Peer {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *RequestRecord) GetRequestDigest() []byte {
+	if x != nil {
+		return x.RequestDigest
+	}
+	return nil
+}
+
+func (x *RequestRecord) GetResult() *SwapResult {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+// CoordinatorMeta is the coordinator enclave's instance-independent state.
+type CoordinatorMeta struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Coordinator []byte                 `protobuf:"bytes,1,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
+	NextNonce   uint64                 `protobuf:"varint,2,opt,name=next_nonce,json=nextNonce,proto3" json:"next_nonce,omitempty"` // instance ids derive from it, so never reused
+	// next_version holds, per channel id (hex), the next channel-state
+	// version to hand out; each instance takes two (prepared, committed).
+	NextVersion   map[string]uint64 `protobuf:"bytes,3,rep,name=next_version,json=nextVersion,proto3" json:"next_version,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoordinatorMeta) Reset() {
+	*x = CoordinatorMeta{}
+	mi := &file_control_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoordinatorMeta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoordinatorMeta) ProtoMessage() {}
+
+func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
+	mi := &file_control_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoordinatorMeta.ProtoReflect.Descriptor instead.
+func (*CoordinatorMeta) Descriptor() ([]byte, []int) {
+	return file_control_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CoordinatorMeta) GetCoordinator() []byte {
+	if x != nil {
+		return x.Coordinator
+	}
+	return nil
+}
+
+func (x *CoordinatorMeta) GetNextNonce() uint64 {
+	if x != nil {
+		return x.NextNonce
+	}
+	return 0
+}
+
+func (x *CoordinatorMeta) GetNextVersion() map[string]uint64 {
+	if x != nil {
+		return x.NextVersion
+	}
+	return nil
+}
+
 var File_control_proto protoreflect.FileDescriptor
 
 const file_control_proto_rawDesc = "" +
@@ -1484,7 +1845,7 @@ const file_control_proto_rawDesc = "" +
 	"preparedUs\x12!\n" +
 	"\fcommitted_us\x18\x02 \x01(\x03R\vcommittedUs\x12\x1d\n" +
 	"\n" +
-	"decided_us\x18\x03 \x01(\x03R\tdecidedUs\"\x84\x02\n" +
+	"decided_us\x18\x03 \x01(\x03R\tdecidedUs\"\xbe\x02\n" +
 	"\n" +
 	"SwapResult\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
@@ -1494,13 +1855,24 @@ const file_control_proto_rawDesc = "" +
 	"\aoutcome\x18\x03 \x01(\x0e2\x19.teeswap.v1.InstancePhaseR\aoutcome\x12=\n" +
 	"\rrefund_reason\x18\x04 \x01(\x0e2\x18.teeswap.v1.RefundReasonR\frefundReason\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12,\n" +
-	"\x05times\x18\x06 \x01(\v2\x16.teeswap.v1.PhaseTimesR\x05times\"\xab\x01\n" +
+	"\x05times\x18\x06 \x01(\v2\x16.teeswap.v1.PhaseTimesR\x05times\x128\n" +
+	"\n" +
+	"error_kind\x18\x14 \x01(\x0e2\x19.teeswap.v1.SwapErrorKindR\terrorKind\"\xe1\x01\n" +
 	"\x10RegisterTerminal\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x04peer\x18\x02 \x01(\v2\x10.teeswap.v1.PeerR\x04peer\x12!\n" +
 	"\ftimestamp_ms\x18\x03 \x01(\x03R\vtimestampMs\x12\x1c\n" +
 	"\tsignature\x18\x04 \x01(\fR\tsignature\x12\x16\n" +
-	"\x06report\x18\x05 \x01(\fR\x06report\"}\n" +
+	"\x06report\x18\x05 \x01(\fR\x06report\x124\n" +
+	"\aapplied\x18\x14 \x03(\v2\x1a.teeswap.v1.AppliedOutcomeR\aapplied\"\xb4\x01\n" +
+	"\x0eAppliedOutcome\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\fR\n" +
+	"instanceId\x12#\n" +
+	"\rnetwork_index\x18\x02 \x01(\rR\fnetworkIndex\x12/\n" +
+	"\x05phase\x18\x03 \x01(\x0e2\x19.teeswap.v1.TerminalPhaseR\x05phase\x12+\n" +
+	"\x11outcome_signature\x18\x04 \x01(\fR\x10outcomeSignature\"8\n" +
+	"\x13RegistrationRequest\x12!\n" +
+	"\finstance_ids\x18\x01 \x03(\fR\vinstanceIds\"}\n" +
 	"\n" +
 	"Registered\x12 \n" +
 	"\vcoordinator\x18\x01 \x01(\fR\vcoordinator\x12\x1f\n" +
@@ -1547,7 +1919,7 @@ const file_control_proto_rawDesc = "" +
 	"\x12ChannelListRequest\x12\x1e\n" +
 	"\n" +
 	"credential\x18\x01 \x01(\tR\n" +
-	"credential\"\x95\x02\n" +
+	"credential\"\xaf\x02\n" +
 	"\vChannelInfo\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -1558,7 +1930,8 @@ const file_control_proto_rawDesc = "" +
 	"\tbalance_b\x18\x06 \x01(\fR\bbalanceB\x12\x18\n" +
 	"\aversion\x18\a \x01(\x04R\aversion\x12.\n" +
 	"\x05phase\x18\b \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12\x16\n" +
-	"\x06closed\x18\t \x01(\bR\x06closed\"\x98\x01\n" +
+	"\x06closed\x18\t \x01(\bR\x06closed\x12\x18\n" +
+	"\aclosing\x18\x14 \x01(\bR\aclosing\"\x98\x01\n" +
 	"\vChannelList\x123\n" +
 	"\bchannels\x18\x01 \x03(\v2\x17.teeswap.v1.ChannelInfoR\bchannels\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +
@@ -1592,7 +1965,33 @@ const file_control_proto_rawDesc = "" +
 	"\rRouteResponse\x12-\n" +
 	"\anetwork\x18\x01 \x01(\v2\x13.teeswap.v1.NetworkR\anetwork\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x19\n" +
-	"\bno_route\x18\x03 \x01(\bR\anoRoute*\xb2\x01\n" +
+	"\bno_route\x18\x03 \x01(\bR\anoRoute\"\xa2\x02\n" +
+	"\rRequestRecord\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1f\n" +
+	"\vinstance_id\x18\x02 \x01(\fR\n" +
+	"instanceId\x121\n" +
+	"\arequest\x18\x03 \x01(\v2\x17.teeswap.v1.SwapRequestR\arequest\x12\x1d\n" +
+	"\n" +
+	"expires_ms\x18\x04 \x01(\x03R\texpiresMs\x12(\n" +
+	"\x06client\x18\x05 \x01(\v2\x10.teeswap.v1.PeerR\x06client\x12%\n" +
+	"\x0erequest_digest\x18\x06 \x01(\fR\rrequestDigest\x12.\n" +
+	"\x06result\x18\a \x01(\v2\x16.teeswap.v1.SwapResultR\x06result\"\xe3\x01\n" +
+	"\x0fCoordinatorMeta\x12 \n" +
+	"\vcoordinator\x18\x01 \x01(\fR\vcoordinator\x12\x1d\n" +
+	"\n" +
+	"next_nonce\x18\x02 \x01(\x04R\tnextNonce\x12O\n" +
+	"\fnext_version\x18\x03 \x03(\v2,.teeswap.v1.CoordinatorMeta.NextVersionEntryR\vnextVersion\x1a>\n" +
+	"\x10NextVersionEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01*\xca\x01\n" +
+	"\rSwapErrorKind\x12\x1f\n" +
+	"\x1bSWAP_ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17SWAP_ERROR_KIND_INVALID\x10\x01\x12\x1e\n" +
+	"\x1aSWAP_ERROR_KIND_UNROUTABLE\x10\x02\x12\x1b\n" +
+	"\x17SWAP_ERROR_KIND_EXPIRED\x10\x03\x12\x1f\n" +
+	"\x1bSWAP_ERROR_KIND_UNAVAILABLE\x10\x04\x12\x1d\n" +
+	"\x19SWAP_ERROR_KIND_DUPLICATE\x10\x05*\xb2\x01\n" +
 	"\x0eChainEventKind\x12 \n" +
 	"\x1cCHAIN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CHAIN_EVENT_KIND_OPENED\x10\x01\x12\x1e\n" +
@@ -1612,52 +2011,66 @@ func file_control_proto_rawDescGZIP() []byte {
 	return file_control_proto_rawDescData
 }
 
-var file_control_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_control_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_control_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_control_proto_goTypes = []any{
-	(ChainEventKind)(0),        // 0: teeswap.v1.ChainEventKind
-	(*Peer)(nil),               // 1: teeswap.v1.Peer
-	(*SubmitSwap)(nil),         // 2: teeswap.v1.SubmitSwap
-	(*PhaseTimes)(nil),         // 3: teeswap.v1.PhaseTimes
-	(*SwapResult)(nil),         // 4: teeswap.v1.SwapResult
-	(*RegisterTerminal)(nil),   // 5: teeswap.v1.RegisterTerminal
-	(*Registered)(nil),         // 6: teeswap.v1.Registered
-	(*AttestationRequest)(nil), // 7: teeswap.v1.AttestationRequest
-	(*ChannelOpen)(nil),        // 8: teeswap.v1.ChannelOpen
-	(*ChannelOpened)(nil),      // 9: teeswap.v1.ChannelOpened
-	(*ChannelClose)(nil),       // 10: teeswap.v1.ChannelClose
-	(*ChannelClosed)(nil),      // 11: teeswap.v1.ChannelClosed
-	(*CloseSignature)(nil),     // 12: teeswap.v1.CloseSignature
-	(*CloseSigned)(nil),        // 13: teeswap.v1.CloseSigned
-	(*ChannelListRequest)(nil), // 14: teeswap.v1.ChannelListRequest
-	(*ChannelInfo)(nil),        // 15: teeswap.v1.ChannelInfo
-	(*ChannelList)(nil),        // 16: teeswap.v1.ChannelList
-	(*ChainEvent)(nil),         // 17: teeswap.v1.ChainEvent
-	(*Subscribe)(nil),          // 18: teeswap.v1.Subscribe
-	(*RouteRequest)(nil),       // 19: teeswap.v1.RouteRequest
-	(*RouteResponse)(nil),      // 20: teeswap.v1.RouteResponse
-	(*SwapRequest)(nil),        // 21: teeswap.v1.SwapRequest
-	(InstancePhase)(0),         // 22: teeswap.v1.InstancePhase
-	(RefundReason)(0),          // 23: teeswap.v1.RefundReason
-	(ChannelPhase)(0),          // 24: teeswap.v1.ChannelPhase
-	(*Network)(nil),            // 25: teeswap.v1.Network
+	(SwapErrorKind)(0),          // 0: teeswap.v1.SwapErrorKind
+	(ChainEventKind)(0),         // 1: teeswap.v1.ChainEventKind
+	(*Peer)(nil),                // 2: teeswap.v1.Peer
+	(*SubmitSwap)(nil),          // 3: teeswap.v1.SubmitSwap
+	(*PhaseTimes)(nil),          // 4: teeswap.v1.PhaseTimes
+	(*SwapResult)(nil),          // 5: teeswap.v1.SwapResult
+	(*RegisterTerminal)(nil),    // 6: teeswap.v1.RegisterTerminal
+	(*AppliedOutcome)(nil),      // 7: teeswap.v1.AppliedOutcome
+	(*RegistrationRequest)(nil), // 8: teeswap.v1.RegistrationRequest
+	(*Registered)(nil),          // 9: teeswap.v1.Registered
+	(*AttestationRequest)(nil),  // 10: teeswap.v1.AttestationRequest
+	(*ChannelOpen)(nil),         // 11: teeswap.v1.ChannelOpen
+	(*ChannelOpened)(nil),       // 12: teeswap.v1.ChannelOpened
+	(*ChannelClose)(nil),        // 13: teeswap.v1.ChannelClose
+	(*ChannelClosed)(nil),       // 14: teeswap.v1.ChannelClosed
+	(*CloseSignature)(nil),      // 15: teeswap.v1.CloseSignature
+	(*CloseSigned)(nil),         // 16: teeswap.v1.CloseSigned
+	(*ChannelListRequest)(nil),  // 17: teeswap.v1.ChannelListRequest
+	(*ChannelInfo)(nil),         // 18: teeswap.v1.ChannelInfo
+	(*ChannelList)(nil),         // 19: teeswap.v1.ChannelList
+	(*ChainEvent)(nil),          // 20: teeswap.v1.ChainEvent
+	(*Subscribe)(nil),           // 21: teeswap.v1.Subscribe
+	(*RouteRequest)(nil),        // 22: teeswap.v1.RouteRequest
+	(*RouteResponse)(nil),       // 23: teeswap.v1.RouteResponse
+	(*RequestRecord)(nil),       // 24: teeswap.v1.RequestRecord
+	(*CoordinatorMeta)(nil),     // 25: teeswap.v1.CoordinatorMeta
+	nil,                         // 26: teeswap.v1.CoordinatorMeta.NextVersionEntry
+	(*SwapRequest)(nil),         // 27: teeswap.v1.SwapRequest
+	(InstancePhase)(0),          // 28: teeswap.v1.InstancePhase
+	(RefundReason)(0),           // 29: teeswap.v1.RefundReason
+	(TerminalPhase)(0),          // 30: teeswap.v1.TerminalPhase
+	(ChannelPhase)(0),           // 31: teeswap.v1.ChannelPhase
+	(*Network)(nil),             // 32: teeswap.v1.Network
 }
 var file_control_proto_depIdxs = []int32{
-	21, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
-	22, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
-	23, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
-	3,  // 3: teeswap.v1.SwapResult.times:type_name -> teeswap.v1.PhaseTimes
-	1,  // 4: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
-	24, // 5: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
-	15, // 6: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
-	0,  // 7: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
-	1,  // 8: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
-	25, // 9: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	27, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
+	28, // 1: teeswap.v1.SwapResult.outcome:type_name -> teeswap.v1.InstancePhase
+	29, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
+	4,  // 3: teeswap.v1.SwapResult.times:type_name -> teeswap.v1.PhaseTimes
+	0,  // 4: teeswap.v1.SwapResult.error_kind:type_name -> teeswap.v1.SwapErrorKind
+	2,  // 5: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
+	7,  // 6: teeswap.v1.RegisterTerminal.applied:type_name -> teeswap.v1.AppliedOutcome
+	30, // 7: teeswap.v1.AppliedOutcome.phase:type_name -> teeswap.v1.TerminalPhase
+	31, // 8: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
+	18, // 9: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
+	1,  // 10: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
+	2,  // 11: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
+	32, // 12: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
+	27, // 13: teeswap.v1.RequestRecord.request:type_name -> teeswap.v1.SwapRequest
+	2,  // 14: teeswap.v1.RequestRecord.client:type_name -> teeswap.v1.Peer
+	5,  // 15: teeswap.v1.RequestRecord.result:type_name -> teeswap.v1.SwapResult
+	26, // 16: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_control_proto_init() }
@@ -1672,8 +2085,8 @@ func file_control_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_control_proto_rawDesc), len(file_control_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   20,
+			NumEnums:      2,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -30,6 +30,10 @@ func InstanceOf(env *Envelope) ([32]byte, bool) {
 		m = &RefundAuthorized{}
 	case Kind_KIND_REFUND_DENIED:
 		m = &RefundDenied{}
+	case Kind_KIND_OUTCOME_APPLIED:
+		m = &OutcomeApplied{}
+	case Kind_KIND_OUTCOME_QUERY:
+		m = &OutcomeQuery{}
 	default:
 		return [32]byte{}, false
 	}

@@ -206,9 +206,12 @@ type ChannelRecord struct {
 	Phase            ChannelPhase `protobuf:"varint,12,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
 	ActiveInstance   []byte       `protobuf:"bytes,13,opt,name=active_instance,json=activeInstance,proto3" json:"active_instance,omitempty"` // set while PREPARED or COMMITTED
 	ActiveNetwork    uint32       `protobuf:"varint,14,opt,name=active_network,json=activeNetwork,proto3" json:"active_network,omitempty"`
-	Closed           bool         `protobuf:"varint,15,opt,name=closed,proto3" json:"closed,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Closed           bool         `protobuf:"varint,15,opt,name=closed,proto3" json:"closed,omitempty"` // no longer used: a close was signed, or the contract closed it
+	// closed_on_chain: the contract closed it (a chain event), as opposed to
+	// a cooperative close signed here that may still fail on chain.
+	ClosedOnChain bool `protobuf:"varint,20,opt,name=closed_on_chain,json=closedOnChain,proto3" json:"closed_on_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelRecord) Reset() {
@@ -342,6 +345,13 @@ func (x *ChannelRecord) GetActiveNetwork() uint32 {
 func (x *ChannelRecord) GetClosed() bool {
 	if x != nil {
 		return x.Closed
+	}
+	return false
+}
+
+func (x *ChannelRecord) GetClosedOnChain() bool {
+	if x != nil {
+		return x.ClosedOnChain
 	}
 	return false
 }
@@ -698,8 +708,14 @@ type CoordinatorInstance struct {
 	Networks          []*NetworkProgress     `protobuf:"bytes,7,rep,name=networks,proto3" json:"networks,omitempty"`
 	RefundReason      RefundReason           `protobuf:"varint,8,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
 	RefundRequestedBy []byte                 `protobuf:"bytes,9,opt,name=refund_requested_by,json=refundRequestedBy,proto3" json:"refund_requested_by,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// applied_by lists the terminals that acknowledged applying the
+	// outcome; a decided instance resends until every terminal is in it.
+	AppliedBy [][]byte `protobuf:"bytes,20,rep,name=applied_by,json=appliedBy,proto3" json:"applied_by,omitempty"`
+	// adopted: the outcome was learnt from a terminal's report of this
+	// coordinator's own outcome signature after a restart, not decided here.
+	Adopted       bool `protobuf:"varint,21,opt,name=adopted,proto3" json:"adopted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CoordinatorInstance) Reset() {
@@ -795,32 +811,43 @@ func (x *CoordinatorInstance) GetRefundRequestedBy() []byte {
 	return nil
 }
 
-// CoordinatorMeta is the coordinator enclave's instance-independent state.
-type CoordinatorMeta struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	Coordinator []byte                 `protobuf:"bytes,1,opt,name=coordinator,proto3" json:"coordinator,omitempty"`
-	NextNonce   uint64                 `protobuf:"varint,2,opt,name=next_nonce,json=nextNonce,proto3" json:"next_nonce,omitempty"` // instance ids derive from it, so never reused
-	// next_version holds, per channel id (hex), the next channel-state
-	// version to hand out; each instance takes two (prepared, committed).
-	NextVersion   map[string]uint64 `protobuf:"bytes,3,rep,name=next_version,json=nextVersion,proto3" json:"next_version,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+func (x *CoordinatorInstance) GetAppliedBy() [][]byte {
+	if x != nil {
+		return x.AppliedBy
+	}
+	return nil
+}
+
+func (x *CoordinatorInstance) GetAdopted() bool {
+	if x != nil {
+		return x.Adopted
+	}
+	return false
+}
+
+// StoreSeq is a store's write sequence, sealed in the store and in a
+// separate high-water-mark file; an older store has a lower one.
+type StoreSeq struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *CoordinatorMeta) Reset() {
-	*x = CoordinatorMeta{}
+func (x *StoreSeq) Reset() {
+	*x = StoreSeq{}
 	mi := &file_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *CoordinatorMeta) String() string {
+func (x *StoreSeq) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*CoordinatorMeta) ProtoMessage() {}
+func (*StoreSeq) ProtoMessage() {}
 
-func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
+func (x *StoreSeq) ProtoReflect() protoreflect.Message {
 	mi := &file_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -832,30 +859,16 @@ func (x *CoordinatorMeta) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use CoordinatorMeta.ProtoReflect.Descriptor instead.
-func (*CoordinatorMeta) Descriptor() ([]byte, []int) {
+// Deprecated: Use StoreSeq.ProtoReflect.Descriptor instead.
+func (*StoreSeq) Descriptor() ([]byte, []int) {
 	return file_state_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *CoordinatorMeta) GetCoordinator() []byte {
+func (x *StoreSeq) GetSeq() uint64 {
 	if x != nil {
-		return x.Coordinator
-	}
-	return nil
-}
-
-func (x *CoordinatorMeta) GetNextNonce() uint64 {
-	if x != nil {
-		return x.NextNonce
+		return x.Seq
 	}
 	return 0
-}
-
-func (x *CoordinatorMeta) GetNextVersion() map[string]uint64 {
-	if x != nil {
-		return x.NextVersion
-	}
-	return nil
 }
 
 var File_state_proto protoreflect.FileDescriptor
@@ -863,7 +876,7 @@ var File_state_proto protoreflect.FileDescriptor
 const file_state_proto_rawDesc = "" +
 	"\n" +
 	"\vstate.proto\x12\n" +
-	"teeswap.v1\x1a\rteeswap.proto\"\x8b\x04\n" +
+	"teeswap.v1\x1a\rteeswap.proto\"\xb3\x04\n" +
 	"\rChannelRecord\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1a\n" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x1d\n" +
@@ -883,7 +896,8 @@ const file_state_proto_rawDesc = "" +
 	"\x05phase\x18\f \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12'\n" +
 	"\x0factive_instance\x18\r \x01(\fR\x0eactiveInstance\x12%\n" +
 	"\x0eactive_network\x18\x0e \x01(\rR\ractiveNetwork\x12\x16\n" +
-	"\x06closed\x18\x0f \x01(\bR\x06closed\"\xcd\x02\n" +
+	"\x06closed\x18\x0f \x01(\bR\x06closed\x12&\n" +
+	"\x0fclosed_on_chain\x18\x14 \x01(\bR\rclosedOnChain\"\xcd\x02\n" +
 	"\n" +
 	"ChannelLeg\x12\x1d\n" +
 	"\n" +
@@ -918,7 +932,7 @@ const file_state_proto_rawDesc = "" +
 	"\x06commit\x18\x05 \x01(\v2\x14.teeswap.v1.EnvelopeR\x06commit\x12;\n" +
 	"\x0ecommitted_acks\x18\x06 \x03(\v2\x14.teeswap.v1.EnvelopeR\rcommittedAcks\x12.\n" +
 	"\aconfirm\x18\a \x01(\v2\x14.teeswap.v1.EnvelopeR\aconfirm\x12,\n" +
-	"\x06refund\x18\b \x01(\v2\x14.teeswap.v1.EnvelopeR\x06refund\"\x9c\x03\n" +
+	"\x06refund\x18\b \x01(\v2\x14.teeswap.v1.EnvelopeR\x06refund\"\xd5\x03\n" +
 	"\x13CoordinatorInstance\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12\x1d\n" +
@@ -932,15 +946,12 @@ const file_state_proto_rawDesc = "" +
 	"deadlineMs\x127\n" +
 	"\bnetworks\x18\a \x03(\v2\x1b.teeswap.v1.NetworkProgressR\bnetworks\x12=\n" +
 	"\rrefund_reason\x18\b \x01(\x0e2\x18.teeswap.v1.RefundReasonR\frefundReason\x12.\n" +
-	"\x13refund_requested_by\x18\t \x01(\fR\x11refundRequestedBy\"\xe3\x01\n" +
-	"\x0fCoordinatorMeta\x12 \n" +
-	"\vcoordinator\x18\x01 \x01(\fR\vcoordinator\x12\x1d\n" +
+	"\x13refund_requested_by\x18\t \x01(\fR\x11refundRequestedBy\x12\x1d\n" +
 	"\n" +
-	"next_nonce\x18\x02 \x01(\x04R\tnextNonce\x12O\n" +
-	"\fnext_version\x18\x03 \x03(\v2,.teeswap.v1.CoordinatorMeta.NextVersionEntryR\vnextVersion\x1a>\n" +
-	"\x10NextVersionEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01*_\n" +
+	"applied_by\x18\x14 \x03(\fR\tappliedBy\x12\x18\n" +
+	"\aadopted\x18\x15 \x01(\bR\aadopted\"\x1c\n" +
+	"\bStoreSeq\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq*_\n" +
 	"\fChannelPhase\x12\x16\n" +
 	"\x12CHANNEL_PHASE_IDLE\x10\x00\x12\x1a\n" +
 	"\x16CHANNEL_PHASE_PREPARED\x10\x01\x12\x1b\n" +
@@ -970,7 +981,7 @@ func file_state_proto_rawDescGZIP() []byte {
 }
 
 var file_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_state_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_state_proto_goTypes = []any{
 	(ChannelPhase)(0),           // 0: teeswap.v1.ChannelPhase
 	(TerminalPhase)(0),          // 1: teeswap.v1.TerminalPhase
@@ -980,42 +991,40 @@ var file_state_proto_goTypes = []any{
 	(*TerminalInstance)(nil),    // 5: teeswap.v1.TerminalInstance
 	(*NetworkProgress)(nil),     // 6: teeswap.v1.NetworkProgress
 	(*CoordinatorInstance)(nil), // 7: teeswap.v1.CoordinatorInstance
-	(*CoordinatorMeta)(nil),     // 8: teeswap.v1.CoordinatorMeta
-	nil,                         // 9: teeswap.v1.CoordinatorMeta.NextVersionEntry
-	(*ChannelState)(nil),        // 10: teeswap.v1.ChannelState
-	(*Prepare)(nil),             // 11: teeswap.v1.Prepare
-	(*Envelope)(nil),            // 12: teeswap.v1.Envelope
-	(*Network)(nil),             // 13: teeswap.v1.Network
-	(InstanceKind)(0),           // 14: teeswap.v1.InstanceKind
-	(RefundReason)(0),           // 15: teeswap.v1.RefundReason
+	(*StoreSeq)(nil),            // 8: teeswap.v1.StoreSeq
+	(*ChannelState)(nil),        // 9: teeswap.v1.ChannelState
+	(*Prepare)(nil),             // 10: teeswap.v1.Prepare
+	(*Envelope)(nil),            // 11: teeswap.v1.Envelope
+	(*Network)(nil),             // 12: teeswap.v1.Network
+	(InstanceKind)(0),           // 13: teeswap.v1.InstanceKind
+	(RefundReason)(0),           // 14: teeswap.v1.RefundReason
 }
 var file_state_proto_depIdxs = []int32{
-	10, // 0: teeswap.v1.ChannelRecord.latest:type_name -> teeswap.v1.ChannelState
+	9,  // 0: teeswap.v1.ChannelRecord.latest:type_name -> teeswap.v1.ChannelState
 	0,  // 1: teeswap.v1.ChannelRecord.phase:type_name -> teeswap.v1.ChannelPhase
-	10, // 2: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
-	10, // 3: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
+	9,  // 2: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
+	9,  // 3: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
 	1,  // 4: teeswap.v1.TerminalInstance.phase:type_name -> teeswap.v1.TerminalPhase
-	11, // 5: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
-	12, // 6: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
-	12, // 7: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
+	10, // 5: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
+	11, // 6: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
+	11, // 7: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
 	4,  // 8: teeswap.v1.TerminalInstance.legs:type_name -> teeswap.v1.ChannelLeg
-	13, // 9: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
-	12, // 10: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
-	12, // 11: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
-	12, // 12: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
-	12, // 13: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
-	12, // 14: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
-	12, // 15: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
-	14, // 16: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
+	12, // 9: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
+	11, // 10: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
+	11, // 11: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
+	11, // 12: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
+	11, // 13: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
+	11, // 14: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
+	11, // 15: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
+	13, // 16: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
 	2,  // 17: teeswap.v1.CoordinatorInstance.phase:type_name -> teeswap.v1.InstancePhase
 	6,  // 18: teeswap.v1.CoordinatorInstance.networks:type_name -> teeswap.v1.NetworkProgress
-	15, // 19: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
-	9,  // 20: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	14, // 19: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_state_proto_init() }
@@ -1030,7 +1039,7 @@ func file_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_state_proto_rawDesc), len(file_state_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

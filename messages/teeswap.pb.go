@@ -44,21 +44,27 @@ const (
 	Kind_KIND_REFUND_REQUEST    Kind = 7
 	Kind_KIND_REFUND_AUTHORIZED Kind = 8
 	Kind_KIND_REFUND_DENIED     Kind = 9
+	// Outcome delivery (issue 11): a terminal acknowledges an applied
+	// outcome, or asks for the outcome of an instance it holds COMMITTED.
+	Kind_KIND_OUTCOME_APPLIED Kind = 20
+	Kind_KIND_OUTCOME_QUERY   Kind = 21
 )
 
 // Enum value maps for Kind.
 var (
 	Kind_name = map[int32]string{
-		0: "KIND_UNSPECIFIED",
-		1: "KIND_SWAP_REQUEST",
-		2: "KIND_PREPARE",
-		3: "KIND_PREPARED",
-		4: "KIND_COMMIT",
-		5: "KIND_COMMITTED",
-		6: "KIND_CONFIRM",
-		7: "KIND_REFUND_REQUEST",
-		8: "KIND_REFUND_AUTHORIZED",
-		9: "KIND_REFUND_DENIED",
+		0:  "KIND_UNSPECIFIED",
+		1:  "KIND_SWAP_REQUEST",
+		2:  "KIND_PREPARE",
+		3:  "KIND_PREPARED",
+		4:  "KIND_COMMIT",
+		5:  "KIND_COMMITTED",
+		6:  "KIND_CONFIRM",
+		7:  "KIND_REFUND_REQUEST",
+		8:  "KIND_REFUND_AUTHORIZED",
+		9:  "KIND_REFUND_DENIED",
+		20: "KIND_OUTCOME_APPLIED",
+		21: "KIND_OUTCOME_QUERY",
 	}
 	Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":       0,
@@ -71,6 +77,8 @@ var (
 		"KIND_REFUND_REQUEST":    7,
 		"KIND_REFUND_AUTHORIZED": 8,
 		"KIND_REFUND_DENIED":     9,
+		"KIND_OUTCOME_APPLIED":   20,
+		"KIND_OUTCOME_QUERY":     21,
 	}
 )
 
@@ -1448,6 +1456,131 @@ func (x *RefundDenied) GetReason() string {
 	return ""
 }
 
+// OutcomeApplied is a terminal's signed acknowledgement that it applied
+// (and persisted) the outcome of one network of an instance: the
+// coordinator stops resending that outcome to it.
+type OutcomeApplied struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	NetworkIndex  uint32                 `protobuf:"varint,2,opt,name=network_index,json=networkIndex,proto3" json:"network_index,omitempty"`
+	Terminal      []byte                 `protobuf:"bytes,3,opt,name=terminal,proto3" json:"terminal,omitempty"`
+	Confirmed     bool                   `protobuf:"varint,4,opt,name=confirmed,proto3" json:"confirmed,omitempty"` // the outcome applied: CONFIRM (true) or REFUND-AUTHORIZED
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutcomeApplied) Reset() {
+	*x = OutcomeApplied{}
+	mi := &file_teeswap_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutcomeApplied) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutcomeApplied) ProtoMessage() {}
+
+func (x *OutcomeApplied) ProtoReflect() protoreflect.Message {
+	mi := &file_teeswap_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutcomeApplied.ProtoReflect.Descriptor instead.
+func (*OutcomeApplied) Descriptor() ([]byte, []int) {
+	return file_teeswap_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *OutcomeApplied) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
+func (x *OutcomeApplied) GetNetworkIndex() uint32 {
+	if x != nil {
+		return x.NetworkIndex
+	}
+	return 0
+}
+
+func (x *OutcomeApplied) GetTerminal() []byte {
+	if x != nil {
+		return x.Terminal
+	}
+	return nil
+}
+
+func (x *OutcomeApplied) GetConfirmed() bool {
+	if x != nil {
+		return x.Confirmed
+	}
+	return false
+}
+
+// OutcomeQuery is a restarted terminal's signed request for the outcome of
+// an instance it holds COMMITTED: answered at once, not at the deadline.
+type OutcomeQuery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId    []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	Terminal      []byte                 `protobuf:"bytes,2,opt,name=terminal,proto3" json:"terminal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutcomeQuery) Reset() {
+	*x = OutcomeQuery{}
+	mi := &file_teeswap_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutcomeQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutcomeQuery) ProtoMessage() {}
+
+func (x *OutcomeQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_teeswap_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutcomeQuery.ProtoReflect.Descriptor instead.
+func (*OutcomeQuery) Descriptor() ([]byte, []int) {
+	return file_teeswap_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *OutcomeQuery) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
+func (x *OutcomeQuery) GetTerminal() []byte {
+	if x != nil {
+		return x.Terminal
+	}
+	return nil
+}
+
 var File_teeswap_proto protoreflect.FileDescriptor
 
 const file_teeswap_proto_rawDesc = "" +
@@ -1557,7 +1690,17 @@ const file_teeswap_proto_rawDesc = "" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12\x1a\n" +
 	"\bterminal\x18\x02 \x01(\fR\bterminal\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason*\xdc\x01\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x90\x01\n" +
+	"\x0eOutcomeApplied\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\fR\n" +
+	"instanceId\x12#\n" +
+	"\rnetwork_index\x18\x02 \x01(\rR\fnetworkIndex\x12\x1a\n" +
+	"\bterminal\x18\x03 \x01(\fR\bterminal\x12\x1c\n" +
+	"\tconfirmed\x18\x04 \x01(\bR\tconfirmed\"K\n" +
+	"\fOutcomeQuery\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\fR\n" +
+	"instanceId\x12\x1a\n" +
+	"\bterminal\x18\x02 \x01(\fR\bterminal*\x8e\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KIND_SWAP_REQUEST\x10\x01\x12\x10\n" +
@@ -1568,7 +1711,9 @@ const file_teeswap_proto_rawDesc = "" +
 	"\fKIND_CONFIRM\x10\x06\x12\x17\n" +
 	"\x13KIND_REFUND_REQUEST\x10\a\x12\x1a\n" +
 	"\x16KIND_REFUND_AUTHORIZED\x10\b\x12\x16\n" +
-	"\x12KIND_REFUND_DENIED\x10\t*l\n" +
+	"\x12KIND_REFUND_DENIED\x10\t\x12\x18\n" +
+	"\x14KIND_OUTCOME_APPLIED\x10\x14\x12\x16\n" +
+	"\x12KIND_OUTCOME_QUERY\x10\x15*l\n" +
 	"\fInstanceKind\x12\x1d\n" +
 	"\x19INSTANCE_KIND_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eINSTANCE_KIND_CROSS_CHAIN_SWAP\x10\x01\x12\x19\n" +
@@ -1596,7 +1741,7 @@ func file_teeswap_proto_rawDescGZIP() []byte {
 }
 
 var file_teeswap_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_teeswap_proto_goTypes = []any{
 	(Kind)(0),                  // 0: teeswap.v1.Kind
 	(InstanceKind)(0),          // 1: teeswap.v1.InstanceKind
@@ -1618,6 +1763,8 @@ var file_teeswap_proto_goTypes = []any{
 	(*RefundRequest)(nil),      // 17: teeswap.v1.RefundRequest
 	(*RefundAuthorized)(nil),   // 18: teeswap.v1.RefundAuthorized
 	(*RefundDenied)(nil),       // 19: teeswap.v1.RefundDenied
+	(*OutcomeApplied)(nil),     // 20: teeswap.v1.OutcomeApplied
+	(*OutcomeQuery)(nil),       // 21: teeswap.v1.OutcomeQuery
 }
 var file_teeswap_proto_depIdxs = []int32{
 	0,  // 0: teeswap.v1.Envelope.kind:type_name -> teeswap.v1.Kind
@@ -1652,7 +1799,7 @@ func file_teeswap_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_teeswap_proto_rawDesc), len(file_teeswap_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -78,6 +78,16 @@ type Config struct {
 	// Progress, when set, is called about ten times a second while the
 	// run submits and drains.
 	Progress func(done, submitted, total int)
+
+	// Faults injects faults, all drawn from Seed (inproc): envelopes
+	// dropped, duplicated and delayed (reordered) at the actors'
+	// mailboxes with probability FaultRate each; every FaultInterval a
+	// terminal or the coordinator is crashed and restarted, or a
+	// terminal is offered an older copy of its store (which must be
+	// refused); and some requests are submitted twice.
+	Faults        bool
+	FaultRate     float64
+	FaultInterval time.Duration
 }
 
 // Defaults returns the configuration `teeswap sim` runs with no flags: a
@@ -139,6 +149,12 @@ func (c *Config) Normalize() error {
 	if c.Parallel <= 0 {
 		c.Parallel = 1
 	}
+	if c.Faults && c.FaultRate <= 0 {
+		c.FaultRate = 0.01
+	}
+	if c.Faults && c.FaultInterval <= 0 {
+		c.FaultInterval = 500 * time.Millisecond
+	}
 	if c.Terminals <= 0 {
 		// Enough for every instance in flight to have channels of its own.
 		segments := (c.Concurrency + c.Parallel - 1) / c.Parallel
@@ -153,6 +169,10 @@ func (c *Config) Normalize() error {
 		return fmt.Errorf("sim: %d terminals per chain cannot hold a %d-hop path", c.Terminals, c.Hops)
 	case c.Mode != ModeInProcess && c.Mode != ModeMultiProcess:
 		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
+	case c.Faults && c.Mode != ModeInProcess:
+		return errors.New("sim: --faults runs in process only (--mode inproc)")
+	case c.FaultRate < 0 || 3*c.FaultRate > 1:
+		return errors.New("sim: the fault rate must be within [0, 1/3]")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

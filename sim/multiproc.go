@@ -176,7 +176,7 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		return fail(err)
 	}
 	w.router = router
-	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}}
+	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}, seen: map[versionKey]bool{}}
 	local, err := actors.NewLocal(actors.LocalConfig{System: sys,
 		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true, Logger: log})

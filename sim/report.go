@@ -114,6 +114,12 @@ type Summary struct {
 	// the run would reach with every core to itself.
 	SignatureCPUShare float64 `json:"signature_cpu_share"`
 
+	// Violations counts broken invariants by kind (see invariants);
+	// Stuck is instances without an outcome when the run drained.
+	Violations map[string]int `json:"violations"`
+	Stuck      int            `json:"stuck"`
+	Faults     *FaultStats    `json:"faults,omitempty"`
+
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`
 }

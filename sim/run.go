@@ -35,6 +35,11 @@ type Instance struct {
 	Result    *messages.SwapResult
 	Results   int       // how many results arrived (must be 1)
 	Applied   time.Time // in process: the last terminal applied the outcome
+
+	submissions int  // times the client sent it (a retry sends it twice)
+	disagree    bool // a later result said something else than the first
+	lastSent    time.Time
+	req         *messages.SwapRequest
 }
 
 // Parties is the number of terminals the instance planned to involve.
@@ -139,6 +144,7 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 	var (
 		mu        sync.Mutex
 		byID      = map[string]*Instance{}
+		pending   = map[string]*Instance{} // with Faults: no answer yet
 		submitted atomic.Int64
 		done      atomic.Int64
 		sem       = make(chan struct{}, cfg.Concurrency)
@@ -146,6 +152,19 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		subDone   = make(chan error, 1)
 	)
 	st.start = time.Now()
+	var (
+		stopChaos = make(chan struct{})
+		chaosDone = make(chan struct{})
+		resub     = &resubmitter{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x7265737562))}
+	)
+	if cfg.Faults && w.local != nil {
+		w.chaos = &chaosStats{}
+		go w.runChaos(stopChaos, chaosDone)
+	} else {
+		close(chaosDone)
+	}
+	stopChaosOnce := sync.OnceFunc(func() { close(stopChaos); <-chaosDone })
+	defer stopChaosOnce()
 	deadline := time.Time{}
 	if cfg.Duration > 0 {
 		deadline = st.start.Add(cfg.Duration)
@@ -169,14 +188,28 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 			req := w.request(in)
 			mu.Lock()
 			byID[req.RequestId] = in
+			if cfg.Faults {
+				in.req, in.lastSent = req, time.Now()
+				pending[req.RequestId] = in
+			}
 			st.instances = append(st.instances, in)
 			if f := int(submitted.Load() - done.Load() + 1); f > st.maxInFlight {
 				st.maxInFlight = f
 			}
 			mu.Unlock()
 			in.Submitted = time.Now()
+			in.submissions = 1
 			submitted.Add(1)
 			w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			if cfg.Faults && resub.again() {
+				// A client retry: the same request id again. It must get
+				// the first outcome, never a second instance.
+				mu.Lock()
+				in.submissions = 2
+				mu.Unlock()
+				w.chaos.dupSubmits.Add(1)
+				w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+			}
 		}
 	}()
 
@@ -186,6 +219,12 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		ticker = time.NewTicker(100 * time.Millisecond)
 		defer ticker.Stop()
 		tick = ticker.C
+	}
+	var retry <-chan time.Time
+	if cfg.Faults {
+		rt := time.NewTicker(time.Second)
+		defer rt.Stop()
+		retry = rt.C
 	}
 	total := cfg.Instances
 	subFinished := false
@@ -206,9 +245,14 @@ loop:
 			}
 			in.Results++
 			if in.Results == 1 {
+				mu.Lock()
+				delete(pending, r.res.RequestId)
+				mu.Unlock()
 				in.Result, in.Ended = r.res, r.at
 				done.Add(1)
 				<-sem
+			} else if !resultsAgree(in.Result, r.res) {
+				in.disagree = true
 			}
 		case err, ok := <-subDone:
 			if ok && err != nil {
@@ -217,8 +261,26 @@ loop:
 			}
 			subDone = nil
 			subFinished = true
+			stopChaosOnce() // drain without new crashes
 			// Every instance has its deadline; allow that plus retries.
 			drainTimer = time.After(cfg.Timeout + 10*cfg.RetryInterval + 5*time.Second)
+			if cfg.Faults {
+				// Room for a client retry and its instance.
+				drainTimer = time.After(3*cfg.Timeout + 40*cfg.RetryInterval + 10*time.Second)
+			}
+		case <-retry:
+			// A client with no answer sends the request again under the
+			// same id (a submission may die with a crashed coordinator);
+			// the coordinator answers a repeat with the first outcome.
+			mu.Lock()
+			for _, in := range pending {
+				if time.Since(in.lastSent) > cfg.Timeout+20*cfg.RetryInterval {
+					in.lastSent = time.Now()
+					in.submissions++
+					w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: in.req}, client)
+				}
+			}
+			mu.Unlock()
 		case <-tick:
 			if total <= 0 {
 				total = int(submitted.Load())
@@ -244,6 +306,9 @@ loop:
 			mu.Lock()
 			if in := byID[r.res.RequestId]; in != nil {
 				in.Results++
+				if in.Result != nil && !resultsAgree(in.Result, r.res) {
+					in.disagree = true
+				}
 			} else {
 				st.extraResult++
 			}

@@ -96,7 +96,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		} else {
 			s.Payments++
 		}
-		if in.Results > 1 {
+		// A repeated answer that says the same is no second outcome (a
+		// restarted coordinator may tell a client again).
+		if (in.Results > max(1, in.submissions) && !w.cfg.Faults) || in.disagree {
 			s.LostDetail.SeveralOutcomes++
 		}
 		if a, ok := w.applied.get(in.id()); ok {
@@ -148,6 +150,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		started := in.Ended.Add(-time.Duration(in.Result.GetTimes().GetDecidedUs()) * time.Microsecond)
 		ivs = append(ivs, iv{started, 1}, iv{in.Ended, -1})
 	}
+	s.Violations, s.Stuck = w.invariants(st, bad)
+	s.Faults = w.faultStats()
 	s.Lost = s.LostDetail.NoOutcome + s.LostDetail.SeveralOutcomes + s.LostDetail.NotApplied + s.LostDetail.ChannelMismatches
 	s.LatencyMs = Latencies{EndToEnd: quantiles(e2e), Applied: quantiles(appl), Queue: quantiles(queue),
 		Prepare: quantiles(prep), Commit: quantiles(commit), Confirm: quantiles(confirm)}

@@ -59,6 +59,10 @@ type world struct {
 	channelsOf func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error)
 	tell       func(addr common.Address, msg any)
 	shutdown   func()
+
+	local  *actors.Local         // in process
+	faults *actors.FaultInjector // with Config.Faults
+	chaos  *chaosStats
 }
 
 // countingBackend counts every signature its keys make.
@@ -91,6 +95,7 @@ type ledgerRoutes struct {
 	actors.DirectoryRoutes
 	mu        sync.Mutex
 	transfers map[[32]byte][]transfer
+	seen      map[versionKey]bool
 }
 
 type transfer struct {
@@ -101,13 +106,32 @@ type transfer struct {
 // Transferred records a confirmed network (called by the coordinator).
 func (l *ledgerRoutes) Transferred(n *messages.Network) {
 	l.DirectoryRoutes.Transferred(n)
+	l.record(n)
+}
+
+// Replayed records a confirmed network a restarted coordinator reports
+// again: the ledger keeps each channel version once, since the first
+// report may have died with the coordinator.
+func (l *ledgerRoutes) Replayed(n *messages.Network) { l.record(n) }
+
+func (l *ledgerRoutes) record(n *messages.Network) {
 	amount := new(big.Int).SetBytes(n.Amount)
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, h := range n.Hops {
 		id := [32]byte(h.ChannelId)
+		k := versionKey{id, h.Version}
+		if l.seen[k] {
+			continue
+		}
+		l.seen[k] = true
 		l.transfers[id] = append(l.transfers[id], transfer{common.BytesToAddress(h.Payer), amount})
 	}
-	l.mu.Unlock()
+}
+
+type versionKey struct {
+	ch      [32]byte
+	version uint64
 }
 
 // appliedLog records terminals applying outcomes (in process only).
@@ -163,20 +187,29 @@ func newLocalWorld(cfg Config, log *slog.Logger) (*world, error) {
 		return nil, err
 	}
 	w.router = router
-	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}}
+	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}, seen: map[versionKey]bool{}}
 	newStore, closeStores, err := storeFactory(cfg.Store, backend)
 	if err != nil {
 		return nil, err
 	}
-	local, err := actors.NewLocal(actors.LocalConfig{
+	lc := actors.LocalConfig{
 		Backend: countingBackend{backend, &w.signs}, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
 		NewStore: newStore, Logger: log, OnOutcome: w.applied.record,
-	})
+	}
+	if cfg.Faults {
+		w.faults = actors.NewFaultInjector(uint64(cfg.Seed))
+		w.faults.Drop, w.faults.Duplicate, w.faults.Delay = cfg.FaultRate, cfg.FaultRate, cfg.FaultRate
+		w.faults.MaxDelay = 2 * cfg.RetryInterval
+		lc.Faults = w.faults
+		lc.Rand = rand.NewChaCha8(seed32(cfg.Seed))
+	}
+	local, err := actors.NewLocal(lc)
 	if err != nil {
 		closeStores()
 		return nil, err
 	}
+	w.local = local
 	w.system, w.coord, w.coordKey = local.System, local.Coordinator, local.CoordKey.Address()
 	w.channelsOf, w.tell = local.Channels, local.Tell
 	w.shutdown = func() {

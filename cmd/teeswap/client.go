@@ -362,7 +362,11 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	start := time.Now()
 	res, err := ask[*messages.SwapResult](c, &messages.SubmitSwap{Request: req, Credential: c.cred}, f.t.timeout)
 	if err != nil {
-		return err
+		// No answer is not "did not run": the coordinator may have queued
+		// or started it. Its id is an idempotency key: asking again with
+		// it returns the first outcome and never runs it twice.
+		return fmt.Errorf("%w\nthe request %q may still be queued or running: repeat the command with --id %s to get its outcome (it never runs twice); a queued request that cannot start before its queue expiry is answered that it did not run",
+			err, req.RequestId, req.RequestId)
 	}
 	out := swapOutput{RequestID: req.RequestId, ElapsedMs: float64(time.Since(start).Microseconds()) / 1000, Error: res.Error}
 	if len(res.InstanceId) > 0 {
@@ -374,6 +378,9 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 	switch {
 	case res.Error != "":
 		out.Outcome = "FAILED"
+		if res.ErrorKind != messages.SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED {
+			out.Error = "did not run: " + res.Error
+		}
 	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_COMMITTED:
 		out.Outcome, out.Confirmed = "CONFIRMED", true
 	case res.Outcome == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED:
@@ -586,6 +593,7 @@ type channelJSON struct {
 	Version   uint64 `json:"version"`
 	Phase     string `json:"phase"`
 	Closed    bool   `json:"closed"`
+	Closing   bool   `json:"closing,omitempty"`
 }
 
 func channelListCommand() *cobra.Command {
@@ -613,7 +621,7 @@ func channelListCommand() *cobra.Command {
 					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
 					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
-					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed,
+					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed, Closing: ch.Closing,
 				})
 			}
 			var coords []string
@@ -633,6 +641,8 @@ func channelListCommand() *cobra.Command {
 				phase := ch.Phase
 				if ch.Closed {
 					phase = "CLOSED"
+				} else if ch.Closing {
+					phase = "CLOSING (close signed, not on chain)"
 				}
 				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/big"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -251,8 +252,34 @@ func (n *node) dialChains(ctx context.Context) error {
 			return fmt.Errorf("chain %d is configured twice", cl.ChainID())
 		}
 		seen[cl.ChainID()] = true
+		if c.Contract != "" {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := checkContractCode(cctx, cl.Backend(), cl.ChainID(), common.HexToAddress(c.Contract))
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
 		n.chains = append(n.chains, actors.Deployment{Chain: cl, Contract: common.HexToAddress(c.Contract)})
 		n.info.Chains = append(n.info.Chains, nodeChainInfo{ID: cl.ChainID(), Contract: common.HexToAddress(c.Contract).Hex(), RPC: c.RPC})
+	}
+	return nil
+}
+
+// errNoContractCode: the configured contract address holds no code, so a
+// deposit sent there would be lost (issue 11).
+var errNoContractCode = errors.New("no contract code at the configured address")
+
+// checkContractCode refuses a contract address with no code on the chain.
+func checkContractCode(ctx context.Context, b interface {
+	CodeAt(ctx context.Context, a common.Address, block *big.Int) ([]byte, error)
+}, chainID uint64, contract common.Address) error {
+	code, err := b.CodeAt(ctx, contract, nil)
+	if err != nil {
+		return fmt.Errorf("read the contract's code at %s on chain %d: %w", contract, chainID, err)
+	}
+	if len(code) == 0 {
+		return fmt.Errorf("%w: %s on chain %d (wrong address, or not deployed on this chain?)", errNoContractCode, contract, chainID)
 	}
 	return nil
 }
@@ -342,8 +369,16 @@ func loadOrCreateKey(b enclave.Backend, path string) (enclave.Key, bool, error) 
 }
 
 // openStore opens the sealed write-ahead store.
+// A node whose sealed key already existed refuses a missing or empty store:
+// starting afresh would forget what it decided and signed (issue 11).
 func (n *node) openStore(b enclave.Backend) (actors.Store, error) {
-	st, err := actors.OpenBolt(filepath.Join(n.cfg.DataDir, fileState), b, false)
+	path := filepath.Join(n.cfg.DataDir, fileState)
+	if n.info.Restored {
+		if err := actors.CheckStoreFile(path); err != nil {
+			return nil, fmt.Errorf("%w; restore it from a backup no older than its high-water mark, or start a new node with a new data directory", err)
+		}
+	}
+	st, err := actors.OpenBolt(path, b, false)
 	if err != nil {
 		return nil, err
 	}

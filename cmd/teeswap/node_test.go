@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
+	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave/sim"
 )
 
@@ -112,4 +116,50 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			t.Errorf("teeswap %s: exit %d (%s), want 2", strings.Join(args, " "), code, msg)
 		}
 	}
+}
+
+type codeAt map[common.Address][]byte
+
+func (c codeAt) CodeAt(_ context.Context, a common.Address, _ *big.Int) ([]byte, error) {
+	return c[a], nil
+}
+
+// Incident: a contract address with no code was accepted at start-up and
+// the first channel open sent the deposit there.
+func TestNodeRefusesContractAddressWithoutCode(t *testing.T) {
+	contract, empty := common.HexToAddress("0xc0de"), common.HexToAddress("0xe0")
+	chain := codeAt{contract: {0x60, 0x80}}
+	if err := checkContractCode(context.Background(), chain, 7, contract); err != nil {
+		t.Fatalf("deployed contract: %v", err)
+	}
+	if err := checkContractCode(context.Background(), chain, 7, empty); !errors.Is(err, errNoContractCode) {
+		t.Fatalf("address without code: %v, want errNoContractCode", err)
+	}
+}
+
+// Incident: state.db deleted or emptied, the node started afresh at
+// version 0. A node whose sealed key exists refuses to.
+func TestNodeWithSealedKeyRefusesMissingOrEmptyStore(t *testing.T) {
+	dir := t.TempDir()
+	b, err := sim.New(sim.Options{SealKey: make([]byte, sim.SealKeySize), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{cfg: nodeConfig{DataDir: dir}, log: quiet, info: nodeInfo{Restored: true}}
+	if _, err := n.openStore(b); !errors.Is(err, actors.ErrStoreMissing) {
+		t.Fatalf("missing store: %v, want ErrStoreMissing", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, fileState), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.openStore(b); !errors.Is(err, actors.ErrStoreMissing) {
+		t.Fatalf("empty store: %v, want ErrStoreMissing", err)
+	}
+	// A new node (no sealed key before) creates its store.
+	fresh := &node{cfg: nodeConfig{DataDir: t.TempDir()}, log: quiet}
+	st, err := fresh.openStore(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 }

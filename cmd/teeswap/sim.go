@@ -109,6 +109,9 @@ reports both latencies and their ratio.`,
 			if s.Lost > 0 {
 				return fmt.Errorf("%d instances lost: %+v", s.Lost, s.LostDetail)
 			}
+			if len(s.Violations) > 0 || s.Stuck > 0 {
+				return fmt.Errorf("invariants broken: violations %v, %d stuck", s.Violations, s.Stuck)
+			}
 			return nil
 		},
 	}
@@ -143,6 +146,9 @@ reports both latencies and their ratio.`,
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&memProfile, "memprofile", "", "write a heap profile taken at the run's largest live heap to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show the progress bar")
+	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
+	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
+	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms)")
 	cmd.AddCommand(newSimTerminalsCmd())
 	return cmd
 }
@@ -196,6 +202,9 @@ func printSummary(w io.Writer, s *sim.Summary) {
 	fmt.Fprintf(w, "teeswap sim (%s, seed %d): %d instances on %d chains, %d terminals, %d channels (%s graph)\n",
 		s.Mode, s.Seed, s.Instances, s.Chains, s.Terminals, s.Channels, s.Graph)
 	fmt.Fprintf(w, "  confirmed %d, refunded %d, rejected %d, lost %d\n", s.Confirmed, s.Refunded, s.Rejected, s.Lost)
+	if s.Faults != nil {
+		fmt.Fprintf(w, "  faults %+v; violations %v, stuck %d\n", *s.Faults, s.Violations, s.Stuck)
+	}
 	fmt.Fprintf(w, "  throughput %.1f/s over %.2fs; in flight max %d (running at once max %d)\n", s.ThroughputPerS, s.DurationS, s.MaxInFlight, s.MaxRunning)
 	fmt.Fprintf(w, "  latency ms      p50      p90      p99      max\n")
 	for _, q := range []struct {

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -71,19 +72,42 @@ func InstanceID(coordinator common.Address, nonce uint64) [32]byte {
 	return crypto.Keccak256Hash([]byte("teeswap/instance"), coordinator[:], n[:])
 }
 
+// RandomInstanceID derives an instance id from 32 bytes of the enclave's
+// randomness: unpredictable, and not reused even by a coordinator whose
+// nonce went back with an older or lost store (issue 11).
+func RandomInstanceID(coordinator common.Address, entropy [32]byte) [32]byte {
+	return crypto.Keccak256Hash([]byte("teeswap/instance/random"), coordinator[:], entropy[:])
+}
+
+// ErrNoEntropy is returned by CreateRandom when given all-zero entropy: a
+// shell that forgot to read randomness must not get predictable ids.
+var ErrNoEntropy = errors.New("coordinator: instance entropy is all zero")
+
+// CreateRandom is Create with the instance id drawn from entropy, which
+// the shell reads from the enclave's random source (the machine stays
+// pure). Nodes use it; Create's nonce-derived ids are for model checking.
+func (a *Allocator) CreateRandom(req *messages.SwapRequest, routes []*messages.Network, nowMs int64, entropy [32]byte) (*Instance, Output, error) {
+	if entropy == ([32]byte{}) {
+		return nil, Output{}, ErrNoEntropy
+	}
+	return a.create(req, routes, nowMs, RandomInstanceID(a.signer.Address(), entropy))
+}
+
 // Create makes a new instance in NONE from a request and one route per
 // leg ([0116]), and signs one PREPARE per network for all of its
 // terminals ([0117]). The routes come from the untrusted directory, so
 // each is checked to pay exactly the leg's amount from its sender to its
-// receiver on its chain.
+// receiver on its chain. Its id derives from the allocator's nonce.
 func (a *Allocator) Create(req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*Instance, Output, error) {
+	return a.create(req, routes, nowMs, InstanceID(a.signer.Address(), a.meta.NextNonce))
+}
+
+func (a *Allocator) create(req *messages.SwapRequest, routes []*messages.Network, nowMs int64, id [32]byte) (*Instance, Output, error) {
 	kind, err := checkRequest(req, routes)
 	if err != nil {
 		return nil, Output{}, err
 	}
 	self := a.signer.Address()
-	nonce := a.meta.NextNonce
-	id := InstanceID(self, nonce)
 	timeout := req.TimeoutMs
 	if timeout <= 0 {
 		timeout = DefaultTimeoutMs
@@ -145,6 +169,9 @@ func emptyAcks(n int) []*messages.Envelope {
 }
 
 func appendTo(send []Outbound, to []common.Address, env *messages.Envelope) []Outbound {
+	if env == nil {
+		return send // an adopted outcome may lack a network's envelope
+	}
 	for _, t := range to {
 		send = append(send, Outbound{To: t, Env: env})
 	}

@@ -475,13 +475,13 @@ func (in *Instance) HandleRefundRequest(env *messages.Envelope, nowMs int64) (Ou
 		}
 		send := []Outbound{{To: signer, Env: deny}}
 		for _, i := range nets {
-			send = append(send, Outbound{To: signer, Env: in.rec.Networks[i].Confirm})
+			send = appendTo(send, []common.Address{signer}, in.rec.Networks[i].Confirm)
 		}
 		return Output{Send: send}, nil
 	default:
 		var send []Outbound
 		for _, i := range nets {
-			send = append(send, Outbound{To: signer, Env: in.rec.Networks[i].Refund})
+			send = appendTo(send, []common.Address{signer}, in.rec.Networks[i].Refund)
 		}
 		return Output{Send: send}, nil
 	}

@@ -142,11 +142,11 @@ func (m *Machine) ChannelClosed(id [32]byte) (Output, error) {
 	if c == nil {
 		return Output{}, fmt.Errorf("%w: %x", ErrUnknownChannel, id)
 	}
-	if c.Closed && c.Phase == messages.ChannelPhase_CHANNEL_PHASE_IDLE {
+	if c.ClosedOnChain && c.Phase == messages.ChannelPhase_CHANNEL_PHASE_IDLE {
 		return Output{}, nil
 	}
 	rec := proto.Clone(c).(*messages.ChannelRecord)
-	rec.Closed = true
+	rec.Closed, rec.ClosedOnChain = true, true
 	m.channels[id] = rec
 	return Output{Channels: []*messages.ChannelRecord{rec}}, nil
 }

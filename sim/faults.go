@@ -1,0 +1,201 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// Fault injection of `teeswap sim --faults` (issue 11) and the invariant
+// checker that runs after every run.
+
+// FaultStats is what was injected.
+type FaultStats struct {
+	Dropped              int64 `json:"dropped"`
+	Duplicated           int64 `json:"duplicated"`
+	Delayed              int64 `json:"delayed"`
+	TerminalRestarts     int64 `json:"terminal_restarts"`
+	CoordinatorRestarts  int64 `json:"coordinator_restarts"`
+	StaleStoresRefused   int64 `json:"stale_stores_refused"`
+	DuplicateSubmissions int64 `json:"duplicate_submissions"`
+}
+
+type chaosStats struct {
+	terminalRestarts, coordinatorRestarts, staleRefused, staleAccepted, dupSubmits atomic.Int64
+}
+
+func seed32(seed int64) [32]byte {
+	var s [32]byte
+	for i := range 8 {
+		s[i] = byte(uint64(seed) >> (8 * i))
+	}
+	s[31] = 0x11
+	return s
+}
+
+// chaos crashes and restarts actors and offers terminals older copies of
+// their stores, every cfg.FaultInterval, until stop is closed. Every
+// choice comes from the seed.
+func (w *world) runChaos(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	rng := rand.New(rand.NewPCG(uint64(w.cfg.Seed), 0x6368616f73))
+	var all []common.Address
+	for _, addrs := range w.addrs {
+		all = append(all, addrs...)
+	}
+	// Older copies of terminals' stores, kept to be offered later.
+	snaps := map[common.Address]*actors.MemStore{}
+	t := time.NewTicker(w.cfg.FaultInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		addr := all[rng.IntN(len(all))]
+		switch x := rng.Float64(); {
+		case x < 0.05:
+			if err := w.local.RestartCoordinator(); err != nil {
+				w.log.Error("chaos: restart coordinator", "err", err)
+				continue
+			}
+			w.chaos.coordinatorRestarts.Add(1)
+		case x < 0.4:
+			// Keep a copy now; a later step offers it.
+			if ms, ok := w.local.TerminalStore(addr).(*actors.MemStore); ok {
+				snaps[addr] = ms.Snapshot()
+			}
+		default:
+			if err := w.local.StopTerminal(addr); err != nil {
+				continue
+			}
+			// A host offers the older copy first: it must be refused.
+			if old := snaps[addr]; old != nil {
+				delete(snaps, addr)
+				cur, _ := w.local.TerminalStore(addr).(*actors.MemStore)
+				if cur != nil && old.Seq() < cur.Seq() {
+					if _, err := old.Reopen(); errors.Is(err, actors.ErrStoreRolledBack) {
+						w.chaos.staleRefused.Add(1)
+					} else {
+						w.chaos.staleAccepted.Add(1)
+					}
+				}
+			}
+			if _, err := w.local.RestartTerminal(addr); err != nil {
+				w.log.Error("chaos: restart terminal", "err", err)
+				continue
+			}
+			w.chaos.terminalRestarts.Add(1)
+		}
+	}
+}
+
+// resultsAgree reports whether a later result for a request says what the
+// first said: the same instance and outcome (a repeat's answer).
+func resultsAgree(a, b *messages.SwapResult) bool {
+	return string(a.GetInstanceId()) == string(b.GetInstanceId()) && a.GetOutcome() == b.GetOutcome() && (a.GetError() == "") == (b.GetError() == "")
+}
+
+// invariants checks a finished run: exactly one outcome per instance;
+// every terminal all applied or all reverted; no request executed twice;
+// nothing stuck; both ends of every channel agree and value is conserved
+// per chain (verify's count). It returns violations by kind and the
+// number of stuck instances.
+func (w *world) invariants(st *loadStats, channelBad int) (map[string]int, int) {
+	v := map[string]int{}
+	stuck := 0
+	for _, in := range st.instances {
+		if in.Result == nil {
+			stuck++
+			if stuck <= 5 && w.local != nil {
+				w.describeStuck(in)
+			}
+			continue
+		}
+		if in.disagree {
+			v["executed_twice_or_several_outcomes"]++
+		}
+		a, ok := w.applied.get(in.id())
+		if !ok {
+			continue
+		}
+		if a.conflicts > 0 {
+			v["terminal_applied_both_outcomes"]++
+		}
+		want := messages.TerminalPhase_TERMINAL_PHASE_REFUNDED
+		if in.Outcome() == "confirmed" {
+			want = confirmedPhase
+		}
+		for _, ph := range a.parties {
+			if ph != want {
+				v["terminals_disagree_with_outcome"]++
+				break
+			}
+		}
+		if in.Outcome() == "confirmed" && !appliedByAll(w, in, a) {
+			v["not_applied_by_all"]++
+		}
+	}
+	if channelBad > 0 {
+		v["channels_disagree_or_value_not_conserved"] = channelBad
+	}
+	if st.extraResult > 0 {
+		v["results_for_unknown_requests"] = st.extraResult
+	}
+	if w.chaos != nil && w.chaos.staleAccepted.Load() > 0 {
+		v["stale_store_accepted"] = int(w.chaos.staleAccepted.Load())
+	}
+	return v, stuck
+}
+
+func (w *world) faultStats() *FaultStats {
+	if w.faults == nil || w.chaos == nil {
+		return nil
+	}
+	c := w.faults.Counts()
+	return &FaultStats{Dropped: c.Dropped, Duplicated: c.Duplicated, Delayed: c.Delayed,
+		TerminalRestarts: w.chaos.terminalRestarts.Load(), CoordinatorRestarts: w.chaos.coordinatorRestarts.Load(),
+		StaleStoresRefused: w.chaos.staleRefused.Load(), DuplicateSubmissions: w.chaos.dupSubmits.Load()}
+}
+
+// resubmitter decides, from the seed, which requests a client sends twice.
+type resubmitter struct {
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+func (r *resubmitter) again() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rng.Float64() < 0.02
+}
+
+// describeStuck logs what the coordinator's store knows of a stuck request.
+func (w *world) describeStuck(in *Instance) {
+	id := fmt.Sprint("sim-", in.Index)
+	recs, _ := w.local.CoordinatorStore().LoadRequests()
+	for _, r := range recs {
+		if r.RequestId != id {
+			continue
+		}
+		var phase messages.InstancePhase
+		if len(r.InstanceId) == 32 {
+			if rec, _ := w.local.CoordinatorStore().LoadInstance(r.InstanceId); rec != nil {
+				phase = rec.Phase
+			}
+		}
+		w.log.Error("stuck request", "id", id, "queued", r.Request != nil, "instance", fmt.Sprintf("%x", r.InstanceId), "phase", phase,
+			"result", r.Result.GetError(), "client", r.Client.GetId())
+		return
+	}
+	w.log.Error("stuck request unknown to the coordinator's store", "id", id, "submissions", in.submissions)
+}

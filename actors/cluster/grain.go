@@ -165,6 +165,19 @@ func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error)
 		return g.apply(g.in.HandleCommitted(env, req.NowMs))
 	case messages.Kind_KIND_REFUND_REQUEST:
 		return g.apply(g.in.HandleRefundRequest(env, req.NowMs))
+	case messages.Kind_KIND_OUTCOME_QUERY:
+		return g.apply(g.in.HandleOutcomeQuery(env))
+	case messages.Kind_KIND_OUTCOME_APPLIED:
+		out, err := g.in.HandleOutcomeApplied(env)
+		if err != nil {
+			return nil, err
+		}
+		if out.Instance == nil || !g.in.AllApplied() {
+			// As the single coordinator: partial acks are not persisted,
+			// a restart resends the outcome to all.
+			return g.step(nil), nil
+		}
+		return g.apply(out, nil)
 	default:
 		return nil, fmt.Errorf("%w: unexpected %v at the coordinator", coordinator.ErrMalformed, env.Kind)
 	}

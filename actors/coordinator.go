@@ -75,6 +75,9 @@ type CoordinatorConfig struct {
 	// MaxQueued bounds the wait queue; beyond it requests are refused
 	// (default 100,000).
 	MaxQueued int
+	// DefaultTimeout is the refund deadline of a request that sets none
+	// (0: the enclave's DefaultTimeoutMs).
+	DefaultTimeout time.Duration
 }
 
 func (c *CoordinatorConfig) defaults() {
@@ -213,6 +216,12 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 		a.register(ctx, m)
 	case *messages.AttestationRequest:
 		ctx.Respond(a.registered(""))
+	case *messages.NodeStatusRequest:
+		if err := CheckCredential(a.cfg.ClientCredential, m); err != nil {
+			ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+			return
+		}
+		ctx.Respond(a.nodeStatus())
 	case *messages.SubmitSwap:
 		if err := CheckCredential(a.cfg.ClientCredential, m); err != nil {
 			a.cfg.Logger.Warn("swap submission refused", "sender", ctx.Sender(), "err", err)
@@ -322,12 +331,14 @@ type terminalMoved struct {
 
 func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, client *actor.PID) {
 	fail := func(err error) {
+		refusal(roleCoordinator, err)
 		a.refuse(ctx, req, client, kindOf(err), err)
 	}
 	if req == nil || len(req.Legs) == 0 {
 		fail(fmt.Errorf("%w: swap request has no legs", ErrInvalidRequest))
 		return
 	}
+	req = a.withDefaultTimeout(req)
 	routes := make([]*messages.Network, 0, len(req.Legs))
 	blocked := false
 	var on [][32]byte
@@ -432,6 +443,7 @@ func (a *CoordinatorActor) spawn(ctx actor.Context, in *coordinator.Instance, cl
 }
 
 func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
+	countIn(roleCoordinator, env)
 	id, ok := messages.InstanceOf(env)
 	if !ok {
 		a.cfg.Logger.Warn("envelope without an instance id", "kind", env.GetKind())
@@ -458,6 +470,7 @@ func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
 }
 
 func (a *CoordinatorActor) done(ctx actor.Context, m *instanceDone) {
+	observeResult(m.result)
 	for _, ch := range m.channels {
 		delete(a.busy, ch)
 	}
@@ -711,6 +724,7 @@ func (c *instanceActor) send(ctx actor.Context, send []coordinator.Outbound) {
 			continue
 		}
 		ctx.Send(pid, s.Env)
+		countOut(roleCoordinator, s.Env)
 	}
 }
 

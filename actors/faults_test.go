@@ -300,5 +300,7 @@ func TestRestartedTerminalAsksForItsCommittedOutcomeAtOnce(t *testing.T) {
 	if _, err := w.local.RestartTerminal(w.names["r1"]); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1010 && channelPhase(t, w, "r1") == messages.ChannelPhase_CHANNEL_PHASE_IDLE })
+	waitFor(t, func() bool {
+		return w.own(t, "r1", "i1") == 1010 && channelPhase(t, w, "r1") == messages.ChannelPhase_CHANNEL_PHASE_IDLE
+	})
 }

@@ -171,6 +171,22 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 			return
 		}
 		a.closeChannel(ctx, m)
+	case *messages.ChannelTopUp:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.ChannelToppedUp{ChannelId: m.ChannelId, Error: err.Error()})
+			return
+		}
+		a.topUp(ctx, m)
+	case *messages.NodeStatusRequest:
+		if err := CheckCredential(a.cfg.Credential, m); err != nil {
+			ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+			return
+		}
+		ctx.Respond(a.nodeStatus())
+	case *topUpDone:
+		if m.client != nil {
+			ctx.Send(m.client, m.reply)
+		}
 	case *messages.CloseSignature:
 		if err := a.fromCounterparty(ctx, m.ChannelId); err != nil {
 			a.cfg.Logger.Warn("close co-signature refused", "sender", ctx.Sender(), "err", err)
@@ -295,6 +311,7 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 	a.track(out.Instances)
 	for _, env := range out.Send {
 		ctx.Send(a.cfg.Coordinator, env)
+		countOut(roleTerminal, env)
 	}
 	return true
 }
@@ -321,6 +338,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err error
 	)
 	now := a.cfg.Clock.nowMs()
+	countIn(roleTerminal, env)
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARE:
 		out, err = a.m.HandlePrepare(env, now)
@@ -347,6 +365,7 @@ func (a *TerminalActor) handle(ctx actor.Context, env *messages.Envelope) {
 		err = fmt.Errorf("unexpected %v at a terminal", env.Kind)
 	}
 	if err != nil {
+		refusal(roleTerminal, err)
 		if !errors.Is(err, terminal.ErrDuplicate) {
 			a.cfg.Logger.Info("rejected", "kind", env.Kind, "err", err)
 		} else {
@@ -390,6 +409,7 @@ func (a *TerminalActor) retryParked(ctx actor.Context, now int64) {
 
 func (a *TerminalActor) tick(ctx actor.Context) {
 	a.register(ctx)
+	observeChannels(a.list())
 	now := a.cfg.Clock.nowMs()
 	if len(a.parked) > 0 {
 		a.retryParked(ctx, now)
@@ -455,7 +475,7 @@ func (a *TerminalActor) list() *messages.ChannelList {
 			BalanceA: st.BalanceA, BalanceB: st.BalanceB, Version: st.Version,
 			// Closed only once the contract closed it: a signed close may
 			// still fail on chain (issue 11).
-			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain,
+			Phase: c.Phase, Closed: c.ClosedOnChain, Closing: c.Closed && !c.ClosedOnChain, Asset: c.Asset,
 		})
 	}
 	return &out
@@ -523,6 +543,12 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	isA := common.BytesToAddress(c.PartyA) == a.m.Address()
 	self, system := ctx.Self(), ctx.ActorSystem()
 	go func() {
+		if c.Closed {
+			if err := a.closedOnChain(c.ChainId, id); err != nil {
+				system.Root.Send(self, &closeDone{client: client, id: id, err: err})
+				return
+			}
+		}
 		res, err := system.Root.RequestFuture(peer, ask, 10*time.Second).Result()
 		done := &closeDone{client: client, id: id}
 		signed, ok := res.(*messages.CloseSigned)

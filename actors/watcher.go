@@ -169,6 +169,7 @@ func (a *WatcherActor) poll(ctx actor.Context) {
 	go func() {
 		defer close(done)
 		_, err := a.w.Poll(pctx)
+		a.observe(pctx)
 		a.mu.Lock()
 		events := a.buf
 		a.buf = nil

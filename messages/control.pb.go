@@ -1169,6 +1169,7 @@ type ChannelInfo struct {
 	Phase         ChannelPhase           `protobuf:"varint,8,opt,name=phase,proto3,enum=teeswap.v1.ChannelPhase" json:"phase,omitempty"`
 	Closed        bool                   `protobuf:"varint,9,opt,name=closed,proto3" json:"closed,omitempty"`    // closed on chain
 	Closing       bool                   `protobuf:"varint,20,opt,name=closing,proto3" json:"closing,omitempty"` // a close was signed and the channel is no longer used, but it is not closed on chain (yet)
+	Asset         []byte                 `protobuf:"bytes,30,opt,name=asset,proto3" json:"asset,omitempty"`      // 20 zero bytes for the native coin
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1271,6 +1272,13 @@ func (x *ChannelInfo) GetClosing() bool {
 		return x.Closing
 	}
 	return false
+}
+
+func (x *ChannelInfo) GetAsset() []byte {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
 }
 
 // ChannelList answers ChannelListRequest.
@@ -1919,7 +1927,7 @@ const file_control_proto_rawDesc = "" +
 	"\x12ChannelListRequest\x12\x1e\n" +
 	"\n" +
 	"credential\x18\x01 \x01(\tR\n" +
-	"credential\"\xaf\x02\n" +
+	"credential\"\xc5\x02\n" +
 	"\vChannelInfo\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -1931,7 +1939,8 @@ const file_control_proto_rawDesc = "" +
 	"\aversion\x18\a \x01(\x04R\aversion\x12.\n" +
 	"\x05phase\x18\b \x01(\x0e2\x18.teeswap.v1.ChannelPhaseR\x05phase\x12\x16\n" +
 	"\x06closed\x18\t \x01(\bR\x06closed\x12\x18\n" +
-	"\aclosing\x18\x14 \x01(\bR\aclosing\"\x98\x01\n" +
+	"\aclosing\x18\x14 \x01(\bR\aclosing\x12\x14\n" +
+	"\x05asset\x18\x1e \x01(\fR\x05asset\"\x98\x01\n" +
 	"\vChannelList\x123\n" +
 	"\bchannels\x18\x01 \x03(\v2\x17.teeswap.v1.ChannelInfoR\bchannels\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x1a\n" +

@@ -79,6 +79,9 @@ func (t *target) credential() (string, error) {
 }
 
 func (t *target) pid() (*actor.PID, error) {
+	if t.timeout <= 0 {
+		return nil, usageError("--wait %v: give a positive duration", t.timeout)
+	}
 	switch {
 	case t.node != "":
 		if _, _, err := actors.SplitHostPort(t.node); err != nil {
@@ -165,8 +168,7 @@ func ask[T any](c *clientConn, msg any, timeout time.Duration) (T, error) {
 	var zero T
 	res, err := c.sys.Root.RequestFuture(c.pid, msg, timeout).Result()
 	if err != nil {
-		return zero, fmt.Errorf("no answer from %s at %s within %v (is the node running, and can it reach this client at %s?): %w",
-			c.pid.Id, c.pid.Address, timeout, c.sys.Address(), err)
+		return zero, answerError(c.pid, c.sys.Address(), timeout.String(), err)
 	}
 	v, ok := res.(T)
 	if !ok {
@@ -182,16 +184,6 @@ func envBool(name string) bool {
 	return b
 }
 
-// parseAmount reads a non-negative integer amount in base units (wei),
-// decimal or 0x-hex.
-func parseAmount(s string) (*big.Int, error) {
-	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 0)
-	if !ok || v.Sign() < 0 {
-		return nil, fmt.Errorf("amount %q is not a non-negative integer (base units, e.g. wei)", s)
-	}
-	return v, nil
-}
-
 func parseAddress(what, s string) (common.Address, error) {
 	if !common.IsHexAddress(s) {
 		return common.Address{}, fmt.Errorf("%s %q is not a 0x address", what, s)
@@ -202,7 +194,11 @@ func parseAddress(what, s string) (common.Address, error) {
 // parseLeg reads "chain=1,from=0x..,to=0x..,amount=100[,asset=0x..]".
 func parseLeg(spec string) (*messages.Leg, error) {
 	leg := &messages.Leg{Asset: make([]byte, common.AddressLength)}
-	var have [4]bool
+	var (
+		have          [4]bool
+		amount, token string
+		decimals      = -1
+	)
 	for _, kv := range splitList(spec, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		var err error
@@ -219,18 +215,15 @@ func parseLeg(spec string) (*messages.Leg, error) {
 			a, err = parseAddress("to", v)
 			leg.Receiver, have[2] = a.Bytes(), true
 		case "amount":
-			var a *big.Int
-			a, err = parseAmount(v)
-			if err == nil && a.Sign() == 0 {
-				err = errors.New("amount must be positive")
-			}
-			leg.Amount, have[3] = messages.AmountBytes(a), true
+			amount, have[3] = v, true
 		case "asset", "token":
 			var a common.Address
 			a, err = parseAddress("asset", v)
-			leg.Asset = a.Bytes()
+			leg.Asset, token = a.Bytes(), v
+		case "decimals":
+			decimals, err = parseDecimals(v)
 		default:
-			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset)", k)
+			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset, decimals)", k)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("leg %q: %w", spec, err)
@@ -241,6 +234,14 @@ func parseLeg(spec string) (*messages.Leg, error) {
 			return nil, fmt.Errorf("leg %q: %s missing (chain=ID,from=0x..,to=0x..,amount=N)", spec, name)
 		}
 	}
+	a, err := unitsFor(token, decimals).parse(amount)
+	if err == nil && a.Sign() == 0 {
+		err = errors.New("amount must be positive")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("leg %q: %w", spec, err)
+	}
+	leg.Amount = messages.AmountBytes(a)
 	return leg, nil
 }
 
@@ -287,8 +288,10 @@ func swapCommand() *cobra.Command {
 		Short: "Run an all-or-nothing cross-chain swap through a coordinator node",
 		Long: `Submit a swap to a running coordinator node and wait for its outcome: every
 leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
-a chain, a sender and a receiver terminal's chain address and an amount in
-base units (wei); asset=0x.. picks a token (default: the native coin).`,
+a chain, a sender and a receiver terminal's chain address and an amount:
+1.5eth, 250gwei, 1000wei, or a plain integer in base units (wei).
+asset=0x.. picks a token (default: the native coin); its amounts are base
+units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.legs) == 0 {
@@ -298,15 +301,17 @@ base units (wei); asset=0x.. picks a token (default: the native coin).`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..]; repeat per chain")
+	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..[,decimals=D]]; repeat per chain (amount: 1.5eth, 250gwei, 1000wei, 12.5tok, or base units)")
 	return cmd
 }
 
 func payCommand() *cobra.Command {
 	var (
 		f                       swapFlags
-		leg, chainID            string
+		leg                     string
+		chainID                 uint64
 		from, to, amount, asset string
+		decimals                int
 	)
 	cmd := &cobra.Command{
 		Use:   "pay --coordinator HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
@@ -318,12 +323,15 @@ refunded or refused.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec := leg
 			if spec == "" {
-				if chainID == "" || from == "" || to == "" || amount == "" {
+				if chainID == 0 || from == "" || to == "" || amount == "" {
 					return usageError("give --chain, --from, --to and --amount (or --leg chain=..,from=..,to=..,amount=..)")
 				}
-				spec = fmt.Sprintf("chain=%s,from=%s,to=%s,amount=%s", chainID, from, to, amount)
+				spec = fmt.Sprintf("chain=%d,from=%s,to=%s,amount=%s", chainID, from, to, amount)
 				if asset != "" {
 					spec += ",asset=" + asset
+				}
+				if decimals >= 0 {
+					spec += fmt.Sprintf(",decimals=%d", decimals)
 				}
 			}
 			return runSwap(cmd.OutOrStdout(), &f, messages.InstanceKind_INSTANCE_KIND_PAYMENT, []string{spec})
@@ -332,15 +340,19 @@ refunded or refused.`,
 	f.register(cmd.Flags())
 	fs := cmd.Flags()
 	fs.StringVar(&leg, "leg", "", "the payment as one leg: chain=ID,from=0x..,to=0x..,amount=N")
-	fs.StringVar(&chainID, "chain", "", "chain id")
+	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&from, "from", "", "payer terminal's chain address")
 	fs.StringVar(&to, "to", "", "payee terminal's chain address")
-	fs.StringVar(&amount, "amount", "", "amount in base units (wei)")
+	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	return cmd
 }
 
 func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs []string) error {
+	if f.timeoutMs < 0 {
+		return usageError("--timeout-ms %d: the refund deadline cannot be negative (0: the coordinator's default)", f.timeoutMs)
+	}
 	req := &messages.SwapRequest{RequestId: f.id, Kind: kind, TimeoutMs: f.timeoutMs}
 	for _, s := range specs {
 		leg, err := parseLeg(s)
@@ -422,22 +434,27 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 			fmt.Fprintf(stdout, "  %s after the instance started; %.1f ms round trip\n", strings.Join(parts, ", "), out.ElapsedMs)
 		}
 	}
+	var err2 error
 	switch out.Outcome {
 	case "CONFIRMED":
 		return nil
 	case "REFUNDED":
-		return fmt.Errorf("the %s was refunded: nothing moved", what)
+		err2 = fmt.Errorf("the %s was refunded: nothing moved", what)
 	default:
-		return fmt.Errorf("the %s was refused: %s", what, out.Error)
+		err2 = fmt.Errorf("the %s was refused: %s", what, out.Error)
 	}
+	if flagJSON { // the JSON result above carries the outcome and error
+		return &reportedError{err2}
+	}
+	return err2
 }
 
 func channelCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "channel",
-		Short: "Open, close and list a terminal node's payment channels",
+		Short: "Open, top up, close and list a terminal node's payment channels",
 	}
-	cmd.AddCommand(channelOpenCommand(), channelCloseCommand(), channelListCommand())
+	cmd.AddCommand(channelOpenCommand(), channelTopUpCommand(), channelCloseCommand(), channelListCommand())
 	return cmd
 }
 
@@ -447,12 +464,14 @@ func channelOpenCommand() *cobra.Command {
 		chainID                                  uint64
 		counterparty, amount, token, coordinator string
 		waitTracked                              bool
+		decimals                                 int
 	)
 	cmd := &cobra.Command{
 		Use:   "open --terminal HOST:PORT --chain ID --counterparty 0x.. --amount N",
 		Short: "Open a channel on chain from a terminal, signed by its enclave",
 		Long: `Ask a terminal node to open a payment channel on chain: its enclave signs the
-open transaction, which deposits --amount (wei, or token units with --token)
+open transaction, which deposits --amount (1.5eth, 250gwei, 1000wei or wei
+as a plain integer; with --token, base units or 12.5tok with --decimals)
 from the terminal's chain address. The command waits until the transaction
 is mined and, unless --wait-tracked=false, until the terminal's enclave tracks
 the channel from the chain event.`,
@@ -462,9 +481,13 @@ the channel from the chain event.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
-			amt, err := parseAmount(amount)
-			if err != nil || amt.Sign() == 0 {
-				return usageError("--amount: a positive integer amount is required")
+			units := unitsFor(token, decimals)
+			amt, err := units.parse(amount)
+			if err != nil {
+				return usageError("--amount: %v", err)
+			}
+			if amt.Sign() == 0 {
+				return usageError("--amount: the deposit must be positive")
 			}
 			if chainID == 0 {
 				return usageError("--chain: the chain id is required")
@@ -521,7 +544,7 @@ the channel from the chain event.`,
 				b, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": chainID, "counterparty": cp.Hex(), "amount": amt.String(), "tracked": tracked, "elapsed_ms": ms})
 				fmt.Fprintln(cmd.OutOrStdout(), string(b))
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), amt, ms)
+				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), units.format(amt), ms)
 			}
 			return nil
 		},
@@ -530,8 +553,9 @@ the channel from the chain event.`,
 	fs := cmd.Flags()
 	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&counterparty, "counterparty", "", "the other party's chain address")
-	fs.StringVar(&amount, "amount", "", "deposit in base units (wei)")
+	fs.StringVar(&amount, "amount", "", "deposit: "+amountHelp)
 	fs.StringVar(&token, "token", "", "ERC-20 token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	fs.StringVar(&coordinator, "coordinator-address", "", "coordinator enclave address for the channel (default: the terminal's attested coordinator)")
 	fs.BoolVar(&waitTracked, "wait-tracked", true, "wait until the terminal's enclave tracks the channel")
 	return cmd
@@ -543,7 +567,7 @@ func channelCloseCommand() *cobra.Command {
 		channel string
 	)
 	cmd := &cobra.Command{
-		Use:   "close --terminal HOST:PORT --channel 0x..",
+		Use:   "close --terminal HOST:PORT --channel ID|PREFIX",
 		Short: "Close a channel cooperatively at its final off-chain balances",
 		Long: `Ask a terminal node to close one of its channels cooperatively: its enclave
 and the counterparty terminal's enclave both sign the final balances, and the
@@ -551,15 +575,20 @@ contract pays them out at once. Only a channel no instance is using can be
 closed; the counterparty's node must be among the terminal's peers.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			id, err := hex.DecodeString(strings.TrimPrefix(channel, "0x"))
-			if err != nil || len(id) != 32 {
-				return usageError("--channel: a 32-byte hex channel id is required")
+			p := strings.TrimPrefix(strings.TrimSpace(channel), "0x")
+			if _, err := hex.DecodeString(p + strings.Repeat("0", len(p)%2)); err != nil || p == "" || len(p) > 64 {
+				return usageError("--channel: the channel id (0x + 64 hex digits) or a unique prefix of it is required")
 			}
 			c, err := t.dial()
 			if err != nil {
 				return err
 			}
 			defer c.close()
+			ch, err := resolveChannel(c, channel)
+			if err != nil {
+				return err
+			}
+			id := ch.ChannelId
 			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id, Credential: c.cred}, t.timeout)
 			if err != nil {
 				return err
@@ -572,13 +601,15 @@ closed; the counterparty's node must be among the terminal's peers.`,
 				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String()})
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A, %s to party B\n", id, a, b)
+				u := channelUnits(ch.Asset, -1)
+				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A %s, %s to party B %s\n", id,
+					u.format(a), common.BytesToAddress(ch.PartyA).Hex(), u.format(b), common.BytesToAddress(ch.PartyB).Hex())
 			}
 			return nil
 		},
 	}
 	t.register(cmd.Flags(), actorTerminal)
-	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits)")
+	cmd.Flags().StringVar(&channel, "channel", "", "channel id (0x + 64 hex digits) or a unique prefix of it")
 	return cmd
 }
 
@@ -594,14 +625,23 @@ type channelJSON struct {
 	Phase     string `json:"phase"`
 	Closed    bool   `json:"closed"`
 	Closing   bool   `json:"closing,omitempty"`
+	Asset     string `json:"asset"`
 }
 
 func channelListCommand() *cobra.Command {
-	var t target
+	var (
+		t   target
+		all bool
+	)
 	cmd := &cobra.Command{
 		Use:   "list --terminal HOST:PORT",
 		Short: "List a terminal's channels as its enclave holds them",
-		Args:  cobra.NoArgs,
+		Long: `List a terminal's channels as its enclave holds them, with full ids (any
+unique prefix of one works wherever a command takes --channel). Closed
+channels are hidden unless --all. Phases are the same words in text and
+--json: IDLE, RESERVED, ... and CLOSED. Text shows amounts with units
+(token channels in base units); --json keeps exact base-unit strings.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := t.dial()
 			if err != nil {
@@ -616,12 +656,17 @@ func channelListCommand() *cobra.Command {
 				return errors.New(l.Error)
 			}
 			var chans []channelJSON
+			var units []assetUnits
 			for _, ch := range l.Channels {
+				if ch.Closed && !all {
+					continue
+				}
+				units = append(units, channelUnits(ch.Asset, -1))
 				chans = append(chans, channelJSON{
 					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
 					BalanceA: new(big.Int).SetBytes(ch.BalanceA).String(), BalanceB: new(big.Int).SetBytes(ch.BalanceB).String(),
-					Version: ch.Version, Phase: strings.TrimPrefix(ch.Phase.String(), "CHANNEL_PHASE_"), Closed: ch.Closed, Closing: ch.Closing,
+					Version: ch.Version, Phase: channelPhase(ch), Closed: ch.Closed, Closing: ch.Closing, Asset: common.BytesToAddress(ch.Asset).Hex(),
 				})
 			}
 			var coords []string
@@ -637,19 +682,16 @@ func channelListCommand() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "terminal %s, trusts coordinators %v\n", term, coords)
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "CHAIN\tCHANNEL\tPARTY A\tPARTY B\tBALANCE A\tBALANCE B\tVERSION\tPHASE")
-			for _, ch := range chans {
-				phase := ch.Phase
-				if ch.Closed {
-					phase = "CLOSED"
-				} else if ch.Closing {
-					phase = "CLOSING (close signed, not on chain)"
-				}
-				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID[:10], ch.PartyA, ch.PartyB, ch.BalanceA, ch.BalanceB, ch.Version, phase)
+			for i, ch := range chans {
+				a, _ := new(big.Int).SetString(ch.BalanceA, 10)
+				b, _ := new(big.Int).SetString(ch.BalanceB, 10)
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", ch.ChainID, ch.ChannelID, ch.PartyA, ch.PartyB, units[i].format(a), units[i].format(b), ch.Version, ch.Phase)
 			}
 			return w.Flush()
 		},
 	}
 	t.register(cmd.Flags(), actorTerminal)
+	cmd.Flags().BoolVar(&all, "all", false, "include closed channels")
 	return cmd
 }
 
@@ -658,6 +700,7 @@ func routeCommand() *cobra.Command {
 		t                       target
 		chainID                 uint64
 		from, to, amount, asset string
+		decimals                int
 	)
 	cmd := &cobra.Command{
 		Use:   "route --node HOST:PORT --chain ID --from 0x.. --to 0x.. --amount N",
@@ -666,7 +709,7 @@ func routeCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err1 := parseAddress("--from", from)
 			tt, err2 := parseAddress("--to", to)
-			amt, err3 := parseAmount(amount)
+			amt, err3 := unitsFor(asset, decimals).parse(amount)
 			if err := errors.Join(err1, err2, err3); err != nil || chainID == 0 {
 				return usageError("give --chain, --from, --to and --amount: %v", err)
 			}
@@ -711,7 +754,8 @@ func routeCommand() *cobra.Command {
 	fs.Uint64Var(&chainID, "chain", 0, "chain id")
 	fs.StringVar(&from, "from", "", "payer's chain address")
 	fs.StringVar(&to, "to", "", "payee's chain address")
-	fs.StringVar(&amount, "amount", "", "amount in base units")
+	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
+	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
 	return cmd
 }

@@ -78,6 +78,11 @@ type nodeConfig struct {
 	PollInterval duration `json:"poll_interval,omitempty"`
 	// RetryInterval paces protocol retries (default 500ms).
 	RetryInterval duration `json:"retry_interval,omitempty"`
+	// Metrics, when set, serves Prometheus metrics at host:port/metrics.
+	Metrics string `json:"metrics,omitempty"`
+	// RefundDeadline is a coordinator's refund deadline for requests that
+	// set none (default 10s).
+	RefundDeadline duration `json:"refund_deadline,omitempty"`
 }
 
 // chainConfig is one chain: a node at RPC with the PaymentChannels
@@ -144,7 +149,7 @@ func readConfigFile(path string, cfg *nodeConfig) error {
 type nodeFlags struct {
 	config, role, name, listen, advertise, dataDir, enclave string
 	coordinator, pollInterval, retryInterval                string
-	trustedCoordinator                                      string
+	trustedCoordinator, metrics, refundDeadline             string
 	allowSimulation, insecurePlaintext                      bool
 	chains, peers, watchers                                 []string
 }
@@ -166,6 +171,8 @@ func (f *nodeFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.watchers, "watcher", nil, "a watcher node's host:port to subscribe to; repeatable (env TEESWAP_WATCHERS, ','-separated)")
 	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
 	fs.StringVar(&f.retryInterval, "retry-interval", "", "protocol retry interval (env TEESWAP_RETRY_INTERVAL; default 500ms)")
+	fs.StringVar(&f.refundDeadline, "refund-deadline", "", "coordinator: refund deadline of requests that set none (env TEESWAP_REFUND_DEADLINE; default 10s)")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port/metrics, e.g. 127.0.0.1:9464 (env TEESWAP_METRICS)")
 }
 
 // loadNodeConfig layers defaults, the file, the environment and the
@@ -218,6 +225,8 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 		{"trusted-coordinator", "TEESWAP_TRUSTED_COORDINATOR", str(&cfg.TrustedCoordinator)},
 		{"poll-interval", "TEESWAP_POLL_INTERVAL", dur(&cfg.PollInterval)},
 		{"retry-interval", "TEESWAP_RETRY_INTERVAL", dur(&cfg.RetryInterval)},
+		{"metrics", "TEESWAP_METRICS", str(&cfg.Metrics)},
+		{"refund-deadline", "TEESWAP_REFUND_DEADLINE", dur(&cfg.RefundDeadline)},
 		{"peer", "TEESWAP_PEERS", list(&cfg.Peers, ",")},
 		{"watcher", "TEESWAP_WATCHERS", list(&cfg.Watchers, ",")},
 		{"chain", "TEESWAP_CHAINS", func(v string) error {
@@ -242,7 +251,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 	flagValues := map[string]string{
 		"role": f.role, "name": f.name, "listen": f.listen, "advertise": f.advertise, "data-dir": f.dataDir,
 		"enclave": f.enclave, "allow-simulation": strconv.FormatBool(f.allowSimulation), "coordinator": f.coordinator, "insecure-plaintext-loopback": strconv.FormatBool(f.insecurePlaintext), "trusted-coordinator": f.trustedCoordinator,
-		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval,
+		"poll-interval": f.pollInterval, "retry-interval": f.retryInterval, "metrics": f.metrics, "refund-deadline": f.refundDeadline,
 		"peer": strings.Join(f.peers, ","), "watcher": strings.Join(f.watchers, ","), "chain": strings.Join(f.chains, ";"),
 	}
 	for _, s := range settings {
@@ -303,6 +312,9 @@ func (c *nodeConfig) validate() error {
 		return errors.New("no role: set role in the config, TEESWAP_ROLE or --role (coordinator, terminal or watcher)")
 	default:
 		return fmt.Errorf("unknown role %q (want coordinator, terminal or watcher)", c.Role)
+	}
+	if d := time.Duration(c.RefundDeadline); d < 0 || d > 24*time.Hour {
+		return fmt.Errorf("refund deadline %v: want 0 (default 10s) up to 24h", d)
 	}
 	if c.Name == "" {
 		c.Name = c.Role

@@ -35,7 +35,7 @@ type deployOutput struct {
 func init() {
 	var (
 		rpcURL, keyFile, dataDir, backend string
-		devUnlocked, allowSim             bool
+		devUnlocked, allowSim, printAddr  bool
 		period, wait                      time.Duration
 		chainID                           uint64
 	)
@@ -47,7 +47,9 @@ deployment block, which node configs need as "contract" and "start_block".
 
 The deployer signs with an enclave-sealed key: --key-file names it (as a
 node's data directory keeps it, key.sealed), or --data-dir DIR uses
-DIR/key.sealed and creates it on first use. Without SGX the simulation
+DIR/key.sealed and creates it on first use. --print-address prints that
+key's chain address without touching a chain: fund it, then deploy. A
+node started on the same --data-dir signs with the same key and address. Without SGX the simulation
 enclave's sealing key is read from sim-seal.key next to the key file. The
 key's address must hold enough coin for gas.
 
@@ -56,6 +58,12 @@ sends the deployment from the node's first unlocked account with
 eth_sendTransaction, and no key is involved on this side.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := allowSimulationFromEnv(cmd, &allowSim); err != nil {
+				return err
+			}
+			if printAddr {
+				return printDeployerAddress(cmd, keyFile, dataDir, backend, allowSim)
+			}
 			if rpcURL == "" {
 				return usageError("--rpc: the chain node's URL is required")
 			}
@@ -126,7 +134,8 @@ eth_sendTransaction, and no key is involved on this side.`,
 	fs.StringVar(&keyFile, "key-file", "", "enclave-sealed deployer key (a node's key.sealed)")
 	fs.StringVar(&dataDir, "data-dir", "", "use (or create) DIR/key.sealed as the deployer key")
 	fs.StringVar(&backend, "enclave", enclave.BackendAuto, "enclave backend for the key: auto, sgx or simulation")
-	fs.BoolVar(&allowSim, "allow-simulation", false, "accept the simulation enclave (no SGX here)")
+	fs.BoolVar(&allowSim, "allow-simulation", false, "accept the simulation enclave (no SGX here) (env TEESWAP_ALLOW_SIMULATION)")
+	fs.BoolVar(&printAddr, "print-address", false, "print the deployer key's chain address (creating the key with --data-dir) and exit: fund it before deploying")
 	fs.BoolVar(&devUnlocked, "dev-unlocked", false, "DEV ONLY: deploy from the node's unlocked account (geth --dev, hardhat node)")
 	fs.DurationVar(&period, "challenge-period", time.Hour, "the contract's challenge period for unilateral closes")
 	fs.DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the deployment to be mined")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 )
@@ -21,12 +20,6 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
-	if err := rootCmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "teeswap:", err)
-		var ee *exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
-		}
-		os.Exit(1)
-	}
+	prepareCommands(rootCmd)
+	os.Exit(report(rootCmd.Execute(), os.Stdout, os.Stderr, flagJSON))
 }

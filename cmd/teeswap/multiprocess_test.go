@@ -529,7 +529,8 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	for _, n := range append([]string{"coordinator", "watcher"}, all...) {
 		h.ports[n] = freePort(t)
 	}
-	h.writeNodeConfig("coordinator", nodeConfig{Role: roleCoordinator, Chains: []chainConfig{A.config(), B.config()}})
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	h.writeNodeConfig("coordinator", nodeConfig{Role: roleCoordinator, Chains: []chainConfig{A.config(), B.config()}, Metrics: metricsAddr})
 	// A stand-alone watcher node keeps its own directory; rA subscribes
 	// to it on top of following chain A itself.
 	h.writeNodeConfig("watcher", nodeConfig{Role: roleWatcher, Chains: []chainConfig{A.config(), B.config()}})
@@ -586,6 +587,13 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 	// Every terminal registers with the coordinator and trusts its report.
 	for _, n := range all {
 		h.eventually(n+" registered", 20*time.Second, func() bool { return len(h.channels(n).Coordinators) == 1 })
+	}
+	// status shows the address to fund and its balance on its chain.
+	var st statusJSON
+	h.mustJSON(&st, 0, "status", "--node", h.addr("sA"), "--data-dir", h.dataDir("sA"), "--wait", "10s")
+	if st.Role != roleTerminal || !strings.EqualFold(st.ChainAddress, h.chainAddr("sA")) || !st.Registered ||
+		len(st.Chains) != 1 || st.Chains[0].ChainID != A.id || st.Chains[0].Balance != start["sA"].String() {
+		t.Fatalf("status of sA: %+v, want balance %s", st, start["sA"])
 	}
 
 	// Fig. 1: per chain sender -> intermediary -> receiver, opened on chain
@@ -673,7 +681,7 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 
 	// 2. A same-chain multi-hop payment.
 	h.mustJSON(&res, 0, "pay", "--coordinator", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--chain", fmt.Sprint(A.id),
-		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50", "--id", "pay-1")
+		"--from", addr("sA").Hex(), "--to", addr("rA").Hex(), "--amount", "50wei", "--id", "pay-1")
 	if !res.Confirmed {
 		t.Fatalf("pay-1: %+v", res)
 	}
@@ -790,6 +798,21 @@ func TestMultiProcessSwapsRefundRestartAndClose(t *testing.T) {
 			t.Errorf("channel %s paid out %v, want %v", ch, payouts[ch], want)
 		}
 	}
+
+	// A second close is refused by the node, without a transaction (the
+	// balances below would show its gas).
+	if out, code := h.teeswap("channel", "close", "--terminal", h.addr("sA"), "--data-dir", h.dataDir("sA"), "--channel", channelOf["sA-iA"][:12], "--wait", "30s"); code != 1 {
+		t.Errorf("second close: exit %d: %s", code, out)
+	}
+	// The coordinator's metrics show the decided instances.
+	h.eventually("metrics", 10*time.Second, func() bool {
+		out, code := h.teeswap("status", "--node", h.addr("coordinator"), "--data-dir", h.dataDir("coordinator"), "--wait", "10s")
+		body := scrapeMetrics("http://" + metricsAddr + "/metrics")
+		return code == 0 && strings.Contains(out, "coordinator node") &&
+			strings.Contains(body, `teeswap_instances_total{outcome="confirmed"}`) &&
+			strings.Contains(body, `teeswap_instances_total{outcome="refunded"}`) &&
+			strings.Contains(body, `teeswap_chain_head{chain="`+fmt.Sprint(A.id)+`"}`)
+	})
 
 	// 6. On-chain balances, exactly: start + net confirmed transfers - gas
 	// from the receipts of every transaction each terminal sent.

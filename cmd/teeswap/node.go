@@ -94,6 +94,7 @@ type nodeInfo struct {
 	Credential   string          `json:"credential_file,omitempty"` // the control credential's file
 	Chains       []nodeChainInfo `json:"chains"`
 	Restored     bool            `json:"restored"` // the key came from the data directory
+	Metrics      string          `json:"metrics,omitempty"`
 }
 
 type pidJSON struct {
@@ -168,6 +169,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 	if err := n.start(ctx); err != nil {
 		return err
 	}
+	if err := n.startStatus(); err != nil {
+		return err
+	}
 	n.info.PID = pidJSON{Address: n.info.Address, ID: n.info.Actor}
 	if flagJSON {
 		b, _ := json.Marshal(n.info)
@@ -183,6 +187,9 @@ func runNode(ctx context.Context, cfg nodeConfig, stdout io.Writer, log *slog.Lo
 		fmt.Fprintln(stdout)
 		for _, c := range n.info.Chains {
 			fmt.Fprintf(stdout, "  chain %d: contract %s at %s\n", c.ID, c.Contract, c.RPC)
+		}
+		if n.info.Metrics != "" {
+			fmt.Fprintf(stdout, "  metrics at %s\n", n.info.Metrics)
 		}
 	}
 	<-ctx.Done()
@@ -224,6 +231,9 @@ func (n *node) start(ctx context.Context) error {
 	}
 	n.remote = r
 	n.info.Address = addr
+	if err := n.serveMetrics(); err != nil {
+		return err
+	}
 	switch cfg.Role {
 	case roleCoordinator:
 		return n.startCoordinator()
@@ -444,6 +454,7 @@ func (n *node) startCoordinator() error {
 		VerifyReport:     actors.ReportVerifier(n.verifier()),
 		ClientCredential: n.cred,
 		RetryInterval:    time.Duration(n.cfg.RetryInterval), Logger: n.log,
+		DefaultTimeout: time.Duration(n.cfg.RefundDeadline),
 	})
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ func run(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
 	resetFlags(rootCmd)
+	prepareCommands(rootCmd)
 	rootCmd.SetArgs(args)
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&out)
@@ -104,7 +105,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"pay", "--coordinator", "127.0.0.1:1", "--chain", "1"},
 		{"channel", "open", "--terminal", "127.0.0.1:1", "--chain", "1", "--counterparty", "nope", "--amount", "1"},
 		{"channel", "open", "--terminal", "127.0.0.1:1", "--chain", "1", "--counterparty", a, "--amount", "0"},
-		{"channel", "close", "--terminal", "127.0.0.1:1", "--channel", "0x12"},
+		{"channel", "close", "--terminal", "127.0.0.1:1", "--channel", "0xzz"},
 		{"channel", "list"},
 		{"route", "--node", "127.0.0.1:1", "--chain", "1"},
 		{"deploy"},

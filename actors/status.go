@@ -1,0 +1,126 @@
+package actors
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/teeswap/teeswap/chain"
+	"github.com/teeswap/teeswap/messages"
+)
+
+// StatusConfig is what a node tells about itself.
+type StatusConfig struct {
+	Role, Enclave, CoordinatorNode string
+	Address                        common.Address // the enclave's chain address; zero for a watcher
+	Chains                         []chain.Chain
+	// Main is the node's terminal or coordinator actor, asked for its
+	// channels and instances; nil for a watcher.
+	Main *actor.PID
+	// Credential is the node's control credential: status is for its
+	// owner (balances, channels). Empty: anyone may ask.
+	Credential string
+}
+
+// StatusActor answers NodeStatusRequest: what the node is, its chain
+// address's balance per chain, and its main actor's channels and
+// instances. It reads only; anyone who reaches the node may ask.
+type StatusActor struct{ cfg StatusConfig }
+
+// NewStatus returns the status actor's props.
+func NewStatus(cfg StatusConfig) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &StatusActor{cfg: cfg} })
+}
+
+// Receive handles one message.
+func (s *StatusActor) Receive(ctx actor.Context) {
+	req, ok := ctx.Message().(*messages.NodeStatusRequest)
+	if !ok {
+		return
+	}
+	client, system := ctx.Sender(), ctx.ActorSystem()
+	if client == nil {
+		return
+	}
+	if err := CheckCredential(s.cfg.Credential, req); err != nil {
+		ctx.Respond(&messages.NodeStatus{Error: err.Error()})
+		return
+	}
+	go func() { // chain reads stay off the mailbox
+		system.Root.Send(client, s.status(system, req))
+	}()
+}
+
+func (s *StatusActor) status(system *actor.ActorSystem, req *messages.NodeStatusRequest) *messages.NodeStatus {
+	st := &messages.NodeStatus{Role: s.cfg.Role, Enclave: s.cfg.Enclave, CoordinatorNode: s.cfg.CoordinatorNode}
+	if s.cfg.Address != (common.Address{}) {
+		st.Address = s.cfg.Address.Bytes()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, c := range s.cfg.Chains {
+		cs := &messages.ChainStatus{ChainId: c.ChainID()}
+		var errs []string
+		if h, err := c.HeaderByNumber(ctx, nil); err == nil {
+			cs.Head = h.Number.Uint64()
+		} else {
+			errs = append(errs, err.Error())
+		}
+		if len(st.Address) > 0 {
+			if b, err := c.BalanceAt(ctx, s.cfg.Address, nil); err == nil {
+				cs.Balance = messages.AmountBytes(b)
+			} else {
+				errs = append(errs, err.Error())
+			}
+		}
+		cs.Error = strings.Join(errs, "; ")
+		st.Chains = append(st.Chains, cs)
+	}
+	if s.cfg.Main != nil {
+		res, err := system.Root.RequestFuture(s.cfg.Main, &messages.NodeStatusRequest{Credential: req.GetCredential()}, 5*time.Second).Result()
+		if m, ok := res.(*messages.NodeStatus); ok && err == nil {
+			st.Coordinators, st.Registered = m.Coordinators, m.Registered
+			st.ChannelsByPhase, st.InstancesInFlight = m.ChannelsByPhase, m.InstancesInFlight
+		} else {
+			st.Error = "the " + s.cfg.Role + " actor did not answer"
+		}
+	}
+	return st
+}
+
+// nodeStatus is a terminal's part of its node's status.
+func (a *TerminalActor) nodeStatus() *messages.NodeStatus {
+	st := &messages.NodeStatus{Registered: a.registered, ChannelsByPhase: map[string]uint32{},
+		InstancesInFlight: uint32(len(a.active))}
+	for _, c := range a.m.Coordinators() {
+		st.Coordinators = append(st.Coordinators, c.Bytes())
+	}
+	for _, c := range a.m.Channels() {
+		phase := strings.TrimPrefix(c.Phase.String(), "CHANNEL_PHASE_")
+		if c.Closed {
+			phase = "CLOSED"
+		}
+		st.ChannelsByPhase[phase]++
+	}
+	return st
+}
+
+// nodeStatus is a coordinator's part of its node's status.
+func (a *CoordinatorActor) nodeStatus() *messages.NodeStatus {
+	return &messages.NodeStatus{InstancesInFlight: uint32(len(a.clients))}
+}
+
+// withDefaultTimeout gives a request without a refund deadline the
+// coordinator's configured default, on a copy.
+func (a *CoordinatorActor) withDefaultTimeout(req *messages.SwapRequest) *messages.SwapRequest {
+	if req.GetTimeoutMs() != 0 || a.cfg.DefaultTimeout <= 0 {
+		return req
+	}
+	c := proto.Clone(req).(*messages.SwapRequest)
+	c.TimeoutMs = a.cfg.DefaultTimeout.Milliseconds()
+	return c
+}

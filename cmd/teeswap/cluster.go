@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
+	"github.com/spf13/cobra"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/teeswap/teeswap/actors/cluster"
+	"github.com/teeswap/teeswap/enclave/sim"
+)
+
+// The coordinator cluster (experimental, opt-in; docs/OPERATIONS.md,
+// "Coordinator cluster"). The single coordinator of 'teeswap node' stays
+// the default.
+func init() {
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Run an etcd or a coordinator cluster member (experimental; see docs/SCALING.md)",
+	}
+	cmd.AddCommand(clusterEtcdCommand(), clusterMemberCommand())
+	rootCmd.AddCommand(cmd)
+}
+
+// waitSignal blocks until SIGINT or SIGTERM.
+func waitSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	<-ch
+}
+
+func clusterEtcdCommand() *cobra.Command {
+	var (
+		dir     string
+		noFsync bool
+	)
+	cmd := &cobra.Command{
+		Use:   "etcd",
+		Short: "Run a single-node etcd in this process on loopback (the single-machine default)",
+		RunE: func(*cobra.Command, []string) error {
+			if dir == "" {
+				return fmt.Errorf("--dir is required")
+			}
+			e, err := cluster.StartEmbedded(dir, noFsync)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if flagJSON {
+				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"endpoint": e.Endpoint})
+			} else {
+				fmt.Println("etcd serving at", e.Endpoint)
+			}
+			waitSignal()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "data directory")
+	cmd.Flags().BoolVar(&noFsync, "no-fsync", false, "skip fsync (tests only: a crash may lose acknowledged writes)")
+	return cmd
+}
+
+func clusterMemberCommand() *cobra.Command {
+	var (
+		endpoint, name, prefix, host, sealKeyFile string
+		port                                      int
+		ttl                                       int64
+		plaintext                                 bool
+	)
+	cmd := &cobra.Command{
+		Use:   "member",
+		Short: "Run a coordinator member hosting instance grains (SIMULATION key provisioning only)",
+		RunE: func(*cobra.Command, []string) error {
+			log := logger()
+			if name == "" || sealKeyFile == "" {
+				return fmt.Errorf("--name and --sim-seal-key-file are required")
+			}
+			// SIMULATION: every member reads the same sealing key file, copied
+			// in the clear; it protects nothing (docs/OPERATIONS.md).
+			key, err := sim.SealKeyFile(sealKeyFile)
+			if err != nil {
+				return err
+			}
+			backend, err := sim.New(sim.Options{SealKey: key, Logger: log})
+			if err != nil {
+				return err
+			}
+			cc := clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second}
+			cli, err := clientv3.New(cc)
+			if err != nil {
+				return err
+			}
+			defer cli.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			signer, err := cluster.ProvisionKey(ctx, cli, prefix, backend)
+			if err != nil {
+				return err
+			}
+			m, err := cluster.Join(ctx, cluster.MemberConfig{Client: cli, Prefix: prefix, Name: name, TTL: ttl, Sealer: backend})
+			if err != nil {
+				return err
+			}
+			prov, err := etcdprovider.NewWithConfig(prefix+"protoactor", cc)
+			if err != nil {
+				return err
+			}
+			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log,
+				InsecurePlaintextLoopback: plaintext})
+			if err != nil {
+				return err
+			}
+			if flagJSON {
+				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex()})
+			} else {
+				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave)\n", m.ID(), n.Address(), signer.Address())
+			}
+			waitSignal()
+			// A graceful stop releases the lease at once; it can hang when
+			// etcd is gone (protoactor's provider retries), so it is bounded:
+			// past the deadline the lease simply expires after its TTL.
+			done := make(chan struct{})
+			go func() { n.Stop(true); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				log.Warn("graceful stop timed out; the lease will expire by itself", "ttl_s", ttl)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&endpoint, "etcd", "http://127.0.0.1:2379", "etcd client URL")
+	cmd.Flags().StringVar(&name, "name", "", "this member's unique name")
+	cmd.Flags().StringVar(&prefix, "prefix", "/teeswap/", "etcd key prefix of this cluster")
+	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
+	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
+	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
+	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
+	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key shared by all members (created if missing)")
+	return cmd
+}

@@ -45,7 +45,7 @@ test: deps vet lint
 	. /tmp/teeswap-geth.env; \
 	trap 'chain/chaintest/geth-dev.sh stop >/dev/null 2>&1 || true' EXIT; \
 	rm -f /tmp/teeswap-explorer.txt; \
-	TEESWAP_REQUIRE_GENERATORS=1 TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m ./...; \
+	TEESWAP_REQUIRE_GENERATORS=1 TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 45m ./...; \
 	TEESWAP_MUTANTS=ci TEESWAP_EXPLORE_REPORT=/tmp/teeswap-explorer.txt go test -count=1 -timeout 20m -run TestMutants ./enclave/protocoltest/mutants/; \
 	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \

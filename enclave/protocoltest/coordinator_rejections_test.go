@@ -410,6 +410,13 @@ func TestCreateRejections(t *testing.T) {
 			if c.routes != nil {
 				rs = c.routes(rs)
 			}
+			// The payers sign what the request now says, so the order
+			// check cannot be what refuses it (a malformed leg may not be
+			// signable at all; then the check under test comes first).
+			func() {
+				defer func() { _ = recover() }()
+				w.SignOrders(req)
+			}()
 			before := proto.Clone(w.Alloc.Meta())
 			if _, _, err := w.Alloc.Create(req, rs, w.Now); !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
@@ -423,11 +430,14 @@ func TestCreateRejections(t *testing.T) {
 		t.Fatalf("meta of another coordinator: %v", err)
 	}
 	// The unmodified request is created, with versions that never repeat.
-	in, _, err := w.Alloc.Create(&messages.SwapRequest{Legs: []*messages.Leg{leg, leg2}}, []*messages.Network{route, route2}, w.Now)
+	swap, pay := &messages.SwapRequest{RequestId: "swap", Legs: []*messages.Leg{leg, leg2}}, &messages.SwapRequest{RequestId: "pay", Legs: []*messages.Leg{leg}}
+	w.SignOrders(swap)
+	w.SignOrders(pay)
+	in, _, err := w.Alloc.Create(swap, []*messages.Network{route, route2}, w.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in2, _, err := w.Alloc.Create(&messages.SwapRequest{Legs: []*messages.Leg{leg}}, []*messages.Network{route}, w.Now)
+	in2, _, err := w.Alloc.Create(pay, []*messages.Network{route}, w.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ func (w *World) StartFlows(flows ...Flow) ([32]byte, error) {
 		req.Legs = append(req.Legs, leg)
 		routes = append(routes, n)
 	}
+	w.SignOrders(req)
 	in, out, err := w.Alloc.Create(req, routes, w.Now)
 	if err != nil {
 		return [32]byte{}, err

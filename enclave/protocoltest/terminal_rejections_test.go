@@ -472,9 +472,17 @@ func TestTerminalPrepareFieldChecks(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) { pc.try(t, c.want, coord, c.mutate) })
 	}
-	// The whole balance may move.
+	// The whole balance may move (with the payer's order for that amount).
 	all := proto.Clone(pc.p).(*messages.Prepare)
 	all.Network.Amount = messages.AmountBytes(big.NewInt(1000))
+	all.Legs[all.NetworkIndex].Amount = all.Network.Amount
+	order, _, _, err := messages.OpenOrder(all.Order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Order, err = pc.s1.SignOrder(order.RequestId, order.Kind, all.Legs, order.ExpiresMs); err != nil {
+		t.Fatal(err)
+	}
 	accepts(t, func() (terminal.Output, error) {
 		return pc.s1.Clone().HandlePrepare(reseal(t, coord, messages.Kind_KIND_PREPARE, all), pc.w.Now)
 	})
@@ -575,8 +583,14 @@ func lone(t *testing.T, channelCoord, admitted *protocoltest.Key) (*terminal.Mac
 		t.Fatal(err)
 	}
 	id := [32]byte{8}
+	legs := []*messages.Leg{{ChainId: 1, Sender: s.Address().Bytes(), Receiver: r.Address().Bytes(),
+		Asset: gethcommon.Address{}.Bytes(), Amount: messages.AmountBytes(big.NewInt(10))}}
+	order, err := m.SignOrder("lone", messages.InstanceKind_INSTANCE_KIND_PAYMENT, legs, 60_000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m, &messages.Prepare{InstanceId: id[:], NetworkCount: 1, Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
-		DeadlineMs: 10_000, Network: &messages.Network{ChainId: 1, Contract: contract.Bytes(), Asset: gethcommon.Address{}.Bytes(),
+		DeadlineMs: 10_000, Legs: legs, Order: order, Network: &messages.Network{ChainId: 1, Contract: contract.Bytes(), Asset: gethcommon.Address{}.Bytes(),
 			Amount: messages.AmountBytes(big.NewInt(10)), Hops: []*messages.Hop{{ChannelId: ch[:], Payer: s.Address().Bytes(), Payee: r.Address().Bytes(), Version: 1}}}}
 }
 

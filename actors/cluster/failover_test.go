@@ -183,6 +183,7 @@ func (h *harness) run() {
 			req.Legs = append(req.Legs, leg)
 			routes = append(routes, n)
 		}
+		h.w.SignOrders(req) // the payers authorise it, as their terminals do for a client
 		id, send, err := h.entry(rng).Create(context.Background(), req, routes, h.w.Now)
 		if err != nil {
 			t.Fatalf("create %d: %v", i, err)
@@ -310,7 +311,9 @@ func TestSweepResumesOrphanedInstance(t *testing.T) {
 	h.entry = func(rng *rand.Rand) *Node { return h.live(rng) }
 	h.probe = join(t, h.prefix, "probe", 10, true)
 	leg, route := h.w.Leg(0, 25)
-	id, send, err := h.entry(rng).Create(context.Background(), &messages.SwapRequest{RequestId: "orphan", Legs: []*messages.Leg{leg}}, []*messages.Network{route}, h.w.Now)
+	req := &messages.SwapRequest{RequestId: "orphan", Legs: []*messages.Leg{leg}}
+	h.w.SignOrders(req)
+	id, send, err := h.entry(rng).Create(context.Background(), req, []*messages.Network{route}, h.w.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +398,14 @@ func TestGrainRefusesStrangerAndTamperedAcks(t *testing.T) {
 	node := h.live(rng)
 	probe := join(t, h.prefix, "probe", 10, true)
 	leg, route := h.w.Leg(0, 5)
-	id, send, err := node.Create(context.Background(), &messages.SwapRequest{RequestId: "victim", Legs: []*messages.Leg{leg}}, []*messages.Network{route}, h.w.Now)
+	// Without its payer's order the cluster refuses the request, as the
+	// pure machine does; only then does the payer sign.
+	req := &messages.SwapRequest{RequestId: "victim", Legs: []*messages.Leg{leg}}
+	if _, _, err := node.Create(context.Background(), req, []*messages.Network{route}, h.w.Now); !errors.Is(err, coordinator.ErrUnauthorised) {
+		t.Fatalf("order-less request: got %v, want ErrUnauthorised", err)
+	}
+	h.w.SignOrders(req)
+	id, send, err := node.Create(context.Background(), req, []*messages.Network{route}, h.w.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

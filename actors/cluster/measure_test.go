@@ -48,6 +48,7 @@ func TestMeasureClusterCost(t *testing.T) {
 		for i := range instances {
 			leg, route := h.w.Leg(0, 1)
 			req := &messages.SwapRequest{RequestId: fmt.Sprintf("m-%d", i), Legs: []*messages.Leg{leg}}
+			h.w.SignOrders(req)
 			_, send, err := h.entry(rng).Create(context.Background(), req, []*messages.Network{route}, h.w.Now)
 			if err != nil {
 				t.Fatal(err)

@@ -202,21 +202,11 @@ func (w *World) Leg(chain int, amount int64) (*messages.Leg, *messages.Network) 
 // Start creates an instance over the given chains' whole paths and queues
 // its PREPAREs. One chain makes a payment, several a cross-chain swap.
 func (w *World) Start(amount int64, chains ...int) ([32]byte, error) {
-	req := &messages.SwapRequest{RequestId: fmt.Sprintf("req-%d", len(w.Instances))}
-	var routes []*messages.Network
-	for _, c := range chains {
-		leg, n := w.Leg(c, amount)
-		req.Legs = append(req.Legs, leg)
-		routes = append(routes, n)
+	flows := make([]Flow, len(chains))
+	for i, c := range chains {
+		flows[i] = Flow{Chain: c, Amount: amount}
 	}
-	w.SignOrders(req)
-	in, out, err := w.Alloc.Create(req, routes, w.Now)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	w.Instances[in.ID()] = in
-	w.queueCoord(out)
-	return in.ID(), nil
+	return w.StartFlows(flows...)
 }
 
 // OrderTTL is how long the orders SignOrders makes stay valid.

@@ -91,8 +91,8 @@ type TerminalActor struct {
 	parked     []parked
 	registered bool
 	cancel     func()
-	tx         *actorTx    // the enclave's transaction entry point, once started
-	arb        *arbitrator // nil without DisputeOps
+	tx         *actorTx       // the enclave's transaction entry point, once started
+	arb        *arbitrator    // nil without DisputeOps
 	faults     terminalFaults // issue 11: terminal_faults.go
 }
 

@@ -103,10 +103,7 @@ func (in *Instance) HandleOutcomeApplied(env *messages.Envelope) (Output, error)
 	var a messages.OutcomeApplied
 	signer, err := env.Open(messages.Kind_KIND_OUTCOME_APPLIED, &a)
 	if err != nil {
-		if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
-			return Output{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
-		}
-		return Output{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return Output{}, openFailed(err)
 	}
 	if common.BytesToAddress(a.Terminal) != signer || !bytes.Equal(a.InstanceId, in.id[:]) || int(a.NetworkIndex) >= len(in.terminals) {
 		return Output{}, fmt.Errorf("%w: outcome ack names %x for %x network %d", ErrForeignAck, a.Terminal, a.InstanceId, a.NetworkIndex)
@@ -182,10 +179,7 @@ func (in *Instance) HandleOutcomeQuery(env *messages.Envelope) (Output, error) {
 	var q messages.OutcomeQuery
 	signer, err := env.Open(messages.Kind_KIND_OUTCOME_QUERY, &q)
 	if err != nil {
-		if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
-			return Output{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
-		}
-		return Output{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return Output{}, openFailed(err)
 	}
 	if common.BytesToAddress(q.Terminal) != signer || !bytes.Equal(q.InstanceId, in.id[:]) {
 		return Output{}, fmt.Errorf("%w: outcome query names %x for %x", ErrForeignAck, q.Terminal, q.InstanceId)

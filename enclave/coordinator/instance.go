@@ -141,10 +141,7 @@ func (in *Instance) openAck(env *messages.Envelope, kind messages.Kind) (ackHead
 		instance, h.net, terminal, digestRaw, h.states = a.InstanceId, a.NetworkIndex, a.Terminal, a.CommitDigest, a.ChannelStates
 	}
 	if err != nil {
-		if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
-			return h, fmt.Errorf("%w: %v", ErrBadSignature, err)
-		}
-		return h, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return h, openFailed(err)
 	}
 	if common.BytesToAddress(terminal) != h.signer {
 		return h, fmt.Errorf("%w: ack names %x but is signed by %s", ErrForeignAck, terminal, h.signer)
@@ -449,10 +446,7 @@ func (in *Instance) HandleRefundRequest(env *messages.Envelope, nowMs int64) (Ou
 	var req messages.RefundRequest
 	signer, err := env.Open(messages.Kind_KIND_REFUND_REQUEST, &req)
 	if err != nil {
-		if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
-			return Output{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
-		}
-		return Output{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return Output{}, openFailed(err)
 	}
 	if common.BytesToAddress(req.Terminal) != signer || !bytes.Equal(req.InstanceId, in.id[:]) {
 		return Output{}, fmt.Errorf("%w: refund request names %x for %x", ErrForeignAck, req.Terminal, req.InstanceId)
@@ -527,4 +521,14 @@ func appendMissing(send []Outbound, to []common.Address, acks []*messages.Envelo
 		}
 	}
 	return send
+}
+
+// openFailed tells apart, in env.Open's error for a terminal's message, a
+// signature that does not verify (ErrBadSignature) from an envelope that
+// is malformed (ErrMalformed).
+func openFailed(err error) error {
+	if errors.Is(err, messages.ErrBadSignature) || errors.Is(err, messages.ErrSignerMismatch) {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	return fmt.Errorf("%w: %v", ErrMalformed, err)
 }

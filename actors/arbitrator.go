@@ -79,6 +79,7 @@ type disputeDone struct {
 	observed *terminal.CloseEvent
 	settled  bool
 	err      error
+	txs      []*messages.TxReceipt // the pass's transactions, for a waiting force-close caller
 }
 
 func newArbitrator(ops ChainOps) *arbitrator {
@@ -126,7 +127,10 @@ func (a *TerminalActor) arbitrate(ctx actor.Context, recs []*messages.ChannelRec
 		go func() {
 			cctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			system.Root.Send(self, j.run(cctx, ops, b))
+			cctx, txs := withTxRecorder(cctx)
+			done := j.run(cctx, ops, b)
+			done.txs = txs.receipts()
+			system.Root.Send(self, done)
 		}()
 	}
 }
@@ -236,9 +240,9 @@ func (a *TerminalActor) disputeDone(ctx actor.Context, d *disputeDone) {
 	c := a.m.Channel(d.id)
 	if waiting := a.arb.waiting[d.id]; len(waiting) > 0 && (c.GetDispute().GetRequested() || d.err != nil) {
 		delete(a.arb.waiting, d.id)
-		reply := &messages.ChannelClosed{ChannelId: d.id[:], Closing: true, Deadline: c.GetDispute().GetDeadline()}
+		reply := &messages.ChannelClosed{ChannelId: d.id[:], Closing: true, Deadline: c.GetDispute().GetDeadline(), Txs: d.txs}
 		if !c.GetDispute().GetRequested() {
-			reply = &messages.ChannelClosed{ChannelId: d.id[:], Error: d.err.Error()}
+			reply = &messages.ChannelClosed{ChannelId: d.id[:], Error: d.err.Error(), Txs: d.txs}
 		}
 		for _, pid := range waiting {
 			ctx.Send(pid, reply)

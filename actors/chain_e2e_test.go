@@ -201,6 +201,7 @@ func (w *onChainWorld) open(a, b string, deposit int64) [32]byte {
 	if opened.Error != "" {
 		w.t.Fatalf("open %s-%s: %s", a, b, opened.Error)
 	}
+	w.checkTxs(w.chainOf[a], opened.Txs, "open")
 	return [32]byte(opened.ChannelId)
 }
 
@@ -288,6 +289,20 @@ func TestChainEndToEnd(t *testing.T) {
 	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "swap-1", Legs: []*messages.Leg{w.leg("s1", "r1", 100), w.leg("s2", "r2", 40)}}, 10*time.Second)
 	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
 		t.Fatalf("swap: %v %v", res.GetOutcome(), err)
+	}
+	// The answer names the route: per chain, sender -> intermediary -> receiver.
+	if len(res.Networks) != 2 {
+		t.Fatalf("swap answer carries %d networks, want 2", len(res.Networks))
+	}
+	for i, want := range [][3]string{{"s1", "i1", "r1"}, {"s2", "i2", "r2"}} {
+		n := res.Networks[i]
+		if len(n.Hops) != 2 || common.BytesToAddress(n.Hops[0].Payer) != w.addr(want[0]) || common.BytesToAddress(n.Hops[0].Payee) != w.addr(want[1]) ||
+			common.BytesToAddress(n.Hops[1].Payee) != w.addr(want[2]) || [32]byte(n.Hops[0].ChannelId) != ids[want[0]+"-"+want[1]] {
+			t.Fatalf("network %d: %v", i, n)
+		}
+	}
+	if tm := res.Times; tm == nil || tm.PreparedUs <= 0 || tm.CommittedUs < tm.PreparedUs || tm.DecidedUs < tm.PreparedUs {
+		t.Fatalf("phase times %v", tm)
 	}
 	w.moved("s1", "r1", 100)
 	w.moved("s2", "r2", 40)

@@ -288,13 +288,15 @@ func (o *ContractOps) transact(ctx context.Context, b TxBuilder, d Deployment, r
 		return nil, err
 	}
 	r, err := d.Chain.Transact(ctx, &enclaveTx{ctx: ctx, b: b, req: req, contract: d.Contract}, &to, data, value)
-	if o.cfg.OnReceipt != nil {
-		var rev *chain.RevertError
-		switch {
-		case r != nil:
-			o.cfg.OnReceipt(d.Chain.ChainID(), r)
-		case errors.As(err, &rev) && rev.Receipt != nil:
-			o.cfg.OnReceipt(d.Chain.ChainID(), rev.Receipt)
+	mined := r
+	var rev *chain.RevertError
+	if mined == nil && errors.As(err, &rev) {
+		mined = rev.Receipt
+	}
+	if mined != nil {
+		recordTx(ctx, d.Chain.ChainID(), req, mined)
+		if o.cfg.OnReceipt != nil {
+			o.cfg.OnReceipt(d.Chain.ChainID(), mined)
 		}
 	}
 	if err != nil {

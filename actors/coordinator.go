@@ -703,7 +703,7 @@ func (c *instanceActor) finish(ctx actor.Context) {
 		networks = append(networks, np.Network)
 	}
 	ctx.Send(ctx.Parent(), &instanceDone{replay: c.replay || rec.Adopted, id: id, networks: networks, channels: c.channels, result: &messages.SwapResult{
-		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times}})
+		InstanceId: id[:], RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Times: &times, Networks: networks}})
 	c.lingerIfDelivered(ctx)
 }
 

@@ -194,7 +194,7 @@ func (a *CoordinatorActor) accept(ctx actor.Context, req *messages.SwapRequest, 
 		if rec, err := a.cfg.Store.LoadInstance(e.instance[:]); err == nil && rec != nil &&
 			(rec.Phase == messages.InstancePhase_INSTANCE_PHASE_COMMITTED || rec.Phase == messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED) {
 			if client != nil {
-				ctx.Send(client, &messages.SwapResult{InstanceId: rec.InstanceId, RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason})
+				ctx.Send(client, &messages.SwapResult{InstanceId: rec.InstanceId, RequestId: rec.RequestId, Outcome: rec.Phase, RefundReason: rec.RefundReason, Networks: recordNetworks(rec)})
 			}
 			return
 		}
@@ -466,4 +466,13 @@ func (c *instanceActor) lingerIfDelivered(ctx actor.Context) {
 	}
 	c.lingers = true
 	c.after(ctx, c.cfg.Linger, lingerDone{})
+}
+
+// recordNetworks is the route of an instance record, for a repeated answer.
+func recordNetworks(rec *messages.CoordinatorInstance) []*messages.Network {
+	var out []*messages.Network
+	for _, np := range rec.GetNetworks() {
+		out = append(out, np.GetNetwork())
+	}
+	return out
 }

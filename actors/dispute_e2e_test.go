@@ -172,6 +172,8 @@ func TestDisputeForceCloseWhenCounterpartyGone(t *testing.T) {
 	if closed.Error != "" || !closed.Closing || closed.Deadline == 0 {
 		t.Fatalf("force close: %v", closed)
 	}
+	// The lock of the last swap decides a payout, so its outcome goes first.
+	w.checkTxs(w.chainOf["s1"], closed.Txs, "submit_outcome", "close_unilateral")
 	if ch := w.onChain(id); ch.Status != 2 || ch.ClosingVersion == 0 || ch.Deadline != closed.Deadline {
 		t.Fatalf("on chain after the force close: status %d version %d deadline %d", ch.Status, ch.ClosingVersion, ch.Deadline)
 	}

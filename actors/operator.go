@@ -74,7 +74,9 @@ func (a *TerminalActor) topUp(ctx actor.Context, req *messages.ChannelTopUp) {
 	reply.ChainId, reply.Asset = c.ChainId, c.Asset
 	client, self, system, b := ctx.Sender(), ctx.Self(), ctx.ActorSystem(), a.tx
 	go func() { // chain I/O stays off the actor's mailbox
-		depA, depB, err := ops.TopUp(context.Background(), b, c.ChainId, id, amount)
+		txctx, txs := withTxRecorder(context.Background())
+		depA, depB, err := ops.TopUp(txctx, b, c.ChainId, id, amount)
+		reply.Txs = txs.receipts()
 		if err != nil {
 			reply.Error = err.Error()
 		} else {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -46,6 +48,7 @@ func TestOperatorTopUpAndCloseTwice(t *testing.T) {
 		t.Fatalf("top up: %+v", got)
 	}
 	w.expect("s1", "i1", deposit, more)
+	w.checkTxs(w.chainOf["s1"], got.Txs, "topup")
 
 	// A terminal that is no party to the channel has no such channel.
 	if r := w.topUp("r1", id, big.NewInt(1)); !strings.Contains(r.Error, "unknown channel") {
@@ -55,9 +58,15 @@ func TestOperatorTopUpAndCloseTwice(t *testing.T) {
 		t.Fatalf("zero top-up: %+v", r)
 	}
 
-	if a, b := w.close("s1", id); a != deposit || b != more {
-		t.Fatalf("close paid %d/%d", a, b)
+	closeRes, err := w.local.System.Root.RequestFuture(w.local.Peer(w.addr("s1")), &messages.ChannelClose{ChannelId: id[:]}, 30*time.Second).Result()
+	if err != nil {
+		t.Fatal(err)
 	}
+	closed := closeRes.(*messages.ChannelClosed)
+	if a, b := new(big.Int).SetBytes(closed.PayoutA).Int64(), new(big.Int).SetBytes(closed.PayoutB).Int64(); closed.Error != "" || a != deposit || b != more {
+		t.Fatalf("close paid %d/%d (%s)", a, b, closed.Error)
+	}
+	w.checkTxs(w.chainOf["s1"], closed.Txs, "close")
 	c := w.chain(w.chainOf["s1"])
 	before, err := c.BalanceAt(context.Background(), w.addr("s1"), nil)
 	if err != nil {
@@ -67,8 +76,8 @@ func TestOperatorTopUpAndCloseTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := res.(*messages.ChannelClosed).Error; !strings.Contains(e, "already closed") {
-		t.Fatalf("second close: %q", e)
+	if again := res.(*messages.ChannelClosed); !strings.Contains(again.Error, "already closed") || len(again.Txs) != 0 {
+		t.Fatalf("second close: %q, %d transactions", again.Error, len(again.Txs))
 	}
 	after, _ := c.BalanceAt(context.Background(), w.addr("s1"), nil)
 	if after.Cmp(before) != 0 {
@@ -84,5 +93,24 @@ func TestOperatorTopUpAndCloseTwice(t *testing.T) {
 			t.Fatalf("top-up of a closed channel: %+v", r)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkTxs asserts that a reply names exactly the given transactions, in
+// order, each with the hash, block and gas of its receipt on the chain.
+func (w *onChainWorld) checkTxs(chainID uint64, txs []*messages.TxReceipt, actions ...string) {
+	w.t.Helper()
+	if len(txs) != len(actions) {
+		w.t.Fatalf("reply names %d transactions %v, want %v", len(txs), txs, actions)
+	}
+	c := w.chain(chainID)
+	for i, tx := range txs {
+		r, err := c.WaitReceipt(context.Background(), common.BytesToHash(tx.TxHash), 0)
+		if err != nil {
+			w.t.Fatalf("%s tx %x: %v", tx.Action, tx.TxHash, err)
+		}
+		if tx.Action != actions[i] || tx.ChainId != chainID || tx.Block != r.BlockNumber.Uint64() || tx.GasUsed != r.GasUsed || tx.GasUsed == 0 || tx.Reverted {
+			w.t.Fatalf("tx %d: %+v, receipt block %d gas %d, want action %s", i, tx, r.BlockNumber, r.GasUsed, actions[i])
+		}
 	}
 }

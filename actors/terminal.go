@@ -74,12 +74,14 @@ type (
 		client *actor.PID
 		id     [32]byte
 		err    error
+		txs    []*messages.TxReceipt
 	}
 	closeDone struct {
 		client           *actor.PID
 		id               [32]byte
 		payoutA, payoutB *big.Int
 		err              error
+		txs              []*messages.TxReceipt
 	}
 )
 
@@ -184,7 +186,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		}
 		a.open(ctx, m)
 	case *openDone:
-		reply := &messages.ChannelOpened{ChannelId: m.id[:]}
+		reply := &messages.ChannelOpened{ChannelId: m.id[:], Txs: m.txs}
 		if m.err != nil {
 			reply.Error = m.err.Error()
 		}
@@ -221,7 +223,7 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		}
 		ctx.Respond(a.cosign(m))
 	case *closeDone:
-		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB)}
+		reply := &messages.ChannelClosed{ChannelId: m.id[:], PayoutA: messages.AmountBytes(m.payoutA), PayoutB: messages.AmountBytes(m.payoutB), Txs: m.txs}
 		if m.err != nil {
 			reply.Error = m.err.Error() + "; the channel is not closed on chain: it stays unused (closing) until a close succeeds; retry it or settle by dispute"
 		}
@@ -550,8 +552,9 @@ func (a *TerminalActor) open(ctx actor.Context, req *messages.ChannelOpen) {
 	}
 	self, system, b := ctx.Self(), ctx.ActorSystem(), a.tx
 	go func() { // chain I/O stays off the actor's mailbox
-		id, err := a.cfg.Chain.Open(context.Background(), b, req, coord)
-		system.Root.Send(self, &openDone{client: client, id: id, err: err})
+		txctx, txs := withTxRecorder(context.Background())
+		id, err := a.cfg.Chain.Open(txctx, b, req, coord)
+		system.Root.Send(self, &openDone{client: client, id: id, err: err, txs: txs.receipts()})
 	}()
 }
 
@@ -618,7 +621,9 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 			if !isA {
 				sigA, sigB = sigB, sigA
 			}
-			done.payoutA, done.payoutB, done.err = a.cfg.Chain.CooperativeClose(context.Background(), b, terms, sigA, sigB)
+			txctx, txs := withTxRecorder(context.Background())
+			done.payoutA, done.payoutB, done.err = a.cfg.Chain.CooperativeClose(txctx, b, terms, sigA, sigB)
+			done.txs = txs.receipts()
 		}
 		system.Root.Send(self, done)
 	}()

@@ -315,14 +315,17 @@ func (x *PhaseTimes) GetDecidedUs() int64 {
 
 // SwapResult reports how an instance ended.
 type SwapResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	InstanceId    []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Outcome       InstancePhase          `protobuf:"varint,3,opt,name=outcome,proto3,enum=teeswap.v1.InstancePhase" json:"outcome,omitempty"` // COMMITTED (confirmed) or REFUND_AUTHORIZED
-	RefundReason  RefundReason           `protobuf:"varint,4,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
-	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"` // set when no instance could be created
-	Times         *PhaseTimes            `protobuf:"bytes,6,opt,name=times,proto3" json:"times,omitempty"`
-	ErrorKind     SwapErrorKind          `protobuf:"varint,20,opt,name=error_kind,json=errorKind,proto3,enum=teeswap.v1.SwapErrorKind" json:"error_kind,omitempty"` // why error is set, for programs
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId   []byte                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	RequestId    string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Outcome      InstancePhase          `protobuf:"varint,3,opt,name=outcome,proto3,enum=teeswap.v1.InstancePhase" json:"outcome,omitempty"` // COMMITTED (confirmed) or REFUND_AUTHORIZED
+	RefundReason RefundReason           `protobuf:"varint,4,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
+	Error        string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"` // set when no instance could be created
+	Times        *PhaseTimes            `protobuf:"bytes,6,opt,name=times,proto3" json:"times,omitempty"`
+	ErrorKind    SwapErrorKind          `protobuf:"varint,20,opt,name=error_kind,json=errorKind,proto3,enum=teeswap.v1.SwapErrorKind" json:"error_kind,omitempty"` // why error is set, for programs
+	// networks is the route the coordinator found: per chain, the hops
+	// (channels and their payer and payee) of the instance.
+	Networks      []*Network `protobuf:"bytes,21,rep,name=networks,proto3" json:"networks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -404,6 +407,13 @@ func (x *SwapResult) GetErrorKind() SwapErrorKind {
 		return x.ErrorKind
 	}
 	return SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED
+}
+
+func (x *SwapResult) GetNetworks() []*Network {
+	if x != nil {
+		return x.Networks
+	}
+	return nil
 }
 
 // RegisterTerminal introduces a terminal to a coordinator. The reply,
@@ -945,6 +955,7 @@ type ChannelOpened struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ChannelId     []byte                 `protobuf:"bytes,1,opt,name=channel_id,json=channelId,proto3" json:"channel_id,omitempty"`
 	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	Txs           []*TxReceipt           `protobuf:"bytes,20,rep,name=txs,proto3" json:"txs,omitempty"` // the transactions sent, in order (approve, open)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -991,6 +1002,13 @@ func (x *ChannelOpened) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *ChannelOpened) GetTxs() []*TxReceipt {
+	if x != nil {
+		return x.Txs
+	}
+	return nil
 }
 
 // ChannelClose asks a terminal to close a channel cooperatively.
@@ -1067,8 +1085,9 @@ type ChannelClosed struct {
 	// A forced close: the contract is closing the channel; the challenge
 	// period ends at deadline (chain time, unix seconds), then the terminal
 	// finalizes on its own.
-	Closing       bool   `protobuf:"varint,10,opt,name=closing,proto3" json:"closing,omitempty"`
-	Deadline      uint64 `protobuf:"varint,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Closing       bool         `protobuf:"varint,10,opt,name=closing,proto3" json:"closing,omitempty"`
+	Deadline      uint64       `protobuf:"varint,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Txs           []*TxReceipt `protobuf:"bytes,20,rep,name=txs,proto3" json:"txs,omitempty"` // the transactions sent, in order
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1143,6 +1162,13 @@ func (x *ChannelClosed) GetDeadline() uint64 {
 		return x.Deadline
 	}
 	return 0
+}
+
+func (x *ChannelClosed) GetTxs() []*TxReceipt {
+	if x != nil {
+		return x.Txs
+	}
+	return nil
 }
 
 // CloseSignature asks a channel's counterparty terminal to sign the
@@ -2047,7 +2073,7 @@ var File_control_proto protoreflect.FileDescriptor
 const file_control_proto_rawDesc = "" +
 	"\n" +
 	"\rcontrol.proto\x12\n" +
-	"teeswap.v1\x1a\rteeswap.proto\x1a\vstate.proto\"0\n" +
+	"teeswap.v1\x1a\rteeswap.proto\x1a\vstate.proto\x1a\x0eoperator.proto\"0\n" +
 	"\x04Peer\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"_\n" +
@@ -2063,7 +2089,7 @@ const file_control_proto_rawDesc = "" +
 	"preparedUs\x12!\n" +
 	"\fcommitted_us\x18\x02 \x01(\x03R\vcommittedUs\x12\x1d\n" +
 	"\n" +
-	"decided_us\x18\x03 \x01(\x03R\tdecidedUs\"\xbe\x02\n" +
+	"decided_us\x18\x03 \x01(\x03R\tdecidedUs\"\xef\x02\n" +
 	"\n" +
 	"SwapResult\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
@@ -2075,7 +2101,8 @@ const file_control_proto_rawDesc = "" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12,\n" +
 	"\x05times\x18\x06 \x01(\v2\x16.teeswap.v1.PhaseTimesR\x05times\x128\n" +
 	"\n" +
-	"error_kind\x18\x14 \x01(\x0e2\x19.teeswap.v1.SwapErrorKindR\terrorKind\"\xe1\x01\n" +
+	"error_kind\x18\x14 \x01(\x0e2\x19.teeswap.v1.SwapErrorKindR\terrorKind\x12/\n" +
+	"\bnetworks\x18\x15 \x03(\v2\x13.teeswap.v1.NetworkR\bnetworks\"\xe1\x01\n" +
 	"\x10RegisterTerminal\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x04peer\x18\x02 \x01(\v2\x10.teeswap.v1.PeerR\x04peer\x12!\n" +
@@ -2120,11 +2147,12 @@ const file_control_proto_rawDesc = "" +
 	"\vcoordinator\x18\x05 \x01(\fR\vcoordinator\x12\x1e\n" +
 	"\n" +
 	"credential\x18\x06 \x01(\tR\n" +
-	"credential\"D\n" +
+	"credential\"m\n" +
 	"\rChannelOpened\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"c\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12'\n" +
+	"\x03txs\x18\x14 \x03(\v2\x15.teeswap.v1.TxReceiptR\x03txs\"c\n" +
 	"\fChannelClose\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x1e\n" +
@@ -2132,7 +2160,7 @@ const file_control_proto_rawDesc = "" +
 	"credential\x18\x02 \x01(\tR\n" +
 	"credential\x12\x14\n" +
 	"\x05force\x18\n" +
-	" \x01(\bR\x05force\"\xb0\x01\n" +
+	" \x01(\bR\x05force\"\xd9\x01\n" +
 	"\rChannelClosed\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x19\n" +
@@ -2141,7 +2169,8 @@ const file_control_proto_rawDesc = "" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12\x18\n" +
 	"\aclosing\x18\n" +
 	" \x01(\bR\aclosing\x12\x1a\n" +
-	"\bdeadline\x18\v \x01(\x04R\bdeadline\"\x9e\x01\n" +
+	"\bdeadline\x18\v \x01(\x04R\bdeadline\x12'\n" +
+	"\x03txs\x18\x14 \x03(\v2\x15.teeswap.v1.TxReceiptR\x03txs\"\x9e\x01\n" +
 	"\x0eCloseSignature\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1d\n" +
 	"\n" +
@@ -2289,12 +2318,13 @@ var file_control_proto_goTypes = []any{
 	(*SwapRequest)(nil),         // 29: teeswap.v1.SwapRequest
 	(InstancePhase)(0),          // 30: teeswap.v1.InstancePhase
 	(RefundReason)(0),           // 31: teeswap.v1.RefundReason
-	(TerminalPhase)(0),          // 32: teeswap.v1.TerminalPhase
-	(InstanceKind)(0),           // 33: teeswap.v1.InstanceKind
-	(*Leg)(nil),                 // 34: teeswap.v1.Leg
-	(*Envelope)(nil),            // 35: teeswap.v1.Envelope
-	(ChannelPhase)(0),           // 36: teeswap.v1.ChannelPhase
-	(*Network)(nil),             // 37: teeswap.v1.Network
+	(*Network)(nil),             // 32: teeswap.v1.Network
+	(TerminalPhase)(0),          // 33: teeswap.v1.TerminalPhase
+	(InstanceKind)(0),           // 34: teeswap.v1.InstanceKind
+	(*Leg)(nil),                 // 35: teeswap.v1.Leg
+	(*Envelope)(nil),            // 36: teeswap.v1.Envelope
+	(*TxReceipt)(nil),           // 37: teeswap.v1.TxReceipt
+	(ChannelPhase)(0),           // 38: teeswap.v1.ChannelPhase
 }
 var file_control_proto_depIdxs = []int32{
 	29, // 0: teeswap.v1.SubmitSwap.request:type_name -> teeswap.v1.SwapRequest
@@ -2302,26 +2332,29 @@ var file_control_proto_depIdxs = []int32{
 	31, // 2: teeswap.v1.SwapResult.refund_reason:type_name -> teeswap.v1.RefundReason
 	4,  // 3: teeswap.v1.SwapResult.times:type_name -> teeswap.v1.PhaseTimes
 	0,  // 4: teeswap.v1.SwapResult.error_kind:type_name -> teeswap.v1.SwapErrorKind
-	2,  // 5: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
-	7,  // 6: teeswap.v1.RegisterTerminal.applied:type_name -> teeswap.v1.AppliedOutcome
-	32, // 7: teeswap.v1.AppliedOutcome.phase:type_name -> teeswap.v1.TerminalPhase
-	33, // 8: teeswap.v1.SignOrder.kind:type_name -> teeswap.v1.InstanceKind
-	34, // 9: teeswap.v1.SignOrder.legs:type_name -> teeswap.v1.Leg
-	35, // 10: teeswap.v1.OrderSigned.order:type_name -> teeswap.v1.Envelope
-	36, // 11: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
-	20, // 12: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
-	1,  // 13: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
-	2,  // 14: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
-	37, // 15: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
-	29, // 16: teeswap.v1.RequestRecord.request:type_name -> teeswap.v1.SwapRequest
-	2,  // 17: teeswap.v1.RequestRecord.client:type_name -> teeswap.v1.Peer
-	5,  // 18: teeswap.v1.RequestRecord.result:type_name -> teeswap.v1.SwapResult
-	28, // 19: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	32, // 5: teeswap.v1.SwapResult.networks:type_name -> teeswap.v1.Network
+	2,  // 6: teeswap.v1.RegisterTerminal.peer:type_name -> teeswap.v1.Peer
+	7,  // 7: teeswap.v1.RegisterTerminal.applied:type_name -> teeswap.v1.AppliedOutcome
+	33, // 8: teeswap.v1.AppliedOutcome.phase:type_name -> teeswap.v1.TerminalPhase
+	34, // 9: teeswap.v1.SignOrder.kind:type_name -> teeswap.v1.InstanceKind
+	35, // 10: teeswap.v1.SignOrder.legs:type_name -> teeswap.v1.Leg
+	36, // 11: teeswap.v1.OrderSigned.order:type_name -> teeswap.v1.Envelope
+	37, // 12: teeswap.v1.ChannelOpened.txs:type_name -> teeswap.v1.TxReceipt
+	37, // 13: teeswap.v1.ChannelClosed.txs:type_name -> teeswap.v1.TxReceipt
+	38, // 14: teeswap.v1.ChannelInfo.phase:type_name -> teeswap.v1.ChannelPhase
+	20, // 15: teeswap.v1.ChannelList.channels:type_name -> teeswap.v1.ChannelInfo
+	1,  // 16: teeswap.v1.ChainEvent.kind:type_name -> teeswap.v1.ChainEventKind
+	2,  // 17: teeswap.v1.Subscribe.peer:type_name -> teeswap.v1.Peer
+	32, // 18: teeswap.v1.RouteResponse.network:type_name -> teeswap.v1.Network
+	29, // 19: teeswap.v1.RequestRecord.request:type_name -> teeswap.v1.SwapRequest
+	2,  // 20: teeswap.v1.RequestRecord.client:type_name -> teeswap.v1.Peer
+	5,  // 21: teeswap.v1.RequestRecord.result:type_name -> teeswap.v1.SwapResult
+	28, // 22: teeswap.v1.CoordinatorMeta.next_version:type_name -> teeswap.v1.CoordinatorMeta.NextVersionEntry
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_control_proto_init() }
@@ -2331,6 +2364,7 @@ func file_control_proto_init() {
 	}
 	file_teeswap_proto_init()
 	file_state_proto_init()
+	file_operator_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -96,6 +96,7 @@ type ChannelToppedUp struct {
 	DepositA      []byte                 `protobuf:"bytes,4,opt,name=deposit_a,json=depositA,proto3" json:"deposit_a,omitempty"`
 	DepositB      []byte                 `protobuf:"bytes,5,opt,name=deposit_b,json=depositB,proto3" json:"deposit_b,omitempty"`
 	Error         string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	Txs           []*TxReceipt           `protobuf:"bytes,20,rep,name=txs,proto3" json:"txs,omitempty"` // the transactions sent, in order (approve, top-up)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -172,6 +173,99 @@ func (x *ChannelToppedUp) GetError() string {
 	return ""
 }
 
+func (x *ChannelToppedUp) GetTxs() []*TxReceipt {
+	if x != nil {
+		return x.Txs
+	}
+	return nil
+}
+
+// TxReceipt is one mined transaction a terminal sent for its owner's
+// request: what it did, where it landed and what it cost.
+type TxReceipt struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"` // approve, open, topup, close, close_unilateral, submit_outcome, challenge, finalize, withdraw
+	ChainId       uint64                 `protobuf:"varint,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	TxHash        []byte                 `protobuf:"bytes,3,opt,name=tx_hash,json=txHash,proto3" json:"tx_hash,omitempty"`
+	Block         uint64                 `protobuf:"varint,4,opt,name=block,proto3" json:"block,omitempty"`
+	GasUsed       uint64                 `protobuf:"varint,5,opt,name=gas_used,json=gasUsed,proto3" json:"gas_used,omitempty"`
+	Reverted      bool                   `protobuf:"varint,6,opt,name=reverted,proto3" json:"reverted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TxReceipt) Reset() {
+	*x = TxReceipt{}
+	mi := &file_operator_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TxReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TxReceipt) ProtoMessage() {}
+
+func (x *TxReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_operator_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TxReceipt.ProtoReflect.Descriptor instead.
+func (*TxReceipt) Descriptor() ([]byte, []int) {
+	return file_operator_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TxReceipt) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *TxReceipt) GetChainId() uint64 {
+	if x != nil {
+		return x.ChainId
+	}
+	return 0
+}
+
+func (x *TxReceipt) GetTxHash() []byte {
+	if x != nil {
+		return x.TxHash
+	}
+	return nil
+}
+
+func (x *TxReceipt) GetBlock() uint64 {
+	if x != nil {
+		return x.Block
+	}
+	return 0
+}
+
+func (x *TxReceipt) GetGasUsed() uint64 {
+	if x != nil {
+		return x.GasUsed
+	}
+	return 0
+}
+
+func (x *TxReceipt) GetReverted() bool {
+	if x != nil {
+		return x.Reverted
+	}
+	return false
+}
+
 // NodeStatusRequest asks a node for its NodeStatus.
 type NodeStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -182,7 +276,7 @@ type NodeStatusRequest struct {
 
 func (x *NodeStatusRequest) Reset() {
 	*x = NodeStatusRequest{}
-	mi := &file_operator_proto_msgTypes[2]
+	mi := &file_operator_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +288,7 @@ func (x *NodeStatusRequest) String() string {
 func (*NodeStatusRequest) ProtoMessage() {}
 
 func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[2]
+	mi := &file_operator_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +301,7 @@ func (x *NodeStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatusRequest.ProtoReflect.Descriptor instead.
 func (*NodeStatusRequest) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{2}
+	return file_operator_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *NodeStatusRequest) GetCredential() string {
@@ -230,7 +324,7 @@ type ChainStatus struct {
 
 func (x *ChainStatus) Reset() {
 	*x = ChainStatus{}
-	mi := &file_operator_proto_msgTypes[3]
+	mi := &file_operator_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -242,7 +336,7 @@ func (x *ChainStatus) String() string {
 func (*ChainStatus) ProtoMessage() {}
 
 func (x *ChainStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[3]
+	mi := &file_operator_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -255,7 +349,7 @@ func (x *ChainStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChainStatus.ProtoReflect.Descriptor instead.
 func (*ChainStatus) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{3}
+	return file_operator_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ChainStatus) GetChainId() uint64 {
@@ -305,7 +399,7 @@ type NodeStatus struct {
 
 func (x *NodeStatus) Reset() {
 	*x = NodeStatus{}
-	mi := &file_operator_proto_msgTypes[4]
+	mi := &file_operator_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -317,7 +411,7 @@ func (x *NodeStatus) String() string {
 func (*NodeStatus) ProtoMessage() {}
 
 func (x *NodeStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[4]
+	mi := &file_operator_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -330,7 +424,7 @@ func (x *NodeStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatus.ProtoReflect.Descriptor instead.
 func (*NodeStatus) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{4}
+	return file_operator_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *NodeStatus) GetRole() string {
@@ -416,7 +510,7 @@ const file_operator_proto_rawDesc = "" +
 	"\n" +
 	"credential\x18\n" +
 	" \x01(\tR\n" +
-	"credential\"\xb1\x01\n" +
+	"credential\"\xda\x01\n" +
 	"\x0fChannelToppedUp\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\fR\tchannelId\x12\x19\n" +
@@ -424,7 +518,15 @@ const file_operator_proto_rawDesc = "" +
 	"\x05asset\x18\x03 \x01(\fR\x05asset\x12\x1b\n" +
 	"\tdeposit_a\x18\x04 \x01(\fR\bdepositA\x12\x1b\n" +
 	"\tdeposit_b\x18\x05 \x01(\fR\bdepositB\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05error\"3\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\x12'\n" +
+	"\x03txs\x18\x14 \x03(\v2\x15.teeswap.v1.TxReceiptR\x03txs\"\xa4\x01\n" +
+	"\tTxReceipt\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x19\n" +
+	"\bchain_id\x18\x02 \x01(\x04R\achainId\x12\x17\n" +
+	"\atx_hash\x18\x03 \x01(\fR\x06txHash\x12\x14\n" +
+	"\x05block\x18\x04 \x01(\x04R\x05block\x12\x19\n" +
+	"\bgas_used\x18\x05 \x01(\x04R\agasUsed\x12\x1a\n" +
+	"\breverted\x18\x06 \x01(\bR\breverted\"3\n" +
 	"\x11NodeStatusRequest\x12\x1e\n" +
 	"\n" +
 	"credential\x18\n" +
@@ -466,23 +568,25 @@ func file_operator_proto_rawDescGZIP() []byte {
 	return file_operator_proto_rawDescData
 }
 
-var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_operator_proto_goTypes = []any{
 	(*ChannelTopUp)(nil),      // 0: teeswap.v1.ChannelTopUp
 	(*ChannelToppedUp)(nil),   // 1: teeswap.v1.ChannelToppedUp
-	(*NodeStatusRequest)(nil), // 2: teeswap.v1.NodeStatusRequest
-	(*ChainStatus)(nil),       // 3: teeswap.v1.ChainStatus
-	(*NodeStatus)(nil),        // 4: teeswap.v1.NodeStatus
-	nil,                       // 5: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	(*TxReceipt)(nil),         // 2: teeswap.v1.TxReceipt
+	(*NodeStatusRequest)(nil), // 3: teeswap.v1.NodeStatusRequest
+	(*ChainStatus)(nil),       // 4: teeswap.v1.ChainStatus
+	(*NodeStatus)(nil),        // 5: teeswap.v1.NodeStatus
+	nil,                       // 6: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
 }
 var file_operator_proto_depIdxs = []int32{
-	3, // 0: teeswap.v1.NodeStatus.chains:type_name -> teeswap.v1.ChainStatus
-	5, // 1: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2, // 0: teeswap.v1.ChannelToppedUp.txs:type_name -> teeswap.v1.TxReceipt
+	4, // 1: teeswap.v1.NodeStatus.chains:type_name -> teeswap.v1.ChainStatus
+	6, // 2: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_operator_proto_init() }
@@ -496,7 +600,7 @@ func file_operator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_operator_proto_rawDesc), len(file_operator_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

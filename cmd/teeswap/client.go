@@ -193,6 +193,13 @@ func parseAddress(what, s string) (common.Address, error) {
 
 // parseLeg reads "chain=1,from=0x..,to=0x..,amount=100[,asset=0x..]".
 func parseLeg(spec string) (*messages.Leg, error) {
+	leg, _, err := parseLegUnits(spec)
+	return leg, err
+}
+
+// parseLegUnits is parseLeg that also returns the units of the leg's
+// asset, for printing its amount.
+func parseLegUnits(spec string) (*messages.Leg, assetUnits, error) {
 	leg := &messages.Leg{Asset: make([]byte, common.AddressLength)}
 	var (
 		have          [4]bool
@@ -226,23 +233,24 @@ func parseLeg(spec string) (*messages.Leg, error) {
 			err = fmt.Errorf("unknown key %q (want chain, from, to, amount, asset, decimals)", k)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("leg %q: %w", spec, err)
+			return nil, native, fmt.Errorf("leg %q: %w", spec, err)
 		}
 	}
 	for i, name := range []string{"chain", "from", "to", "amount"} {
 		if !have[i] {
-			return nil, fmt.Errorf("leg %q: %s missing (chain=ID,from=0x..,to=0x..,amount=N)", spec, name)
+			return nil, native, fmt.Errorf("leg %q: %s missing (chain=ID,from=0x..,to=0x..,amount=N)", spec, name)
 		}
 	}
-	a, err := unitsFor(token, decimals).parse(amount)
+	units := unitsFor(token, decimals)
+	a, err := units.parse(amount)
 	if err == nil && a.Sign() == 0 {
 		err = errors.New("amount must be positive")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("leg %q: %w", spec, err)
+		return nil, units, fmt.Errorf("leg %q: %w", spec, err)
 	}
 	leg.Amount = messages.AmountBytes(a)
-	return leg, nil
+	return leg, units, nil
 }
 
 // swapOutput is what swap and pay print.
@@ -255,7 +263,17 @@ type swapOutput struct {
 	RefundReason string       `json:"refund_reason,omitempty"`
 	Error        string       `json:"error,omitempty"`
 	Times        *phaseTimesO `json:"times_us,omitempty"`
+	PhaseMs      *phaseMsO    `json:"phase_ms,omitempty"` // the same times in ms
 	ElapsedMs    float64      `json:"elapsed_ms"`
+	Legs         []legJSON    `json:"legs"`
+	Route        []routeJSON  `json:"route,omitempty"` // per chain, the hops the coordinator found
+}
+
+// phaseMsO are the phase times in milliseconds since the instance started.
+type phaseMsO struct {
+	Prepared  float64 `json:"prepared"`
+	Committed float64 `json:"committed"`
+	Decided   float64 `json:"decided"`
 }
 
 type phaseTimesO struct {
@@ -361,12 +379,14 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		return usageError("--timeout-ms %d: the refund deadline cannot be negative (0: the coordinator's default)", f.timeoutMs)
 	}
 	req := &messages.SwapRequest{RequestId: f.id, Kind: kind, TimeoutMs: f.timeoutMs}
+	var legUnits []assetUnits
 	for _, s := range specs {
-		leg, err := parseLeg(s)
+		leg, units, err := parseLegUnits(s)
 		if err != nil {
 			return usageError("%v", err)
 		}
 		req.Legs = append(req.Legs, leg)
+		legUnits = append(legUnits, units)
 	}
 	pre, preID, err := readOrders(f.orders.files)
 	if err != nil {
@@ -398,12 +418,18 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		return fmt.Errorf("%w\nthe request %q may still be queued or running: repeat the command with --id %s to get its outcome (it never runs twice); a queued request that cannot start before its queue expiry is answered that it did not run",
 			err, req.RequestId, req.RequestId)
 	}
-	out := swapOutput{RequestID: req.RequestId, ElapsedMs: float64(time.Since(start).Microseconds()) / 1000, Error: res.Error}
+	out := swapOutput{RequestID: req.RequestId, ElapsedMs: float64(time.Since(start).Microseconds()) / 1000, Error: res.Error,
+		Route: routesJSON(res.Networks)}
+	for i, l := range legsJSON(req.Legs) {
+		l.units = legUnits[i]
+		out.Legs = append(out.Legs, l)
+	}
 	if len(res.InstanceId) > 0 {
 		out.InstanceID = "0x" + hex.EncodeToString(res.InstanceId)
 	}
 	if res.Times != nil {
 		out.Times = &phaseTimesO{Prepared: res.Times.PreparedUs, Committed: res.Times.CommittedUs, Decided: res.Times.DecidedUs}
+		out.PhaseMs = &phaseMsO{Prepared: float64(res.Times.PreparedUs) / 1000, Committed: float64(res.Times.CommittedUs) / 1000, Decided: float64(res.Times.DecidedUs) / 1000}
 	}
 	switch {
 	case res.Error != "":
@@ -439,6 +465,7 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 			fmt.Fprintf(stdout, ", instance %s", out.InstanceID)
 		}
 		fmt.Fprintln(stdout)
+		printLegsAndRoute(stdout, out.Legs, out.Route)
 		if out.Times != nil && out.Error == "" {
 			var parts []string
 			for _, p := range []struct {
@@ -559,10 +586,11 @@ the channel from the chain event.`,
 			}
 			ms := float64(time.Since(start).Microseconds()) / 1000
 			if flagJSON {
-				b, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": chainID, "counterparty": cp.Hex(), "amount": amt.String(), "tracked": tracked, "elapsed_ms": ms})
+				b, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": chainID, "counterparty": cp.Hex(), "amount": amt.String(), "tracked": tracked, "elapsed_ms": ms, "txs": txsJSON(res.Txs)})
 				fmt.Fprintln(cmd.OutOrStdout(), string(b))
 			} else {
 				fmt.Fprintf(cmd.OutOrStdout(), "channel %s opened on chain %d with %s, deposit %s (%.0f ms)\n", id, chainID, cp.Hex(), units.format(amt), ms)
+				printTxs(cmd.OutOrStdout(), res.Txs)
 			}
 			return nil
 		},
@@ -623,21 +651,23 @@ starts, and the node finalizes and withdraws on its own after the deadline
 			if res.Closing {
 				deadline := time.Unix(int64(res.Deadline), 0).UTC()
 				if flagJSON {
-					out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "closing": true, "deadline": res.Deadline})
+					out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "closing": true, "deadline": res.Deadline, "txs": txsJSON(res.Txs)})
 					fmt.Fprintln(cmd.OutOrStdout(), string(out))
 				} else {
 					fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closing unilaterally: the challenge period ends %s; the terminal then finalizes on its own\n", id, deadline.Format(time.RFC3339))
+					printTxs(cmd.OutOrStdout(), res.Txs)
 				}
 				return nil
 			}
 			a, b := new(big.Int).SetBytes(res.PayoutA), new(big.Int).SetBytes(res.PayoutB)
 			if flagJSON {
-				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String()})
+				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String(), "txs": txsJSON(res.Txs)})
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 			} else {
 				u := channelUnits(ch.Asset, -1)
 				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A %s, %s to party B %s\n", id,
 					u.format(a), common.BytesToAddress(ch.PartyA).Hex(), u.format(b), common.BytesToAddress(ch.PartyB).Hex())
+				printTxs(cmd.OutOrStdout(), res.Txs)
 			}
 			return nil
 		},

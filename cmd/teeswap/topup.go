@@ -66,12 +66,13 @@ units; a token channel takes base units, or 12.5tok with --decimals.`,
 			ms := float64(time.Since(start).Microseconds()) / 1000
 			if flagJSON {
 				out, _ := json.Marshal(map[string]any{"channel_id": id, "chain_id": res.ChainId, "asset": common.BytesToAddress(res.Asset).Hex(),
-					"amount": amt.String(), "deposit_a": a.String(), "deposit_b": b.String(), "elapsed_ms": ms})
+					"amount": amt.String(), "deposit_a": a.String(), "deposit_b": b.String(), "elapsed_ms": ms, "txs": txsJSON(res.Txs)})
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "channel %s on chain %d topped up by %s: deposits now %s (A) and %s (B) (%.0f ms)\n",
 				id, res.ChainId, units.format(amt), units.format(a), units.format(b), ms)
+			printTxs(cmd.OutOrStdout(), res.Txs)
 			return nil
 		},
 	}

@@ -112,6 +112,10 @@ func (t *target) named(v, env, id string) (*actor.PID, error) {
 	return actor.NewPID(v, id), nil
 }
 
+// errNotRegisteredYet is a terminal's answer to an open before it has
+// registered with (and attested) its coordinator.
+const errNotRegisteredYet = "no attested coordinator yet"
+
 // clientConn is a client's own small actor system, listening so the node
 // can answer.
 type clientConn struct {
@@ -560,6 +564,12 @@ the channel from the chain event.`,
 			req.Credential = c.cred
 			start := time.Now()
 			res, err := ask[*messages.ChannelOpened](c, req, t.timeout)
+			// A terminal that has just started may not have registered
+			// yet: nothing was sent, so asking again is safe.
+			for err == nil && strings.Contains(res.Error, errNotRegisteredYet) && time.Since(start) < t.timeout-time.Second {
+				time.Sleep(200 * time.Millisecond)
+				res, err = ask[*messages.ChannelOpened](c, req, t.timeout-time.Since(start))
+			}
 			if err != nil {
 				return err
 			}

@@ -40,6 +40,7 @@ func TestDocsOperationsCommandsExist(t *testing.T) {
 	invocation := regexp.MustCompile(`(?:^|[\s(])(?:\$T|teeswap)\s+([^|&#)]*)`)
 	checked := 0
 	for _, l := range lines {
+		l = shellComment.ReplaceAllString(l, "") // "# ..." is prose, not a command
 		for _, m := range invocation.FindAllStringSubmatch(l, -1) {
 			if strings.HasPrefix(strings.TrimSpace(m[1]), "%s") || strings.HasPrefix(m[0], "teeswap ") && strings.Contains(l, "listening on") {
 				continue // a sample of output, not a command
@@ -61,6 +62,10 @@ func TestDocsOperationsCommandsExist(t *testing.T) {
 		t.Fatalf("only %d commands found in OPERATIONS.md", checked)
 	}
 }
+
+// shellComment is a shell comment: from a # at the start of a line or
+// after a blank to the end.
+var shellComment = regexp.MustCompile(`(^|\s)#.*$`)
 
 func docArgs(s string) []string {
 	return strings.Fields(strings.NewReplacer("[", " ", "]", " ", `"`, "").Replace(s))

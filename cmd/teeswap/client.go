@@ -318,7 +318,11 @@ asset=0x.. picks a token (default: the native coin); its amounts are base
 units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).
 Every sender authorises the swap with an order signed by its terminal's
 enclave: --payer HOST:PORT asks its terminal node now, --order FILE takes
-one signed before ('teeswap order sign').`,
+one signed before ('teeswap order sign').
+
+It prints the outcome, the legs, the route the coordinator found on each
+chain (the parties in order and the channel of each hop) and the phase
+times; --json gives "legs", "route" and "phase_ms" (amounts in base units).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(f.legs) == 0 {
@@ -347,7 +351,8 @@ func payCommand() *cobra.Command {
 channels with enough balance, all-or-nothing. Exit 0 when confirmed, 1 when
 refunded or refused. The payer authorises it with an order signed by its
 terminal: --payer HOST:PORT (its terminal node; default TEESWAP_TERMINAL) or
---order FILE.`,
+--order FILE. It prints the outcome, the leg, the route found (the parties
+in order and the channel of each hop) and the phase times, as swap does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec := leg
@@ -523,7 +528,10 @@ open transaction, which deposits --amount (1.5eth, 250gwei, 1000wei or wei
 as a plain integer; with --token, base units or 12.5tok with --decimals)
 from the terminal's chain address. The command waits until the transaction
 is mined and, unless --wait-tracked=false, until the terminal's enclave tracks
-the channel from the chain event.`,
+the channel from the chain event. A terminal that has not registered with its
+coordinator yet is asked again until it has (within --wait). It prints each
+transaction the terminal sent (approve for a token, then open) with its hash,
+block and gas used.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cp, err := parseAddress("--counterparty", counterparty)
@@ -634,7 +642,10 @@ closed; the counterparty's node must be among the terminal's peers.
 With --force the terminal closes alone, when the counterparty is gone: its
 enclave submits the newest state both parties signed, the challenge period
 starts, and the node finalizes and withdraws on its own after the deadline
-(channel list shows it). The channel takes part in no payment from then on.`,
+(channel list shows it). The channel takes part in no payment from then on.
+
+It prints the payouts (or the challenge period's end) and each transaction
+the terminal sent with its hash, block and gas used.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := strings.TrimPrefix(strings.TrimSpace(channel), "0x")

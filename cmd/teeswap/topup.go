@@ -30,7 +30,9 @@ nothing on this side; a top-up lets value flow both ways.
 
 --channel takes the full id or any unique prefix of it, as 'channel list'
 prints them. --amount is 1.5eth, 250gwei, 1000wei or a plain integer in base
-units; a token channel takes base units, or 12.5tok with --decimals.`,
+units; a token channel takes base units, or 12.5tok with --decimals. It
+prints both deposits after the top-up and each transaction the terminal sent
+(approve for a token, then topup) with its hash, block and gas used.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if amount == "" {

@@ -34,6 +34,7 @@ var (
 	CoordinatorAccepts = []string{
 		"teeswap.v1.Envelope", "teeswap.v1.RegisterTerminal", "teeswap.v1.AttestationRequest",
 		"teeswap.v1.SubmitSwap", "teeswap.v1.RouteRequest", "teeswap.v1.NodeStatusRequest",
+		"teeswap.v1.AssetInfoRequest",
 	}
 	// TerminalAccepts: a terminal, and the answers to its own requests
 	// (peer discovery, close co-signatures).
@@ -42,15 +43,16 @@ var (
 		"teeswap.v1.ChannelListRequest", "teeswap.v1.ChannelOpen", "teeswap.v1.ChannelClose",
 		"teeswap.v1.CloseSignature", "teeswap.v1.SignOrder", "teeswap.v1.AttestationRequest",
 		"teeswap.v1.ChannelList", "teeswap.v1.CloseSigned", "teeswap.v1.RegistrationRequest",
-		"teeswap.v1.ChannelTopUp", "teeswap.v1.NodeStatusRequest",
+		"teeswap.v1.ChannelTopUp", "teeswap.v1.NodeStatusRequest", "teeswap.v1.AssetInfoRequest",
 	}
 	// WatcherAccepts: a watcher node (subscriptions and routes).
-	WatcherAccepts = []string{"teeswap.v1.Subscribe", "teeswap.v1.RouteRequest", "teeswap.v1.NodeStatusRequest"}
+	WatcherAccepts = []string{"teeswap.v1.Subscribe", "teeswap.v1.RouteRequest", "teeswap.v1.NodeStatusRequest", "teeswap.v1.AssetInfoRequest"}
 	// ClientAccepts: a CLI client, which only waits for answers.
 	ClientAccepts = []string{
 		"teeswap.v1.SwapResult", "teeswap.v1.Registered", "teeswap.v1.ChannelOpened",
 		"teeswap.v1.ChannelClosed", "teeswap.v1.ChannelList", "teeswap.v1.RouteResponse",
 		"teeswap.v1.OrderSigned", "teeswap.v1.ChannelToppedUp", "teeswap.v1.NodeStatus",
+		"teeswap.v1.AssetInfo",
 	}
 )
 

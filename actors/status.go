@@ -28,21 +28,35 @@ type StatusConfig struct {
 
 // StatusActor answers NodeStatusRequest: what the node is, its chain
 // address's balance per chain, and its main actor's channels and
-// instances. It reads only; anyone who reaches the node may ask.
-type StatusActor struct{ cfg StatusConfig }
+// instances. It reads only; anyone who reaches the node may ask. It also
+// answers AssetInfoRequest (a token's decimals and symbol, public), from
+// a cache each token fills once.
+type StatusActor struct {
+	cfg    StatusConfig
+	tokens *TokenInfoCache
+}
 
 // NewStatus returns the status actor's props.
 func NewStatus(cfg StatusConfig) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return &StatusActor{cfg: cfg} })
+	tokens := NewTokenInfoCache(cfg.Chains)
+	return actor.PropsFromProducer(func() actor.Actor { return &StatusActor{cfg: cfg, tokens: tokens} })
 }
 
 // Receive handles one message.
 func (s *StatusActor) Receive(ctx actor.Context) {
+	client, system := ctx.Sender(), ctx.ActorSystem()
+	if m, ok := ctx.Message().(*messages.AssetInfoRequest); ok && client != nil {
+		go func() { // a first lookup reads the chain, off the mailbox
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			system.Root.Send(client, s.tokens.assetInfo(rctx, m))
+		}()
+		return
+	}
 	req, ok := ctx.Message().(*messages.NodeStatusRequest)
 	if !ok {
 		return
 	}
-	client, system := ctx.Sender(), ctx.ActorSystem()
 	if client == nil {
 		return
 	}

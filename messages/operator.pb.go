@@ -497,6 +497,138 @@ func (x *NodeStatus) GetError() string {
 	return ""
 }
 
+// AssetInfoRequest asks a node for a token's decimals() and symbol() on
+// one of its chains. Public: anyone who reaches the node may ask.
+type AssetInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ChainId       uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Asset         []byte                 `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"` // the token's address
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssetInfoRequest) Reset() {
+	*x = AssetInfoRequest{}
+	mi := &file_operator_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssetInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssetInfoRequest) ProtoMessage() {}
+
+func (x *AssetInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_operator_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssetInfoRequest.ProtoReflect.Descriptor instead.
+func (*AssetInfoRequest) Descriptor() ([]byte, []int) {
+	return file_operator_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AssetInfoRequest) GetChainId() uint64 {
+	if x != nil {
+		return x.ChainId
+	}
+	return 0
+}
+
+func (x *AssetInfoRequest) GetAsset() []byte {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+// AssetInfo answers AssetInfoRequest. symbol is empty when the token has
+// none the node could read (it is optional in ERC-20).
+type AssetInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ChainId       uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Asset         []byte                 `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`
+	Decimals      uint32                 `protobuf:"varint,3,opt,name=decimals,proto3" json:"decimals,omitempty"`
+	Symbol        string                 `protobuf:"bytes,4,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssetInfo) Reset() {
+	*x = AssetInfo{}
+	mi := &file_operator_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssetInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssetInfo) ProtoMessage() {}
+
+func (x *AssetInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_operator_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssetInfo.ProtoReflect.Descriptor instead.
+func (*AssetInfo) Descriptor() ([]byte, []int) {
+	return file_operator_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AssetInfo) GetChainId() uint64 {
+	if x != nil {
+		return x.ChainId
+	}
+	return 0
+}
+
+func (x *AssetInfo) GetAsset() []byte {
+	if x != nil {
+		return x.Asset
+	}
+	return nil
+}
+
+func (x *AssetInfo) GetDecimals() uint32 {
+	if x != nil {
+		return x.Decimals
+	}
+	return 0
+}
+
+func (x *AssetInfo) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *AssetInfo) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_operator_proto protoreflect.FileDescriptor
 
 const file_operator_proto_rawDesc = "" +
@@ -554,7 +686,16 @@ const file_operator_proto_rawDesc = "" +
 	" \x01(\tR\x05error\x1aB\n" +
 	"\x14ChannelsByPhaseEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\rR\x05value:\x028\x01B%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
+	"\x05value\x18\x02 \x01(\rR\x05value:\x028\x01\"C\n" +
+	"\x10AssetInfoRequest\x12\x19\n" +
+	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x14\n" +
+	"\x05asset\x18\x02 \x01(\fR\x05asset\"\x86\x01\n" +
+	"\tAssetInfo\x12\x19\n" +
+	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x14\n" +
+	"\x05asset\x18\x02 \x01(\fR\x05asset\x12\x1a\n" +
+	"\bdecimals\x18\x03 \x01(\rR\bdecimals\x12\x16\n" +
+	"\x06symbol\x18\x04 \x01(\tR\x06symbol\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05errorB%Z#github.com/teeswap/teeswap/messagesb\x06proto3"
 
 var (
 	file_operator_proto_rawDescOnce sync.Once
@@ -568,7 +709,7 @@ func file_operator_proto_rawDescGZIP() []byte {
 	return file_operator_proto_rawDescData
 }
 
-var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_operator_proto_goTypes = []any{
 	(*ChannelTopUp)(nil),      // 0: teeswap.v1.ChannelTopUp
 	(*ChannelToppedUp)(nil),   // 1: teeswap.v1.ChannelToppedUp
@@ -576,12 +717,14 @@ var file_operator_proto_goTypes = []any{
 	(*NodeStatusRequest)(nil), // 3: teeswap.v1.NodeStatusRequest
 	(*ChainStatus)(nil),       // 4: teeswap.v1.ChainStatus
 	(*NodeStatus)(nil),        // 5: teeswap.v1.NodeStatus
-	nil,                       // 6: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	(*AssetInfoRequest)(nil),  // 6: teeswap.v1.AssetInfoRequest
+	(*AssetInfo)(nil),         // 7: teeswap.v1.AssetInfo
+	nil,                       // 8: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
 }
 var file_operator_proto_depIdxs = []int32{
 	2, // 0: teeswap.v1.ChannelToppedUp.txs:type_name -> teeswap.v1.TxReceipt
 	4, // 1: teeswap.v1.NodeStatus.chains:type_name -> teeswap.v1.ChainStatus
-	6, // 2: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	8, // 2: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
@@ -600,7 +743,7 @@ func file_operator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_operator_proto_rawDesc), len(file_operator_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -125,6 +125,8 @@ type clientConn struct {
 	t      *target
 	// cred is the node's control credential, if the client has it.
 	cred string
+	// units caches the token units the node told, by chain/token.
+	units map[string]assetUnits
 }
 
 func (t *target) dial() (*clientConn, error) {
@@ -197,13 +199,17 @@ func parseAddress(what, s string) (common.Address, error) {
 
 // parseLeg reads "chain=1,from=0x..,to=0x..,amount=100[,asset=0x..]".
 func parseLeg(spec string) (*messages.Leg, error) {
-	leg, _, err := parseLegUnits(spec)
+	leg, _, err := parseLegUnits(spec, nil)
 	return leg, err
 }
 
+// tokenLookup finds a token's units (its decimals and symbol) at a node.
+type tokenLookup func(chainID uint64, token common.Address) (assetUnits, error)
+
 // parseLegUnits is parseLeg that also returns the units of the leg's
-// asset, for printing its amount.
-func parseLegUnits(spec string) (*messages.Leg, assetUnits, error) {
+// asset, for printing its amount. A token leg without decimals=D asks
+// lookup (when set) for the token's own.
+func parseLegUnits(spec string, lookup tokenLookup) (*messages.Leg, assetUnits, error) {
 	leg := &messages.Leg{Asset: make([]byte, common.AddressLength)}
 	var (
 		have          [4]bool
@@ -246,7 +252,11 @@ func parseLegUnits(spec string) (*messages.Leg, assetUnits, error) {
 		}
 	}
 	units := unitsFor(token, decimals)
-	a, err := units.parse(amount)
+	var lookupErr error
+	if units.token && units.decimals < 0 && lookup != nil {
+		units, lookupErr = lookup(leg.ChainId, common.BytesToAddress(leg.Asset))
+	}
+	a, err := parseAmount(units, amount, lookupErr)
 	if err == nil && a.Sign() == 0 {
 		err = errors.New("amount must be positive")
 	}
@@ -255,6 +265,18 @@ func parseLegUnits(spec string) (*messages.Leg, assetUnits, error) {
 	}
 	leg.Amount = messages.AmountBytes(a)
 	return leg, units, nil
+}
+
+// needsTokenLookup tells whether any leg names a token without
+// decimals=D, so the node must be asked for the token's own.
+func needsTokenLookup(specs []string) bool {
+	for _, s := range specs {
+		kv := "," + strings.ReplaceAll(s, " ", "")
+		if (strings.Contains(kv, ",asset=") || strings.Contains(kv, ",token=")) && !strings.Contains(kv, ",decimals=") {
+			return true
+		}
+	}
+	return false
 }
 
 // swapOutput is what swap and pay print.
@@ -315,7 +337,9 @@ leg is paid (CONFIRMED, exit 0) or none is (REFUNDED, exit 1). Each leg names
 a chain, a sender and a receiver terminal's chain address and an amount:
 1.5eth, 250gwei, 1000wei, or a plain integer in base units (wei).
 asset=0x.. picks a token (default: the native coin); its amounts are base
-units, or whole tokens as 12.5tok with decimals=D (the token's decimals()).
+units, or whole tokens as 12.5tok or 12.5SYMBOL, by the token's decimals()
+and symbol(), which the coordinator's node reads from the chain (decimals=D
+overrides them).
 Every sender authorises the swap with an order signed by its terminal's
 enclave: --payer HOST:PORT asks its terminal node now, --order FILE takes
 one signed before ('teeswap order sign').
@@ -332,7 +356,7 @@ times; --json gives "legs", "route" and "phase_ms" (amounts in base units).`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..[,decimals=D]]; repeat per chain (amount: 1.5eth, 250gwei, 1000wei, 12.5tok, or base units)")
+	cmd.Flags().StringArrayVar(&f.legs, "leg", nil, "one leg: chain=ID,from=0x..,to=0x..,amount=N[,asset=0x..[,decimals=D]]; repeat per chain (amount: 1.5eth, 250gwei, 1000wei, 12.5tok or 12.5SYMBOL for a token, or base units)")
 	return cmd
 }
 
@@ -379,7 +403,7 @@ in order and the channel of each hop) and the phase times, as swap does.`,
 	fs.StringVar(&to, "to", "", "payee terminal's chain address")
 	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
-	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
+	fs.IntVar(&decimals, "decimals", -1, "override the token's decimals() the node reads from the chain")
 	return cmd
 }
 
@@ -388,9 +412,21 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		return usageError("--timeout-ms %d: the refund deadline cannot be negative (0: the coordinator's default)", f.timeoutMs)
 	}
 	req := &messages.SwapRequest{RequestId: f.id, Kind: kind, TimeoutMs: f.timeoutMs}
+	var (
+		c      *clientConn
+		lookup tokenLookup
+	)
+	if needsTokenLookup(specs) { // the coordinator's node reads token decimals from its chains
+		var err error
+		if c, err = f.t.dial(); err != nil {
+			return err
+		}
+		defer c.close()
+		lookup = c.tokenUnits
+	}
 	var legUnits []assetUnits
 	for _, s := range specs {
-		leg, units, err := parseLegUnits(s)
+		leg, units, err := parseLegUnits(s, lookup)
 		if err != nil {
 			return usageError("%v", err)
 		}
@@ -409,11 +445,12 @@ func runSwap(stdout io.Writer, f *swapFlags, kind messages.InstanceKind, specs [
 		_, _ = rand.Read(b[:])
 		req.RequestId = "cli-" + hex.EncodeToString(b[:])
 	}
-	c, err := f.t.dial()
-	if err != nil {
-		return err
+	if c == nil {
+		if c, err = f.t.dial(); err != nil {
+			return err
+		}
+		defer c.close()
 	}
-	defer c.close()
 	start := time.Now()
 	if err := collectOrders(c, &f.orders, req, pre); err != nil {
 		return err
@@ -525,7 +562,9 @@ func channelOpenCommand() *cobra.Command {
 		Short: "Open a channel on chain from a terminal, signed by its enclave",
 		Long: `Ask a terminal node to open a payment channel on chain: its enclave signs the
 open transaction, which deposits --amount (1.5eth, 250gwei, 1000wei or wei
-as a plain integer; with --token, base units or 12.5tok with --decimals)
+as a plain integer; with --token, base units or whole tokens as 12.5tok or
+12.5SYMBOL, by the token's decimals() and symbol() that the terminal's node
+reads from the chain, or --decimals)
 from the terminal's chain address. The command waits until the transaction
 is mined and, unless --wait-tracked=false, until the terminal's enclave tracks
 the channel from the chain event. A terminal that has not registered with its
@@ -538,18 +577,10 @@ block and gas used.`,
 			if err != nil {
 				return usageError("%v", err)
 			}
-			units := unitsFor(token, decimals)
-			amt, err := units.parse(amount)
-			if err != nil {
-				return usageError("--amount: %v", err)
-			}
-			if amt.Sign() == 0 {
-				return usageError("--amount: the deposit must be positive")
-			}
 			if chainID == 0 {
 				return usageError("--chain: the chain id is required")
 			}
-			req := &messages.ChannelOpen{ChainId: chainID, Counterparty: cp.Bytes(), Amount: messages.AmountBytes(amt)}
+			req := &messages.ChannelOpen{ChainId: chainID, Counterparty: cp.Bytes()}
 			if token != "" {
 				a, err := parseAddress("--token", token)
 				if err != nil {
@@ -564,11 +595,24 @@ block and gas used.`,
 				}
 				req.Coordinator = a.Bytes()
 			}
+			units := unitsFor(token, decimals)
+			if _, err := units.parse(amount); err != nil && !(units.token && units.decimals < 0) {
+				return usageError("--amount: %v", err) // wrong before any node is asked
+			}
 			c, err := t.dial()
 			if err != nil {
 				return err
 			}
 			defer c.close()
+			units, lookupErr := c.assetUnits(chainID, req.Token, decimals)
+			amt, err := parseAmount(units, amount, lookupErr)
+			if err != nil {
+				return usageError("--amount: %v", err)
+			}
+			if amt.Sign() == 0 {
+				return usageError("--amount: the deposit must be positive")
+			}
+			req.Amount = messages.AmountBytes(amt)
 			req.Credential = c.cred
 			start := time.Now()
 			res, err := ask[*messages.ChannelOpened](c, req, t.timeout)
@@ -619,7 +663,7 @@ block and gas used.`,
 	fs.StringVar(&counterparty, "counterparty", "", "the other party's chain address")
 	fs.StringVar(&amount, "amount", "", "deposit: "+amountHelp)
 	fs.StringVar(&token, "token", "", "ERC-20 token address (default: the native coin)")
-	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
+	fs.IntVar(&decimals, "decimals", -1, "override the token's decimals() the node reads from the chain")
 	fs.StringVar(&coordinator, "coordinator-address", "", "coordinator enclave address for the channel (default: the terminal's attested coordinator)")
 	fs.BoolVar(&waitTracked, "wait-tracked", true, "wait until the terminal's enclave tracks the channel")
 	return cmd
@@ -685,7 +729,7 @@ the terminal sent with its hash, block and gas used.`,
 				out, _ := json.Marshal(map[string]any{"channel_id": "0x" + hex.EncodeToString(id), "payout_a": a.String(), "payout_b": b.String(), "txs": txsJSON(res.Txs)})
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 			} else {
-				u := channelUnits(ch.Asset, -1)
+				u, _ := c.assetUnits(ch.ChainId, ch.Asset, -1)
 				fmt.Fprintf(cmd.OutOrStdout(), "channel 0x%x closed: paid %s to party A %s, %s to party B %s\n", id,
 					u.format(a), common.BytesToAddress(ch.PartyA).Hex(), u.format(b), common.BytesToAddress(ch.PartyB).Hex())
 				printTxs(cmd.OutOrStdout(), res.Txs)
@@ -752,7 +796,8 @@ channels are hidden unless --all. Phases are the same words in text and
 				if ch.Closed && !all {
 					continue
 				}
-				units = append(units, channelUnits(ch.Asset, -1))
+				u, _ := c.assetUnits(ch.ChainId, ch.Asset, -1) // unknown decimals: base units
+				units = append(units, u)
 				chans = append(chans, channelJSON{
 					ChainID: ch.ChainId, ChannelID: "0x" + hex.EncodeToString(ch.ChannelId),
 					PartyA: common.BytesToAddress(ch.PartyA).Hex(), PartyB: common.BytesToAddress(ch.PartyB).Hex(),
@@ -801,11 +846,10 @@ func routeCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err1 := parseAddress("--from", from)
 			tt, err2 := parseAddress("--to", to)
-			amt, err3 := unitsFor(asset, decimals).parse(amount)
-			if err := errors.Join(err1, err2, err3); err != nil || chainID == 0 {
+			if err := errors.Join(err1, err2); err != nil || chainID == 0 || amount == "" {
 				return usageError("give --chain, --from, --to and --amount: %v", err)
 			}
-			req := &messages.RouteRequest{ChainId: chainID, From: f.Bytes(), To: tt.Bytes(), Amount: messages.AmountBytes(amt), Asset: make([]byte, 20)}
+			req := &messages.RouteRequest{ChainId: chainID, From: f.Bytes(), To: tt.Bytes(), Asset: make([]byte, 20)}
 			if asset != "" {
 				a, err := parseAddress("--asset", asset)
 				if err != nil {
@@ -818,6 +862,12 @@ func routeCommand() *cobra.Command {
 				return err
 			}
 			defer c.close()
+			units, lookupErr := c.assetUnits(chainID, req.Asset, decimals)
+			amt, err := parseAmount(units, amount, lookupErr)
+			if err != nil {
+				return usageError("--amount: %v", err)
+			}
+			req.Amount = messages.AmountBytes(amt)
 			res, err := ask[*messages.RouteResponse](c, req, t.timeout)
 			if err != nil {
 				return err
@@ -848,7 +898,7 @@ func routeCommand() *cobra.Command {
 	fs.StringVar(&to, "to", "", "payee's chain address")
 	fs.StringVar(&amount, "amount", "", amountHelp)
 	fs.StringVar(&asset, "asset", "", "token address (default: the native coin)")
-	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
+	fs.IntVar(&decimals, "decimals", -1, "override the token's decimals() the node reads from the chain")
 	return cmd
 }
 

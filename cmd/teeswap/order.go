@@ -150,18 +150,32 @@ legs. The order is written to --out (default: stdout) as JSON; pass it to
 			default:
 				return usageError("--kind %q: want swap or payment", kind)
 			}
+			var (
+				c      *clientConn
+				lookup tokenLookup
+			)
+			if needsTokenLookup(legs) { // the terminal's node reads token decimals from its chains
+				var err error
+				if c, err = t.dial(); err != nil {
+					return err
+				}
+				defer c.close()
+				lookup = c.tokenUnits
+			}
 			for _, s := range legs {
-				leg, err := parseLeg(s)
+				leg, _, err := parseLegUnits(s, lookup)
 				if err != nil {
 					return usageError("%v", err)
 				}
 				req.Legs = append(req.Legs, leg)
 			}
-			c, err := t.dial()
-			if err != nil {
-				return err
+			if c == nil {
+				var err error
+				if c, err = t.dial(); err != nil {
+					return err
+				}
+				defer c.close()
 			}
-			defer c.close()
 			orders, err := actors.RequestOrdersFrom(c.sys.Root, []*actor.PID{c.pid}, req, time.Now().Add(ttl).UnixMilli(), c.cred, t.timeout)
 			if err != nil {
 				return err

@@ -30,7 +30,9 @@ nothing on this side; a top-up lets value flow both ways.
 
 --channel takes the full id or any unique prefix of it, as 'channel list'
 prints them. --amount is 1.5eth, 250gwei, 1000wei or a plain integer in base
-units; a token channel takes base units, or 12.5tok with --decimals. It
+units; a token channel takes base units, or whole tokens as 12.5tok or
+12.5SYMBOL by the token's decimals() and symbol(), which the node reads
+from the chain (--decimals overrides). It
 prints both deposits after the top-up and each transaction the terminal sent
 (approve for a token, then topup) with its hash, block and gas used.`,
 		Args: cobra.NoArgs,
@@ -47,8 +49,8 @@ prints both deposits after the top-up and each transaction the terminal sent
 			if err != nil {
 				return err
 			}
-			units := channelUnits(ch.Asset, decimals)
-			amt, err := units.parse(amount)
+			units, lookupErr := c.assetUnits(ch.ChainId, ch.Asset, decimals)
+			amt, err := parseAmount(units, amount, lookupErr)
 			if err != nil {
 				return usageError("--amount: %v", err)
 			}
@@ -82,17 +84,8 @@ prints both deposits after the top-up and each transaction the terminal sent
 	fs := cmd.Flags()
 	fs.StringVar(&channel, "channel", "", "channel id or a unique prefix of it")
 	fs.StringVar(&amount, "amount", "", amountHelp)
-	fs.IntVar(&decimals, "decimals", -1, "the token's decimals, for amounts in tok")
+	fs.IntVar(&decimals, "decimals", -1, "override the token's decimals() the node reads from the chain")
 	return cmd
-}
-
-// channelUnits are the units of a channel's asset (20 zero bytes or none:
-// the native coin).
-func channelUnits(asset []byte, decimals int) assetUnits {
-	if common.BytesToAddress(asset) == (common.Address{}) {
-		return native
-	}
-	return tokenUnits(decimals)
 }
 
 // resolveChannel finds the one channel of the terminal whose id starts

@@ -43,11 +43,13 @@ func TestChannelPhaseAndUnits(t *testing.T) {
 	if p := channelPhase(&messages.ChannelInfo{Closed: true}); p != "CLOSED" {
 		t.Fatal(p)
 	}
-	if u := channelUnits(make([]byte, 20), -1); u != native {
-		t.Fatal(u)
+	// The native coin and a token whose decimals are given need no node.
+	var c clientConn
+	if u, err := c.assetUnits(1, make([]byte, 20), -1); u != native || err != nil {
+		t.Fatal(u, err)
 	}
-	if u := channelUnits(common.HexToAddress("0x01").Bytes(), -1); !u.token {
-		t.Fatal(u)
+	if u, err := c.assetUnits(1, common.HexToAddress("0x01").Bytes(), 6); u != tokenUnits(6) || err != nil {
+		t.Fatal(u, err)
 	}
 }
 

@@ -13,10 +13,13 @@ import (
 //	1000, 0x3e8          base units (wei, or a token's smallest unit)
 //	1000wei, 250gwei     the native coin in wei or gwei
 //	1.5eth, 0.25ether    the native coin in ether (18 decimals)
-//	12.5tok              a token in whole tokens, by its decimals()
+//	12.5tok, 12.5USDC    a token in whole tokens, by its decimals()
 //
-// A token amount takes "tok" (or base units); the native coin's unit names
-// are refused for a token, so a typo cannot move 10^18 times too much.
+// A token amount takes "tok" or the token's symbol() (or base units); the
+// native coin's unit names are refused for a token, so a typo cannot move
+// 10^18 times too much. A token's decimals and symbol come from the node,
+// which reads them from the chain once (AssetInfoRequest); --decimals
+// overrides them.
 
 // Typed amount errors, for errors.Is.
 var (
@@ -37,16 +40,38 @@ const unitTok = "tok"
 var maxUint256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
 
 // assetUnits says how amounts of one asset are written: the native coin
-// (token false) or a token with decimals (-1: unknown, "tok" refused).
+// (token false) or a token with decimals (-1: unknown, "tok" refused) and
+// maybe a symbol, which then names its unit like "tok".
 type assetUnits struct {
 	token    bool
 	decimals int
+	symbol   string
 }
 
 var native = assetUnits{decimals: 18}
 
 // tokenUnits is a token whose decimals() is d (d < 0: unknown).
 func tokenUnits(d int) assetUnits { return assetUnits{token: true, decimals: d} }
+
+// withSymbol names the token's unit by its symbol, when the symbol can
+// serve as one: letters and digits starting with a letter, not a native
+// unit's name or "tok", and read back by parse exactly.
+func (u assetUnits) withSymbol(symbol string) assetUnits {
+	sym := strings.ToLower(symbol)
+	if !u.token || u.decimals < 0 || sym == "" || sym == unitTok || sym[0] < 'a' || sym[0] > 'z' || strings.HasPrefix(sym, "x") {
+		return u
+	}
+	if _, native := nativeUnits[sym]; native {
+		return u
+	}
+	for _, r := range sym {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return u
+		}
+	}
+	u.symbol = symbol
+	return u
+}
 
 // parse reads an amount of this asset in base units.
 func (u assetUnits) parse(s string) (*big.Int, error) {
@@ -61,21 +86,24 @@ func (u assetUnits) parse(s string) (*big.Int, error) {
 	decimals := 0
 	switch {
 	case unit == "":
-	case unit == unitTok:
+	case unit == unitTok || u.symbol != "" && unit == strings.ToLower(u.symbol):
 		if !u.token {
 			return nil, fmt.Errorf("%w: %q: \"tok\" is for tokens; the native coin takes wei, gwei or eth", ErrAmountUnit, s)
 		}
 		if u.decimals < 0 {
-			return nil, fmt.Errorf("%w: %q: the token's decimals are not known; give --decimals or base units", ErrAmountUnit, s)
+			return nil, fmt.Errorf("%w: %q: the token's decimals are not known (the node could not read them); give --decimals or base units", ErrAmountUnit, s)
 		}
 		decimals = u.decimals
 	default:
 		d, ok := nativeUnits[unit]
 		if !ok {
+			if u.token {
+				return nil, fmt.Errorf("%w: %q: unknown unit %q (a token takes tok%s or base units)", ErrAmountSyntax, s, unit, u.symbolHint())
+			}
 			return nil, fmt.Errorf("%w: %q: unknown unit %q (want wei, gwei, eth or tok)", ErrAmountSyntax, s, unit)
 		}
 		if u.token {
-			return nil, fmt.Errorf("%w: %q: %s is the native coin's unit; a token amount is in tok or base units", ErrAmountUnit, s, unit)
+			return nil, fmt.Errorf("%w: %q: %s is the native coin's unit; a token amount is in tok%s or base units", ErrAmountUnit, s, unit, u.symbolHint())
 		}
 		decimals = d
 	}
@@ -150,6 +178,9 @@ func (u assetUnits) format(v *big.Int) string {
 		if u.decimals < 0 {
 			return v.String()
 		}
+		if u.symbol != "" {
+			return fixed(v, u.decimals) + u.symbol
+		}
 		return fixed(v, u.decimals) + unitTok
 	}
 	abs := new(big.Int).Abs(v)
@@ -160,6 +191,14 @@ func (u assetUnits) format(v *big.Int) string {
 		return fixed(v, 9) + "gwei"
 	}
 	return v.String() + "wei"
+}
+
+// symbolHint names the symbol unit in messages, if there is one.
+func (u assetUnits) symbolHint() string {
+	if u.symbol == "" {
+		return ""
+	}
+	return ", " + u.symbol
 }
 
 // fixed writes v / 10^decimals with no trailing zeros.
@@ -201,4 +240,4 @@ func parseDecimals(s string) (int, error) {
 }
 
 // amountHelp is the flag help of every amount.
-const amountHelp = "amount: 1.5eth, 250gwei, 1000wei, a plain integer in base units, or 12.5tok for a token with --decimals"
+const amountHelp = "amount: 1.5eth, 250gwei, 1000wei, a plain integer in base units, or for a token 12.5tok or 12.5SYMBOL (by its decimals(), read from the chain; --decimals overrides)"

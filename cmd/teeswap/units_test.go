@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 func TestAmountsParse(t *testing.T) {
@@ -152,5 +154,69 @@ func roundTrip(t *testing.T, v *big.Int, d int) {
 		if err != nil || back.Cmp(v) != 0 {
 			t.Fatalf("%v: format %q parses to %v, %v", v, s, back, err)
 		}
+	}
+}
+
+// A token's symbol names its unit when it can serve as one, both ways:
+// "12.5USDC" parses by the token's decimals and 12.5 * 10^6 prints so.
+func TestTokenSymbolUnits(t *testing.T) {
+	usdc := tokenUnits(6).withSymbol("USDC")
+	for _, in := range []string{"12.5USDC", "12.5usdc", "12.5 USDC", "12.5tok"} {
+		if v, err := usdc.parse(in); err != nil || v.Int64() != 12_500_000 {
+			t.Errorf("parse(%q) = %v, %v", in, v, err)
+		}
+	}
+	if s := usdc.format(big.NewInt(12_500_000)); s != "12.5USDC" {
+		t.Errorf("format: %q", s)
+	}
+	for _, in := range []string{"12.5eth", "12.5DAI"} {
+		if _, err := usdc.parse(in); err == nil || !strings.Contains(err.Error(), "USDC") {
+			t.Errorf("parse(%q): %v, want a refusal naming USDC", in, err)
+		}
+	}
+	// Symbols that cannot be a unit are not used: the native coin's
+	// names, tok, a leading digit or x (hex), other characters; nor
+	// without known decimals.
+	for _, sym := range []string{"ETH", "wei", "TOK", "1INCH", "XAU", "A-B", "", "ÄÖ"} {
+		if u := tokenUnits(6).withSymbol(sym); u.symbol != "" {
+			t.Errorf("symbol %q used as a unit", sym)
+		}
+	}
+	if u := tokenUnits(-1).withSymbol("USDC"); u.symbol != "" {
+		t.Error("a symbol without decimals")
+	}
+	if u := native.withSymbol("USDC"); u != native {
+		t.Error("the native coin took a symbol")
+	}
+}
+
+// A leg that names a token without decimals=D asks the node; the others
+// do not.
+func TestLegTokenLookup(t *testing.T) {
+	a, b := "0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000002"
+	tok := "0x00000000000000000000000000000000000000aa"
+	if needsTokenLookup([]string{"chain=1,from=" + a + ",to=" + b + ",amount=1eth"}) ||
+		needsTokenLookup([]string{"chain=1,from=" + a + ",to=" + b + ",amount=1tok,asset=" + tok + ",decimals=6"}) ||
+		!needsTokenLookup([]string{"chain=1,from=" + a + ",to=" + b + ",amount=1", "chain=2,asset=" + tok + ",from=" + a + ",to=" + b + ",amount=1tok"}) {
+		t.Fatal("needsTokenLookup")
+	}
+	asked := 0
+	lookup := func(chainID uint64, token common.Address) (assetUnits, error) {
+		asked++
+		if chainID != 2 || token != common.HexToAddress(tok) {
+			t.Fatalf("asked for %d/%s", chainID, token)
+		}
+		return tokenUnits(6).withSymbol("USDC"), nil
+	}
+	leg, u, err := parseLegUnits("chain=2,from="+a+",to="+b+",amount=2.5USDC,asset="+tok, lookup)
+	if err != nil || new(big.Int).SetBytes(leg.Amount).Int64() != 2_500_000 || u.symbol != "USDC" || asked != 1 {
+		t.Fatalf("leg: %v %v %v (asked %d)", leg, u, err, asked)
+	}
+	failing := func(uint64, common.Address) (assetUnits, error) { return tokenUnits(-1), errors.New("node says no") }
+	if _, _, err := parseLegUnits("chain=2,from="+a+",to="+b+",amount=2.5tok,asset="+tok, failing); err == nil || !strings.Contains(err.Error(), "node says no") {
+		t.Fatalf("a failed lookup: %v", err)
+	}
+	if leg, _, err := parseLegUnits("chain=2,from="+a+",to="+b+",amount=25,asset="+tok, failing); err != nil || new(big.Int).SetBytes(leg.Amount).Int64() != 25 {
+		t.Fatalf("base units without a lookup: %v %v", leg, err)
 	}
 }

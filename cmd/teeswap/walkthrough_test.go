@@ -169,6 +169,9 @@ func TestOperationsWalkthrough(t *testing.T) {
 			fail("the walk-through's output lacks %q", want)
 		}
 	}
+	if testing.Verbose() {
+		t.Logf("walk-through output:\n%s", out)
+	}
 	t.Logf("walk-through ran: %d blocks, %d lines", len(blocks), strings.Count(script, "\n"))
 }
 

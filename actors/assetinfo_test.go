@@ -39,23 +39,9 @@ func (c *countingChain) Call(ctx context.Context, msg ethereum.CallMsg, block *b
 // cache; a contract without decimals() and a chain it does not follow are
 // refused with a reason.
 func TestAssetInfoReadsTheTokenOnce(t *testing.T) {
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deployer := chaintest.NewKeySigner(key)
-	chains, err := evm.NewSimulated(1, evm.SimConfig{Mining: evm.MineOnSend, FirstChainID: 4343,
-		Alloc: types.GenesisAlloc{deployer.Address(): {Balance: new(big.Int).Lsh(big.NewInt(1), 100)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chains[0].Close()
+	c, deployer, token := tokenChain(t)
 	ctx := context.Background()
-	token, _, err := chain.Deploy(ctx, chains[0], deployer, common.FromHex(testtokens.TestTokenMetaData.Bin), testtokens.NewTestToken().PackConstructor("Test", "TST"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counted := &countingChain{Chain: chains[0]}
+	counted := &countingChain{Chain: c}
 	sys := actor.NewActorSystem()
 	defer sys.Shutdown()
 	pid := sys.Root.Spawn(actors.NewStatus(actors.StatusConfig{Role: "watcher", Chains: []chain.Chain{counted}}))
@@ -87,5 +73,72 @@ func TestAssetInfoReadsTheTokenOnce(t *testing.T) {
 	}
 	if _, err := actors.NewTokenInfoCache([]chain.Chain{counted}).Lookup(ctx, 4343, common.Address{}); !errors.Is(err, actors.ErrNotAToken) {
 		t.Fatalf("the native coin as a token: %v", err)
+	}
+}
+
+// tokenChain is an embedded chain 4343 with a TestToken ("TST", 18
+// decimals) deployed by a funded key.
+func tokenChain(t *testing.T) (*evm.Simulated, *chaintest.KeySigner, common.Address) {
+	t.Helper()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployer := chaintest.NewKeySigner(key)
+	chains, err := evm.NewSimulated(1, evm.SimConfig{Mining: evm.MineOnSend, FirstChainID: 4343,
+		Alloc: types.GenesisAlloc{deployer.Address(): {Balance: new(big.Int).Lsh(big.NewInt(1), 100)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = chains[0].Close() })
+	token, _, err := chain.Deploy(context.Background(), chains[0], deployer, common.FromHex(testtokens.TestTokenMetaData.Bin), testtokens.NewTestToken().PackConstructor("Test", "TST"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chains[0], deployer, token
+}
+
+// statusMain stands in for a terminal actor: it names the tokens of its
+// channels.
+type statusMain struct{ tokens []*messages.ChainToken }
+
+func (m statusMain) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*messages.NodeStatusRequest); ok {
+		ctx.Respond(&messages.NodeStatus{Registered: true, ChannelTokens: m.tokens})
+	}
+}
+
+// A terminal node's status shows, per chain, its address's balance of
+// each token its channels use, with the token's decimals and symbol; a
+// token it cannot read says why and shows no balance.
+func TestStatusShowsTokenBalances(t *testing.T) {
+	c, minter, token := tokenChain(t)
+	ctx := context.Background()
+	node := common.HexToAddress("0x00000000000000000000000000000000000000d0")
+	if _, err := c.Transact(ctx, minter, &token, testtokens.NewTestToken().PackMint(node, big.NewInt(12_345)), nil); err != nil {
+		t.Fatal(err)
+	}
+	bogus := common.HexToAddress("0x00000000000000000000000000000000000000aa")
+	sys := actor.NewActorSystem()
+	defer sys.Shutdown()
+	main := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+		return statusMain{tokens: []*messages.ChainToken{{ChainId: 4343, Token: token.Bytes()}, {ChainId: 4343, Token: bogus.Bytes()}, {ChainId: 9, Token: token.Bytes()}}}
+	}))
+	pid := sys.Root.Spawn(actors.NewStatus(actors.StatusConfig{Role: "terminal", Address: node, Chains: []chain.Chain{c}, Main: main}))
+	res, err := sys.Root.RequestFuture(pid, &messages.NodeStatusRequest{}, 10*time.Second).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.(*messages.NodeStatus)
+	if len(st.Chains) != 1 || len(st.Chains[0].Tokens) != 2 {
+		t.Fatalf("status %v", st)
+	}
+	tb := st.Chains[0].Tokens[0]
+	if common.BytesToAddress(tb.Token) != token || new(big.Int).SetBytes(tb.Balance).Int64() != 12_345 || !tb.DecimalsKnown ||
+		tb.Decimals != 18 || tb.Symbol != "TST" || tb.Error != "" {
+		t.Fatalf("token balance %v", tb)
+	}
+	if bad := st.Chains[0].Tokens[1]; bad.DecimalsKnown || len(bad.Balance) != 0 || bad.Error == "" {
+		t.Fatalf("a non-token: %v", bad)
 	}
 }

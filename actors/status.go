@@ -2,10 +2,13 @@ package actors
 
 import (
 	"context"
+	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
 
@@ -74,6 +77,17 @@ func (s *StatusActor) status(system *actor.ActorSystem, req *messages.NodeStatus
 	if s.cfg.Address != (common.Address{}) {
 		st.Address = s.cfg.Address.Bytes()
 	}
+	var tokens []*messages.ChainToken
+	if s.cfg.Main != nil {
+		res, err := system.Root.RequestFuture(s.cfg.Main, &messages.NodeStatusRequest{Credential: req.GetCredential()}, 5*time.Second).Result()
+		if m, ok := res.(*messages.NodeStatus); ok && err == nil {
+			st.Coordinators, st.Registered = m.Coordinators, m.Registered
+			st.ChannelsByPhase, st.InstancesInFlight = m.ChannelsByPhase, m.InstancesInFlight
+			tokens = m.ChannelTokens
+		} else {
+			st.Error = "the " + s.cfg.Role + " actor did not answer"
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, c := range s.cfg.Chains {
@@ -91,19 +105,43 @@ func (s *StatusActor) status(system *actor.ActorSystem, req *messages.NodeStatus
 				errs = append(errs, err.Error())
 			}
 		}
+		if len(st.Address) > 0 {
+			for _, t := range tokens {
+				if t.ChainId == c.ChainID() {
+					cs.Tokens = append(cs.Tokens, s.tokenBalance(ctx, c, common.BytesToAddress(t.Token)))
+				}
+			}
+		}
 		cs.Error = strings.Join(errs, "; ")
 		st.Chains = append(st.Chains, cs)
 	}
-	if s.cfg.Main != nil {
-		res, err := system.Root.RequestFuture(s.cfg.Main, &messages.NodeStatusRequest{Credential: req.GetCredential()}, 5*time.Second).Result()
-		if m, ok := res.(*messages.NodeStatus); ok && err == nil {
-			st.Coordinators, st.Registered = m.Coordinators, m.Registered
-			st.ChannelsByPhase, st.InstancesInFlight = m.ChannelsByPhase, m.InstancesInFlight
-		} else {
-			st.Error = "the " + s.cfg.Role + " actor did not answer"
-		}
-	}
 	return st
+}
+
+// selBalanceOf is ERC-20 balanceOf(address).
+var selBalanceOf = []byte{0x70, 0xa0, 0x82, 0x31}
+
+// tokenBalance reads the node address's balance of token, with the
+// token's decimals and symbol from the cache.
+func (s *StatusActor) tokenBalance(ctx context.Context, c chain.Chain, token common.Address) *messages.TokenBalance {
+	tb := &messages.TokenBalance{Token: token.Bytes()}
+	var errs []string
+	if info, err := s.tokens.Lookup(ctx, c.ChainID(), token); err == nil {
+		tb.DecimalsKnown, tb.Decimals, tb.Symbol = true, uint32(info.Decimals), info.Symbol
+	} else {
+		errs = append(errs, err.Error())
+	}
+	out, err := c.Call(ctx, ethereum.CallMsg{To: &token, Data: append(append([]byte{}, selBalanceOf...), common.LeftPadBytes(s.cfg.Address.Bytes(), 32)...)}, nil)
+	switch {
+	case err != nil:
+		errs = append(errs, "balanceOf: "+err.Error())
+	case len(out) != 32:
+		errs = append(errs, "balanceOf returned no amount")
+	default:
+		tb.Balance = messages.AmountBytes(new(big.Int).SetBytes(out))
+	}
+	tb.Error = strings.Join(errs, "; ")
+	return tb
 }
 
 // nodeStatus is a terminal's part of its node's status.
@@ -113,12 +151,18 @@ func (a *TerminalActor) nodeStatus() *messages.NodeStatus {
 	for _, c := range a.m.Coordinators() {
 		st.Coordinators = append(st.Coordinators, c.Bytes())
 	}
+	seen := map[string]bool{}
 	for _, c := range a.m.Channels() {
 		phase := strings.TrimPrefix(c.Phase.String(), "CHANNEL_PHASE_")
 		if c.Closed {
 			phase = "CLOSED"
 		}
 		st.ChannelsByPhase[phase]++
+		key := fmt.Sprintf("%d/%x", c.ChainId, c.Asset)
+		if token := common.BytesToAddress(c.Asset); token != (common.Address{}) && !seen[key] {
+			seen[key] = true
+			st.ChannelTokens = append(st.ChannelTokens, &messages.ChainToken{ChainId: c.ChainId, Token: token.Bytes()})
+		}
 	}
 	return st
 }

@@ -313,11 +313,14 @@ func (x *NodeStatusRequest) GetCredential() string {
 
 // ChainStatus is one chain as a node sees it.
 type ChainStatus struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChainId       uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
-	Balance       []byte                 `protobuf:"bytes,2,opt,name=balance,proto3" json:"balance,omitempty"` // of the node's chain address
-	Head          uint64                 `protobuf:"varint,3,opt,name=head,proto3" json:"head,omitempty"`
-	Error         string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ChainId uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Balance []byte                 `protobuf:"bytes,2,opt,name=balance,proto3" json:"balance,omitempty"` // of the node's chain address
+	Head    uint64                 `protobuf:"varint,3,opt,name=head,proto3" json:"head,omitempty"`
+	Error   string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// tokens are the balances of the node's chain address in the tokens
+	// of its channels on this chain (terminal).
+	Tokens        []*TokenBalance `protobuf:"bytes,10,rep,name=tokens,proto3" json:"tokens,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -380,6 +383,152 @@ func (x *ChainStatus) GetError() string {
 	return ""
 }
 
+func (x *ChainStatus) GetTokens() []*TokenBalance {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+// TokenBalance is a node address's balance of one token, with the
+// token's decimals and symbol when the node could read them.
+type TokenBalance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         []byte                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Balance       []byte                 `protobuf:"bytes,2,opt,name=balance,proto3" json:"balance,omitempty"` // base units
+	DecimalsKnown bool                   `protobuf:"varint,3,opt,name=decimals_known,json=decimalsKnown,proto3" json:"decimals_known,omitempty"`
+	Decimals      uint32                 `protobuf:"varint,4,opt,name=decimals,proto3" json:"decimals,omitempty"`
+	Symbol        string                 `protobuf:"bytes,5,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	Error         string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TokenBalance) Reset() {
+	*x = TokenBalance{}
+	mi := &file_operator_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenBalance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenBalance) ProtoMessage() {}
+
+func (x *TokenBalance) ProtoReflect() protoreflect.Message {
+	mi := &file_operator_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenBalance.ProtoReflect.Descriptor instead.
+func (*TokenBalance) Descriptor() ([]byte, []int) {
+	return file_operator_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TokenBalance) GetToken() []byte {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+func (x *TokenBalance) GetBalance() []byte {
+	if x != nil {
+		return x.Balance
+	}
+	return nil
+}
+
+func (x *TokenBalance) GetDecimalsKnown() bool {
+	if x != nil {
+		return x.DecimalsKnown
+	}
+	return false
+}
+
+func (x *TokenBalance) GetDecimals() uint32 {
+	if x != nil {
+		return x.Decimals
+	}
+	return 0
+}
+
+func (x *TokenBalance) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *TokenBalance) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// ChainToken names a token on a chain.
+type ChainToken struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ChainId       uint64                 `protobuf:"varint,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Token         []byte                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainToken) Reset() {
+	*x = ChainToken{}
+	mi := &file_operator_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainToken) ProtoMessage() {}
+
+func (x *ChainToken) ProtoReflect() protoreflect.Message {
+	mi := &file_operator_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainToken.ProtoReflect.Descriptor instead.
+func (*ChainToken) Descriptor() ([]byte, []int) {
+	return file_operator_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ChainToken) GetChainId() uint64 {
+	if x != nil {
+		return x.ChainId
+	}
+	return 0
+}
+
+func (x *ChainToken) GetToken() []byte {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
 // NodeStatus is what a node is and holds.
 type NodeStatus struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
@@ -393,13 +542,14 @@ type NodeStatus struct {
 	ChannelsByPhase   map[string]uint32      `protobuf:"bytes,8,rep,name=channels_by_phase,json=channelsByPhase,proto3" json:"channels_by_phase,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	InstancesInFlight uint32                 `protobuf:"varint,9,opt,name=instances_in_flight,json=instancesInFlight,proto3" json:"instances_in_flight,omitempty"`
 	Error             string                 `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
+	ChannelTokens     []*ChainToken          `protobuf:"bytes,11,rep,name=channel_tokens,json=channelTokens,proto3" json:"channel_tokens,omitempty"` // the tokens of a terminal's channels
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
 
 func (x *NodeStatus) Reset() {
 	*x = NodeStatus{}
-	mi := &file_operator_proto_msgTypes[5]
+	mi := &file_operator_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -411,7 +561,7 @@ func (x *NodeStatus) String() string {
 func (*NodeStatus) ProtoMessage() {}
 
 func (x *NodeStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[5]
+	mi := &file_operator_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -424,7 +574,7 @@ func (x *NodeStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatus.ProtoReflect.Descriptor instead.
 func (*NodeStatus) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{5}
+	return file_operator_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *NodeStatus) GetRole() string {
@@ -497,6 +647,13 @@ func (x *NodeStatus) GetError() string {
 	return ""
 }
 
+func (x *NodeStatus) GetChannelTokens() []*ChainToken {
+	if x != nil {
+		return x.ChannelTokens
+	}
+	return nil
+}
+
 // AssetInfoRequest asks a node for a token's decimals() and symbol() on
 // one of its chains. Public: anyone who reaches the node may ask.
 type AssetInfoRequest struct {
@@ -509,7 +666,7 @@ type AssetInfoRequest struct {
 
 func (x *AssetInfoRequest) Reset() {
 	*x = AssetInfoRequest{}
-	mi := &file_operator_proto_msgTypes[6]
+	mi := &file_operator_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -521,7 +678,7 @@ func (x *AssetInfoRequest) String() string {
 func (*AssetInfoRequest) ProtoMessage() {}
 
 func (x *AssetInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[6]
+	mi := &file_operator_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -534,7 +691,7 @@ func (x *AssetInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssetInfoRequest.ProtoReflect.Descriptor instead.
 func (*AssetInfoRequest) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{6}
+	return file_operator_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AssetInfoRequest) GetChainId() uint64 {
@@ -566,7 +723,7 @@ type AssetInfo struct {
 
 func (x *AssetInfo) Reset() {
 	*x = AssetInfo{}
-	mi := &file_operator_proto_msgTypes[7]
+	mi := &file_operator_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +735,7 @@ func (x *AssetInfo) String() string {
 func (*AssetInfo) ProtoMessage() {}
 
 func (x *AssetInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_operator_proto_msgTypes[7]
+	mi := &file_operator_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +748,7 @@ func (x *AssetInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssetInfo.ProtoReflect.Descriptor instead.
 func (*AssetInfo) Descriptor() ([]byte, []int) {
-	return file_operator_proto_rawDescGZIP(), []int{7}
+	return file_operator_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AssetInfo) GetChainId() uint64 {
@@ -663,12 +820,25 @@ const file_operator_proto_rawDesc = "" +
 	"\n" +
 	"credential\x18\n" +
 	" \x01(\tR\n" +
-	"credential\"l\n" +
+	"credential\"\x9e\x01\n" +
 	"\vChainStatus\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x18\n" +
 	"\abalance\x18\x02 \x01(\fR\abalance\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x04R\x04head\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xd7\x03\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x120\n" +
+	"\x06tokens\x18\n" +
+	" \x03(\v2\x18.teeswap.v1.TokenBalanceR\x06tokens\"\xaf\x01\n" +
+	"\fTokenBalance\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\fR\x05token\x12\x18\n" +
+	"\abalance\x18\x02 \x01(\fR\abalance\x12%\n" +
+	"\x0edecimals_known\x18\x03 \x01(\bR\rdecimalsKnown\x12\x1a\n" +
+	"\bdecimals\x18\x04 \x01(\rR\bdecimals\x12\x16\n" +
+	"\x06symbol\x18\x05 \x01(\tR\x06symbol\x12\x14\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\"=\n" +
+	"\n" +
+	"ChainToken\x12\x19\n" +
+	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\fR\x05token\"\x96\x04\n" +
 	"\n" +
 	"NodeStatus\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
@@ -683,7 +853,8 @@ const file_operator_proto_rawDesc = "" +
 	"\x11channels_by_phase\x18\b \x03(\v2+.teeswap.v1.NodeStatus.ChannelsByPhaseEntryR\x0fchannelsByPhase\x12.\n" +
 	"\x13instances_in_flight\x18\t \x01(\rR\x11instancesInFlight\x12\x14\n" +
 	"\x05error\x18\n" +
-	" \x01(\tR\x05error\x1aB\n" +
+	" \x01(\tR\x05error\x12=\n" +
+	"\x0echannel_tokens\x18\v \x03(\v2\x16.teeswap.v1.ChainTokenR\rchannelTokens\x1aB\n" +
 	"\x14ChannelsByPhaseEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\rR\x05value:\x028\x01\"C\n" +
@@ -709,27 +880,31 @@ func file_operator_proto_rawDescGZIP() []byte {
 	return file_operator_proto_rawDescData
 }
 
-var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_operator_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_operator_proto_goTypes = []any{
 	(*ChannelTopUp)(nil),      // 0: teeswap.v1.ChannelTopUp
 	(*ChannelToppedUp)(nil),   // 1: teeswap.v1.ChannelToppedUp
 	(*TxReceipt)(nil),         // 2: teeswap.v1.TxReceipt
 	(*NodeStatusRequest)(nil), // 3: teeswap.v1.NodeStatusRequest
 	(*ChainStatus)(nil),       // 4: teeswap.v1.ChainStatus
-	(*NodeStatus)(nil),        // 5: teeswap.v1.NodeStatus
-	(*AssetInfoRequest)(nil),  // 6: teeswap.v1.AssetInfoRequest
-	(*AssetInfo)(nil),         // 7: teeswap.v1.AssetInfo
-	nil,                       // 8: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	(*TokenBalance)(nil),      // 5: teeswap.v1.TokenBalance
+	(*ChainToken)(nil),        // 6: teeswap.v1.ChainToken
+	(*NodeStatus)(nil),        // 7: teeswap.v1.NodeStatus
+	(*AssetInfoRequest)(nil),  // 8: teeswap.v1.AssetInfoRequest
+	(*AssetInfo)(nil),         // 9: teeswap.v1.AssetInfo
+	nil,                       // 10: teeswap.v1.NodeStatus.ChannelsByPhaseEntry
 }
 var file_operator_proto_depIdxs = []int32{
-	2, // 0: teeswap.v1.ChannelToppedUp.txs:type_name -> teeswap.v1.TxReceipt
-	4, // 1: teeswap.v1.NodeStatus.chains:type_name -> teeswap.v1.ChainStatus
-	8, // 2: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2,  // 0: teeswap.v1.ChannelToppedUp.txs:type_name -> teeswap.v1.TxReceipt
+	5,  // 1: teeswap.v1.ChainStatus.tokens:type_name -> teeswap.v1.TokenBalance
+	4,  // 2: teeswap.v1.NodeStatus.chains:type_name -> teeswap.v1.ChainStatus
+	10, // 3: teeswap.v1.NodeStatus.channels_by_phase:type_name -> teeswap.v1.NodeStatus.ChannelsByPhaseEntry
+	6,  // 4: teeswap.v1.NodeStatus.channel_tokens:type_name -> teeswap.v1.ChainToken
+	5,  // [5:5] is the sub-list for method output_type
+	5,  // [5:5] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_operator_proto_init() }
@@ -743,7 +918,7 @@ func file_operator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_operator_proto_rawDesc), len(file_operator_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -54,10 +54,28 @@ type statusJSON struct {
 }
 
 type chainStatusJSON struct {
-	ChainID uint64 `json:"chain_id"`
-	Head    uint64 `json:"head"`
-	Balance string `json:"balance,omitempty"` // wei
-	Error   string `json:"error,omitempty"`
+	ChainID uint64             `json:"chain_id"`
+	Head    uint64             `json:"head"`
+	Balance string             `json:"balance,omitempty"` // wei
+	Tokens  []tokenBalanceJSON `json:"tokens,omitempty"`  // of the tokens of a terminal's channels
+	Error   string             `json:"error,omitempty"`
+}
+
+// tokenBalanceJSON is the node address's balance of one token.
+type tokenBalanceJSON struct {
+	Token    string `json:"token"`
+	Balance  string `json:"balance,omitempty"` // base units
+	Decimals *int   `json:"decimals,omitempty"`
+	Symbol   string `json:"symbol,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// units are the token's units as the node read them.
+func (t tokenBalanceJSON) units() assetUnits {
+	if t.Decimals == nil {
+		return tokenUnits(-1)
+	}
+	return tokenUnits(*t.Decimals).withSymbol(t.Symbol)
 }
 
 func init() {
@@ -69,7 +87,9 @@ func init() {
 chain address and kind, for a terminal the coordinator it registers with and
 whether that coordinator's attestation was accepted, per chain the head and
 the balance of the node's chain address (fund this address for gas and
-deposits), its channels by phase and the instances in flight.`,
+deposits) and, for a terminal, its balance of each token its channels use
+(by the token's decimals and symbol), its channels by phase and the
+instances in flight.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := t.dial()
@@ -93,6 +113,17 @@ deposits), its channels by phase and the instances in flight.`,
 				cs := chainStatusJSON{ChainID: ch.ChainId, Head: ch.Head, Error: ch.Error}
 				if len(out.ChainAddress) > 0 {
 					cs.Balance = new(big.Int).SetBytes(ch.Balance).String()
+				}
+				for _, tb := range ch.Tokens {
+					j := tokenBalanceJSON{Token: common.BytesToAddress(tb.Token).Hex(), Symbol: tb.Symbol, Error: tb.Error}
+					if len(tb.Balance) > 0 || tb.Error == "" {
+						j.Balance = new(big.Int).SetBytes(tb.Balance).String()
+					}
+					if tb.DecimalsKnown {
+						d := int(tb.Decimals)
+						j.Decimals = &d
+					}
+					cs.Tokens = append(cs.Tokens, j)
 				}
 				out.Chains = append(out.Chains, cs)
 			}
@@ -127,6 +158,16 @@ func printStatus(w interface{ Write([]byte) (int, error) }, s statusJSON) {
 		if c.Balance != "" {
 			v, _ := new(big.Int).SetString(c.Balance, 10)
 			fmt.Fprintf(w, ", balance %s", native.format(v))
+		}
+		for _, tb := range c.Tokens {
+			if v, ok := new(big.Int).SetString(tb.Balance, 10); ok {
+				fmt.Fprintf(w, ", %s", tb.units().format(v))
+				if tb.units().decimals < 0 {
+					fmt.Fprintf(w, " of token %s", tb.Token)
+				}
+			} else {
+				fmt.Fprintf(w, ", token %s: %s", tb.Token, tb.Error)
+			}
 		}
 		if c.Error != "" {
 			fmt.Fprintf(w, " (error: %s)", c.Error)

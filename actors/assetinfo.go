@@ -41,6 +41,10 @@ type TokenInfoCache struct {
 	known  map[tokenKey]TokenInfo
 }
 
+// maxCachedTokens bounds the cache: a peer asking about endless token
+// addresses costs chain reads, not memory.
+const maxCachedTokens = 4096
+
 type tokenKey struct {
 	chainID uint64
 	token   common.Address
@@ -84,7 +88,9 @@ func (c *TokenInfoCache) Lookup(ctx context.Context, chainID uint64, token commo
 		info.Symbol = decodeSymbol(out) // optional: a token without one is shown in "tok"
 	}
 	c.mu.Lock()
-	c.known[key] = info
+	if len(c.known) < maxCachedTokens {
+		c.known[key] = info
+	}
 	c.mu.Unlock()
 	return info, nil
 }

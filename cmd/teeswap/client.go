@@ -237,6 +237,9 @@ func parseLegUnits(spec string, lookup tokenLookup) (*messages.Leg, assetUnits, 
 			var a common.Address
 			a, err = parseAddress("asset", v)
 			leg.Asset, token = a.Bytes(), v
+			if a == (common.Address{}) {
+				token = "" // the zero address is the native coin
+			}
 		case "decimals":
 			decimals, err = parseDecimals(v)
 		default:

@@ -20,11 +20,11 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -45,9 +45,6 @@ import (
 // private-arc OID: teeswap, remoting binding, version 1).
 var tlsExtension = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61_234, 8, 1}
 
-// tlsDomain separates the binding from every other use of a key.
-const tlsDomain = "teeswap/remoting-tls/v1"
-
 // ErrBadPeerCertificate wraps every reason a peer's certificate is refused.
 var ErrBadPeerCertificate = errors.New("actors: peer certificate refused")
 
@@ -62,10 +59,10 @@ type tlsBinding struct {
 	Version int    `json:"version,omitempty"` // 1
 }
 
-// bindingDigest binds a TLS public key to a remoting address.
+// bindingDigest binds a TLS public key to a remoting address (the
+// enclave builds and signs it: hostapi.SignTLSBinding).
 func bindingDigest(spki []byte, address string) [32]byte {
-	key := sha256.Sum256(spki)
-	return crypto.Keccak256Hash([]byte(tlsDomain), []byte{0}, key[:], []byte(address))
+	return hostapi.TLSBindingDigest(spki, address)
 }
 
 // reportData is what a node's report carries: the first half of the
@@ -127,7 +124,7 @@ func (t *tlsIdentity) make(address string) (tls.Certificate, error) {
 	switch {
 	case t.cfg.Key != nil && t.cfg.Backend != nil:
 		b.Chain = t.cfg.Key.Address().Bytes()
-		if b.Sig, err = t.cfg.Key.Sign(digest); err != nil {
+		if b.Sig, err = hostapi.SignTLSBinding(t.cfg.Key, spki, address); err != nil {
 			return tls.Certificate{}, err
 		}
 		r, err := t.cfg.Backend.Report(reportData(t.cfg.Key.Address(), digest))

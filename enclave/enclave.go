@@ -7,20 +7,15 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// Signer signs 32-byte digests with a secp256k1 key.
-//
-// Sign returns the 65-byte [R || S || V] signature with V in {0, 1}, exactly what
-// go-ethereum's crypto.Sign returns (deterministic, RFC 6979), so that
-// crypto.SigToPub / crypto.Ecrecover on the digest give back Address().
-// The protocol machines depend on this interface only.
-type Signer interface {
-	Address() common.Address
-	Sign(digest [32]byte) ([]byte, error)
-}
-
-// Key is a signing key held inside a Backend.
+// Key is the host's handle on a secp256k1 signing key held inside a
+// Backend. It names the key and persists it, and nothing more: it cannot
+// sign. The key signs only through enclave code that builds what it signs
+// (the protocol machines in enclave/terminal and enclave/coordinator, and
+// the purpose-built entry points of enclave/hostapi), which obtain its
+// signer through enclave/internal/keys, a package only code under enclave/
+// can import.
 type Key interface {
-	Signer
+	Address() common.Address
 	// Sealed returns the key sealed by its backend, for persistence. Only the
 	// backend's LoadKey can open it; Backend.Unseal refuses sealed keys.
 	Sealed() ([]byte, error)
@@ -76,6 +71,9 @@ var (
 	ErrUnseal = errors.New("enclave: cannot unseal")
 	// ErrInvalidKey: an unsealed key is not a valid secp256k1 private key.
 	ErrInvalidKey = errors.New("enclave: invalid key material")
+	// ErrNotEnclaveKey: a key handle that no backend made (nor a test key
+	// that signs by itself) was asked to sign.
+	ErrNotEnclaveKey = errors.New("enclave: the key handle is not held by an enclave backend")
 	// ErrReportDataTooLong: report data exceeds ReportDataSize bytes.
 	ErrReportDataTooLong = errors.New("enclave: report data longer than 64 bytes")
 

@@ -2,9 +2,11 @@ package enclavetest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/internal/keys"
 )
 
 // TestBackend runs the conformance suite. newBackend must return a fresh
@@ -28,6 +31,7 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) enclave.Backend) {
 	})
 	t.Run("KeysAreDistinct", func(t *testing.T) { testDistinctKeys(t, newBackend(t)) })
 	t.Run("SignaturesRecover", func(t *testing.T) { testSignRecover(t, newBackend(t)) })
+	t.Run("KeyHandleCannotSign", func(t *testing.T) { testHandleCannotSign(t, newBackend(t)) })
 	t.Run("SealedKeyRoundTrip", func(t *testing.T) { testSealedKey(t, newBackend(t), newBackend(t)) })
 	t.Run("SealUnseal", func(t *testing.T) { testSealUnseal(t, newBackend(t)) })
 	t.Run("UnsealRejectsTampering", func(t *testing.T) { testTamper(t, newBackend(t)) })
@@ -37,6 +41,76 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) enclave.Backend) {
 }
 
 func digestOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// sign signs through the enclave-internal signer, as the protocol machines
+// do: the key handle itself has no signing method.
+func sign(k enclave.Key, d [32]byte) ([]byte, error) { return keys.Signer(k).Sign(d) }
+
+// SigningMethods lists the methods of v's dynamic type (pointer and value
+// receivers) through which a holder could sign a digest of its choosing or
+// reach key material: a method taking a [32]byte, common.Hash or []byte, or
+// returning an *ecdsa.PrivateKey. A key handle the host holds must have none.
+func SigningMethods(v any) []string {
+	if v == nil {
+		return nil
+	}
+	var out []string
+	t := reflect.TypeOf(v)
+	for _, typ := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for m := range typ.Methods() {
+			if suspicious(m.Type) {
+				out = append(out, typ.String()+"."+m.Name)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	digestType  = reflect.TypeFor[[32]byte]()
+	hashType    = reflect.TypeFor[common.Hash]()
+	bytesType   = reflect.TypeFor[[]byte]()
+	privKeyType = reflect.TypeFor[*ecdsa.PrivateKey]()
+)
+
+func suspicious(f reflect.Type) bool {
+	for i := range f.NumIn() {
+		if in := f.In(i); in == digestType || in == hashType || in == bytesType {
+			return true
+		}
+	}
+	for i := range f.NumOut() {
+		if out := f.Out(i); out == privKeyType || out == privKeyType.Elem() {
+			return true
+		}
+	}
+	return false
+}
+
+// testHandleCannotSign: the handles a backend gives the host (new and
+// loaded keys) sign nothing and expose no key material, whatever the host
+// type-asserts them to.
+func testHandleCannotSign(t *testing.T, b enclave.Backend) {
+	k := mustKey(t, b)
+	sealed, err := k.Sealed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := b.LoadKey(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []enclave.Key{k, loaded} {
+		if bad := SigningMethods(h); len(bad) > 0 {
+			t.Fatalf("the key handle %T can sign or leak: %v", h, bad)
+		}
+		if _, ok := h.(interface {
+			Sign([32]byte) ([]byte, error)
+		}); ok {
+			t.Fatalf("the key handle %T signs digests", h)
+		}
+	}
+}
 
 func mustKey(t *testing.T, b enclave.Backend) enclave.Key {
 	t.Helper()
@@ -91,12 +165,12 @@ func testSignRecover(t *testing.T, b enclave.Backend) {
 	k := mustKey(t, b)
 	for _, msg := range []string{"", "a", "teeswap"} {
 		d := digestOf(msg)
-		sig, err := k.Sign(d)
+		sig, err := sign(k, d)
 		if err != nil {
 			t.Fatalf("Sign: %v", err)
 		}
 		CheckSignature(t, k.Address(), d, sig)
-		again, err := k.Sign(d)
+		again, err := sign(k, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +178,7 @@ func testSignRecover(t *testing.T, b enclave.Backend) {
 			t.Fatal("signing is not deterministic (want RFC 6979)")
 		}
 		other := mustKey(t, b)
-		if s2, _ := other.Sign(d); bytes.Equal(s2, sig) {
+		if s2, _ := sign(other, d); bytes.Equal(s2, sig) {
 			t.Fatal("two keys gave the same signature")
 		}
 	}
@@ -117,7 +191,7 @@ func testSealedKey(t *testing.T, b, restarted enclave.Backend) {
 		t.Fatalf("Sealed: %v", err)
 	}
 	d := digestOf("persisted")
-	want, err := k.Sign(d)
+	want, err := sign(k, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +203,7 @@ func testSealedKey(t *testing.T, b, restarted enclave.Backend) {
 		if k2.Address() != k.Address() {
 			t.Fatalf("%s: loaded %s, want %s", name, k2.Address(), k.Address())
 		}
-		got, err := k2.Sign(d)
+		got, err := sign(k2, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +358,7 @@ func testConcurrent(t *testing.T, b enclave.Backend) {
 	for i := range 8 {
 		wg.Go(func() {
 			d := digestOf(fmt.Sprint(i))
-			sig, err := k.Sign(d)
+			sig, err := sign(k, d)
 			if err != nil {
 				errs <- err
 				return

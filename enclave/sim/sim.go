@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -47,12 +48,16 @@ type Options struct {
 	SealKey []byte
 	// Logger receives the simulation warning; nil means slog.Default().
 	Logger *slog.Logger
+	// Signatures, if set, counts every signature this backend's keys make
+	// (the load sim's signature budget).
+	Signatures *atomic.Int64
 }
 
 // Backend is the simulation backend. It is safe for concurrent use.
 type Backend struct {
 	aead   cipher.AEAD
 	attest *ecdsa.PrivateKey
+	signs  *atomic.Int64
 }
 
 var _ enclave.Backend = (*Backend)(nil)
@@ -81,7 +86,7 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{aead: aead, attest: attest}
+	b := &Backend{aead: aead, attest: attest, signs: opts.Signatures}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -119,7 +124,11 @@ func (b *Backend) Kind() enclave.Kind { return enclave.KindSimulation }
 
 // NewKey generates a key held in process memory.
 func (b *Backend) NewKey() (enclave.Key, error) {
-	return keys.Generate(b.seal)
+	k, err := keys.Generate(b.seal)
+	if err != nil {
+		return nil, err
+	}
+	return keys.Counted(k, b.signs), nil
 }
 
 // LoadKey opens a key sealed by a backend with the same sealing key.
@@ -133,7 +142,7 @@ func (b *Backend) LoadKey(sealed []byte) (enclave.Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", enclave.ErrInvalidKey, err)
 	}
-	return k, nil
+	return keys.Counted(k, b.signs), nil
 }
 
 // Seal encrypts plaintext with AES-256-GCM, binding additionalData.

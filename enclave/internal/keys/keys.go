@@ -1,17 +1,26 @@
-// Package keys is the in-memory secp256k1 key shared by the enclave backends.
+// Package keys is the in-memory secp256k1 key shared by the enclave backends,
+// and the only way to sign a digest with it.
 //
-// It keeps the private key in an unexported field and prints only the address,
-// so neither the API nor fmt/slog output can leak it. Backends plug in their
-// own sealing function.
+// A Key keeps the private key in an unexported field and prints only the
+// address, so neither the API nor fmt/slog output can leak it. It has no
+// signing method: a host holding the handle (as an enclave.Key) cannot sign
+// with it, not even by a type assertion to an interface it declares itself.
+// Signing goes through Signer, which only packages under enclave/ can call
+// (Go's internal rule), and those hand the signer to the protocol machines
+// and the purpose-built entry points, which sign only digests they built.
+// Backends plug in their own sealing function.
 package keys
 
 import (
 	"crypto/ecdsa"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/teeswap/teeswap/enclave"
 )
 
 // Additional-data domains. Data sealed through Backend.Seal always carries the
@@ -39,6 +48,8 @@ type Key struct {
 	priv *ecdsa.PrivateKey
 	addr common.Address
 	seal SealFunc
+	// signed, if set, counts this key's signatures (the load sim's budget).
+	signed *atomic.Int64
 }
 
 // Generate makes a fresh key.
@@ -66,11 +77,6 @@ func wrap(priv *ecdsa.PrivateKey, seal SealFunc) *Key {
 // Address is the Ethereum address of the key.
 func (k *Key) Address() common.Address { return k.addr }
 
-// Sign signs a digest: 65 bytes [R || S || V], V in {0, 1}.
-func (k *Key) Sign(digest [32]byte) ([]byte, error) {
-	return crypto.Sign(digest[:], k.priv)
-}
-
 // Sealed seals the key for persistence.
 func (k *Key) Sealed() ([]byte, error) {
 	d := crypto.FromECDSA(k.priv)
@@ -78,9 +84,66 @@ func (k *Key) Sealed() ([]byte, error) {
 	return k.seal(d, KeyAD())
 }
 
-// PrivateKey gives the backend that owns the key access to it (for example
-// the sim backend's attestation key). It is not reachable through enclave.Key.
-func (k *Key) PrivateKey() *ecdsa.PrivateKey { return k.priv }
+// Counted makes k count its signatures in n (nil: stop counting) and
+// returns it.
+func Counted(k *Key, n *atomic.Int64) *Key {
+	k.signed = n
+	return k
+}
+
+// DigestSigner signs 32-byte digests: 65 bytes [R || S || V] with V in
+// {0, 1}, exactly what go-ethereum's crypto.Sign returns (deterministic,
+// RFC 6979), so crypto.Ecrecover on the digest gives back Address(). It is
+// messages.Signer, the interface the protocol machines sign through.
+type DigestSigner interface {
+	Address() common.Address
+	Sign(digest [32]byte) ([]byte, error)
+}
+
+// digestSigner signs with a backend key. Only enclave code ever holds one.
+type digestSigner struct{ k *Key }
+
+func (s digestSigner) Address() common.Address { return s.k.addr }
+
+func (s digestSigner) Sign(digest [32]byte) ([]byte, error) {
+	if s.k.signed != nil {
+		s.k.signed.Add(1)
+	}
+	return crypto.Sign(digest[:], s.k.priv)
+}
+
+// failingSigner stands for a handle that holds no key this package knows:
+// every signature fails with enclave.ErrNotEnclaveKey.
+type failingSigner struct{ addr common.Address }
+
+func (s failingSigner) Address() common.Address { return s.addr }
+
+func (s failingSigner) Sign([32]byte) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %s", enclave.ErrNotEnclaveKey, s.addr)
+}
+
+// Signer returns the signer of the key behind handle k:
+//   - a backend key (*Key) signs inside the enclave;
+//   - a handle that already signs by itself (a test key, which holds its
+//     private key in the clear by construction) signs as itself: no backend
+//     key is involved, so this gives nobody a signature they could not make;
+//   - anything else (including nil) gives a signer whose every signature
+//     fails with enclave.ErrNotEnclaveKey, so a step that needs to sign
+//     returns an error instead of panicking.
+func Signer(k enclave.Key) DigestSigner {
+	switch k := k.(type) {
+	case *Key:
+		if k != nil {
+			return digestSigner{k}
+		}
+	case DigestSigner:
+		return k
+	case nil:
+	default:
+		return failingSigner{k.Address()}
+	}
+	return failingSigner{}
+}
 
 // String, GoString, Format and LogValue print only the address, on values
 // and pointers alike: fmt would otherwise print the private key's fields

@@ -159,3 +159,19 @@ func (k Key) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
 
 // LogValue implements slog.LogValuer.
 func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// Scalar returns a copy of k's 32-byte private scalar, for enclave code that
+// hands the key to another enclave under attestation (enclave/provision).
+// Callers clear it after use.
+func Scalar(k *Key) []byte { return crypto.FromECDSA(k.priv) }
+
+// Sibling returns a key holding scalar d that belongs to the same backend as
+// k: sealed by its sealing function and counted by its counter.
+func Sibling(k *Key, d []byte) (*Key, error) {
+	s, err := FromBytes(d, k.seal)
+	if err != nil {
+		return nil, err
+	}
+	s.signed = k.signed
+	return s, nil
+}

@@ -184,3 +184,47 @@ func TestAnswerReplayedOrTamperedIsRefused(t *testing.T) {
 		t.Fatalf("the genuine answer: %v", err)
 	}
 }
+
+// TestRecordSealerIsSharedByKeyHolders: members holding the provisioned key
+// read each other's records; a member with another key does not.
+func TestRecordSealerIsSharedByKeyHolders(t *testing.T) {
+	holderB, joinerB := member(t, 1), member(t, 2)
+	k := holderKey(t, holderB)
+	j := joiner(t, joinerB)
+	a, err := provision.Provide(holderB, k, j.Offer(), simPolicy, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Accept(a, simPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, err := provision.NewRecordSealer(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := provision.NewRecordSealer(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := provision.NewRecordSealer(holderKey(t, holderB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := s1.Seal([]byte("record"), []byte("key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := s2.Unseal(blob, []byte("key")); err != nil || string(pt) != "record" {
+		t.Fatalf("the other member's sealer: %q %v", pt, err)
+	}
+	if _, err := s2.Unseal(blob, []byte("other key")); !errors.Is(err, enclave.ErrUnseal) {
+		t.Fatalf("other additional data: %v", err)
+	}
+	if _, err := stranger.Unseal(blob, []byte("key")); !errors.Is(err, enclave.ErrUnseal) {
+		t.Fatalf("a sealer of another key: %v", err)
+	}
+	if _, err := provision.NewRecordSealer(protocoltest.NewKey(1, "c")); !errors.Is(err, provision.ErrNotProvisionable) {
+		t.Fatalf("a test key: %v", err)
+	}
+}

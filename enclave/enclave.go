@@ -76,6 +76,9 @@ var (
 	ErrNotEnclaveKey = errors.New("enclave: the key handle is not held by an enclave backend")
 	// ErrReportDataTooLong: report data exceeds ReportDataSize bytes.
 	ErrReportDataTooLong = errors.New("enclave: report data longer than 64 bytes")
+	// ErrReservedReportData: report data of the class only enclave code may
+	// have reported (key provisioning), asked for through Backend.Report.
+	ErrReservedReportData = errors.New("enclave: report data reserved for enclave code")
 
 	// ErrUnknownBackend: Open was given a backend name it does not know.
 	ErrUnknownBackend = errors.New("enclave: unknown backend name")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // ReportDataSize is the size of SGX report data.
@@ -65,6 +67,20 @@ func PadReportData(data []byte) ([]byte, error) {
 	}
 	out := make([]byte, ReportDataSize)
 	copy(out, data)
+	return out, nil
+}
+
+// PadHostReportData is PadReportData for data a host asked for: it refuses
+// report data reserved for enclave code (enclave/provision's exchange),
+// with ErrReservedReportData. Backends' Report use it.
+func PadHostReportData(data []byte) ([]byte, error) {
+	out, err := PadReportData(data)
+	if err != nil {
+		return nil, err
+	}
+	if reportdata.IsReserved(out) {
+		return nil, ErrReservedReportData
+	}
 	return out, nil
 }
 

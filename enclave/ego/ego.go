@@ -13,6 +13,7 @@ import (
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // ErrNotInEnclave is enclave.ErrNotInEnclave: the process is not inside SGX,
@@ -186,10 +187,26 @@ func (b *Backend) Report(reportData []byte) (enclave.Report, error) {
 		return enclave.Report{}, err
 	}
 	// Always a full 64-byte buffer: GetRemoteReport panics on nil or empty data.
-	data, err := enclave.PadReportData(reportData)
+	data, err := enclave.PadHostReportData(reportData)
 	if err != nil {
 		return enclave.Report{}, err
 	}
+	return b.report(data)
+}
+
+// ReservedReport is the report enclave/provision asks for: reserved report
+// data over digest. Only a Token from enclave/internal/reportdata opens it.
+func (b *Backend) ReservedReport(t reportdata.Token, digest [32]byte) (enclave.Report, error) {
+	if !t.Valid() {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	if err := b.check(); err != nil {
+		return enclave.Report{}, err
+	}
+	return b.report(reportdata.Reserved(digest))
+}
+
+func (b *Backend) report(data []byte) (enclave.Report, error) {
 	raw, err := egoenclave.GetRemoteReport(data)
 	if err != nil {
 		return enclave.Report{}, fmt.Errorf("SGX remote report: %w", err)

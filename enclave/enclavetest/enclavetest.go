@@ -15,6 +15,7 @@ import (
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // TestBackend runs the conformance suite. newBackend must return a fresh
@@ -314,6 +315,9 @@ func PolicyFor(b enclave.Backend, r enclave.Report) enclave.Policy {
 }
 
 func testReport(t *testing.T, b enclave.Backend) {
+	if _, err := b.Report(reportdata.Reserved([32]byte{1})); !errors.Is(err, enclave.ErrReservedReportData) {
+		t.Fatalf("Report made report data reserved for enclave code: %v", err)
+	}
 	k := mustKey(t, b)
 	r, err := enclave.ReportFor(b, k)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // Domains of the report data and of the key derivation.
@@ -60,22 +61,37 @@ type Answer struct {
 	Sealed  []byte         `json:"sealed"` // nonce || AES-256-GCM(scalar)
 }
 
-func offerData(pub []byte) []byte {
+func offerData(pub []byte) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(offerDomain))
 	h.Write([]byte{0})
 	h.Write(pub)
-	return h.Sum(nil)
+	return [32]byte(h.Sum(nil))
 }
 
-func answerData(joiner, holder []byte, addr common.Address) []byte {
+func answerData(joiner, holder []byte, addr common.Address) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(answerDomain))
 	h.Write([]byte{0})
 	h.Write(joiner)
 	h.Write(holder)
 	h.Write(addr.Bytes())
-	return h.Sum(nil)
+	return [32]byte(h.Sum(nil))
+}
+
+// reporter is a backend that makes reports over reserved report data
+// (enclave/internal/reportdata): its exported Report refuses that data, so
+// only enclave code can have a key of its own vouched for in this exchange.
+type reporter interface {
+	ReservedReport(t reportdata.Token, digest [32]byte) (enclave.Report, error)
+}
+
+func reservedReport(b enclave.Backend, digest [32]byte) (enclave.Report, error) {
+	r, ok := b.(reporter)
+	if !ok {
+		return enclave.Report{}, fmt.Errorf("%w: backend %T makes no reserved reports", ErrNotProvisionable, b)
+	}
+	return r.ReservedReport(reportdata.Grant(), digest)
 }
 
 // aead derives the exchange's cipher from the shared secret and both keys.
@@ -92,8 +108,9 @@ func aead(secret, joiner, holder []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// checkReport verifies raw evidence under v and that it carries data.
-func checkReport(v *enclave.Verifier, kind enclave.Kind, raw, data []byte) (enclave.Report, error) {
+// checkReport verifies raw evidence under v and that it carries digest as
+// reserved report data.
+func checkReport(v *enclave.Verifier, kind enclave.Kind, raw []byte, digest [32]byte) (enclave.Report, error) {
 	if v == nil {
 		return enclave.Report{}, fmt.Errorf("%w: no verifier", ErrMalformed)
 	}
@@ -101,11 +118,7 @@ func checkReport(v *enclave.Verifier, kind enclave.Kind, raw, data []byte) (encl
 	if err != nil {
 		return enclave.Report{}, err
 	}
-	want, err := enclave.PadReportData(data)
-	if err != nil {
-		return enclave.Report{}, err
-	}
-	if string(r.ReportData) != string(want) {
+	if string(r.ReportData) != string(reportdata.Reserved(digest)) {
 		return enclave.Report{}, fmt.Errorf("%w: the report does not bind this exchange", enclave.ErrReportDataMismatch)
 	}
 	return r, nil
@@ -138,7 +151,7 @@ func NewJoiner(b enclave.Backend, log *slog.Logger) (*Joiner, error) {
 		return nil, err
 	}
 	pub := priv.PublicKey().Bytes()
-	r, err := b.Report(offerData(pub))
+	r, err := reservedReport(b, offerData(pub))
 	if err != nil {
 		return nil, fmt.Errorf("provision: report for the offer: %w", err)
 	}
@@ -214,7 +227,7 @@ func Provide(b enclave.Backend, k enclave.Key, o Offer, v *enclave.Verifier, log
 	}
 	pub := priv.PublicKey().Bytes()
 	addr := held.Address()
-	r, err := b.Report(answerData(o.Public, pub, addr))
+	r, err := reservedReport(b, answerData(o.Public, pub, addr))
 	if err != nil {
 		return Answer{}, fmt.Errorf("provision: report for the answer: %w", err)
 	}

@@ -2,12 +2,16 @@ package provision_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"testing"
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/provision"
 	"github.com/teeswap/teeswap/enclave/sim"
@@ -226,5 +230,40 @@ func TestRecordSealerIsSharedByKeyHolders(t *testing.T) {
 	}
 	if _, err := provision.NewRecordSealer(protocoltest.NewKey(1, "c")); !errors.Is(err, provision.ErrNotProvisionable) {
 		t.Fatalf("a test key: %v", err)
+	}
+}
+
+// TestRoleHostCannotObtainTheKeyWithItsOwnOffer: a member's host makes an
+// X25519 key of its own and wants its enclave to vouch for it, so a holder
+// would seal the coordinator key to it. The backend refuses reserved report
+// data, a zero token opens nothing, and an offer over a report of any other
+// data is refused by the holder: the key reaches only a Joiner's enclave.
+func TestRoleHostCannotObtainTheKeyWithItsOwnOffer(t *testing.T) {
+	holderB, hostB := member(t, 1), member(t, 2)
+	k := holderKey(t, holderB)
+	priv, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := priv.PublicKey().Bytes()
+	h := sha256.New()
+	h.Write([]byte("teeswap/provision/offer/v1"))
+	h.Write([]byte{0})
+	h.Write(pub)
+	digest := [32]byte(h.Sum(nil))
+	if _, err := hostB.Report(reportdata.Reserved(digest)); !errors.Is(err, enclave.ErrReservedReportData) {
+		t.Fatalf("Backend.Report made reserved report data: %v", err)
+	}
+	if _, err := hostB.ReservedReport(reportdata.Token{}, digest); !errors.Is(err, enclave.ErrReservedReportData) {
+		t.Fatalf("a zero token made a reserved report: %v", err)
+	}
+	// The nearest a host gets: a report over the digest without the mark.
+	r, err := hostB.Report(digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := provision.Provide(holderB, k, provision.Offer{Public: pub, Kind: r.Kind, Report: r.Raw}, simPolicy, quiet)
+	if !errors.Is(err, provision.ErrOfferRefused) || !errors.Is(err, enclave.ErrReportDataMismatch) || a.Sealed != nil {
+		t.Fatalf("the host's own offer: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 	"github.com/teeswap/teeswap/enclave/internal/simreport"
 )
 
@@ -179,11 +180,25 @@ func (b *Backend) open(sealed, ad []byte) ([]byte, error) {
 }
 
 // Report returns a simulated report, self-signed by the attestation key.
+// Report data reserved for enclave code is refused.
 func (b *Backend) Report(reportData []byte) (enclave.Report, error) {
-	data, err := enclave.PadReportData(reportData)
+	data, err := enclave.PadHostReportData(reportData)
 	if err != nil {
 		return enclave.Report{}, err
 	}
+	return b.report(data)
+}
+
+// ReservedReport is the report enclave/provision asks for: reserved report
+// data over digest. Only a Token from enclave/internal/reportdata opens it.
+func (b *Backend) ReservedReport(t reportdata.Token, digest [32]byte) (enclave.Report, error) {
+	if !t.Valid() {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	return b.report(reportdata.Reserved(digest))
+}
+
+func (b *Backend) report(data []byte) (enclave.Report, error) {
 	raw, err := simreport.Encode(b.attest, data)
 	if err != nil {
 		return enclave.Report{}, err

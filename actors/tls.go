@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
@@ -32,8 +31,9 @@ import (
 // starts (under SGX, inside the enclave) and binds it in a certificate
 // extension to the remoting address it serves:
 //   - a node with an enclave key signs the binding with that key and adds
-//     an attestation report whose report data carries both the enclave
-//     address and the binding (EGo's report under SGX; the simulation's
+//     an attestation report whose report data binds both the enclave
+//     address and the binding (hostapi.TLSReportData; the backend makes it
+//     only for a key it holds; EGo's report under SGX, the simulation's
 //     self-signed one, accepted only when the verifier allows simulation);
 //   - a client without an enclave (the CLI, an exchange) MACs the binding
 //     with the control credential of the node it talks to.
@@ -63,15 +63,6 @@ type tlsBinding struct {
 // enclave builds and signs it: hostapi.SignTLSBinding).
 func bindingDigest(spki []byte, address string) [32]byte {
 	return hostapi.TLSBindingDigest(spki, address)
-}
-
-// reportData is what a node's report carries: the first half of the
-// address binding of its enclave key, then the TLS binding.
-func reportData(chain common.Address, digest [32]byte) []byte {
-	out := make([]byte, enclave.ReportDataSize)
-	copy(out, enclave.BindAddress(chain)[:32])
-	copy(out[32:], digest[:])
-	return out
 }
 
 // TLSConfig configures mutual TLS for StartRemote.
@@ -127,7 +118,7 @@ func (t *tlsIdentity) make(address string) (tls.Certificate, error) {
 		if b.Sig, err = hostapi.SignTLSBinding(t.cfg.Key, spki, address); err != nil {
 			return tls.Certificate{}, err
 		}
-		r, err := t.cfg.Backend.Report(reportData(t.cfg.Key.Address(), digest))
+		r, err := hostapi.TLSReport(t.cfg.Backend, t.cfg.Key, spki, address)
 		if err != nil {
 			return tls.Certificate{}, fmt.Errorf("attest the TLS key: %w", err)
 		}
@@ -199,7 +190,7 @@ func (t *tlsIdentity) verify(leaf *x509.Certificate) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadPeerCertificate, err)
 	}
-	if !bytes.Equal(r.ReportData, reportData(chain, digest)) {
+	if !bytes.Equal(r.ReportData, hostapi.TLSReportData(chain, leaf.RawSubjectPublicKeyInfo, b.Address)) {
 		return "", fmt.Errorf("%w: the report does not bind this key", ErrBadPeerCertificate)
 	}
 	return b.Address, nil

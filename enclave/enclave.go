@@ -35,7 +35,10 @@ type Backend interface {
 	// different additionalData.
 	Unseal(sealed, additionalData []byte) ([]byte, error)
 	// Report produces a remote attestation report carrying reportData
-	// (at most ReportDataSize bytes; shorter data is zero-padded).
+	// (at most ReportDataSize bytes; shorter data is zero-padded). It
+	// refuses report data reserved for enclave code, which includes every
+	// address binding (ErrReservedReportData): a report binding a key's
+	// address comes only from ReportFor, for a key the backend holds.
 	Report(reportData []byte) (Report, error)
 }
 
@@ -77,8 +80,15 @@ var (
 	// ErrReportDataTooLong: report data exceeds ReportDataSize bytes.
 	ErrReportDataTooLong = errors.New("enclave: report data longer than 64 bytes")
 	// ErrReservedReportData: report data of the class only enclave code may
-	// have reported (key provisioning), asked for through Backend.Report.
+	// have reported (address bindings, TLS bindings, key provisioning),
+	// asked for through Backend.Report, or a reserved report asked for
+	// without a valid token.
 	ErrReservedReportData = errors.New("enclave: report data reserved for enclave code")
+	// ErrKeyNotHeld: a report binding a key's address was asked of a
+	// backend that did not make or load that key (a key in the clear, a
+	// handle of the caller's own type, another backend's key), or of a
+	// backend that binds no addresses.
+	ErrKeyNotHeld = errors.New("enclave: the backend does not hold this key")
 
 	// ErrUnknownBackend: Open was given a backend name it does not know.
 	ErrUnknownBackend = errors.New("enclave: unknown backend name")

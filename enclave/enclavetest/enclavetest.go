@@ -3,7 +3,10 @@ package enclavetest
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
 	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
@@ -38,6 +42,7 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) enclave.Backend) {
 	t.Run("UnsealRejectsTampering", func(t *testing.T) { testTamper(t, newBackend(t)) })
 	t.Run("UnsealCannotOpenKeys", func(t *testing.T) { testKeyDomain(t, newBackend(t)) })
 	t.Run("Report", func(t *testing.T) { testReport(t, newBackend(t)) })
+	t.Run("BindsOnlyKeysItHolds", func(t *testing.T) { testBindsOnlyHeldKeys(t, newBackend(t), newBackend(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newBackend(t)) })
 }
 
@@ -352,6 +357,115 @@ func testReport(t *testing.T, b enclave.Backend) {
 	}
 	if _, err := b.Report(nil); err != nil {
 		t.Fatalf("nil report data: %v", err)
+	}
+}
+
+// ClearKey is a key the host holds in the clear (generated outside any
+// backend) behind an enclave.Key handle of its own type: what a malicious
+// host would like a backend to vouch for.
+type ClearKey struct{ priv *ecdsa.PrivateKey }
+
+// NewClearKey generates a ClearKey.
+func NewClearKey(t testing.TB) *ClearKey {
+	t.Helper()
+	priv, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ClearKey{priv}
+}
+
+// Address is the key's address.
+func (k *ClearKey) Address() common.Address { return crypto.PubkeyToAddress(k.priv.PublicKey) }
+
+// Sealed returns the scalar itself: the host has it anyway.
+func (k *ClearKey) Sealed() ([]byte, error) { return crypto.FromECDSA(k.priv), nil }
+
+// tlsSPKI is a fresh P-256 public key, DER SubjectPublicKeyInfo, as a
+// remoting TLS key is.
+func tlsSPKI(t *testing.T) []byte {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spki
+}
+
+// testBindsOnlyHeldKeys: a report binding an address (enclave.BindAddress,
+// hostapi.TLSReportData) comes only from a backend that made or loaded the
+// key. A host holding a key in the clear, or another backend's key, gets a
+// typed refusal on every path; the old, unreserved layout it can still have
+// reported binds nothing a verifier accepts.
+func testBindsOnlyHeldKeys(t *testing.T, b, other enclave.Backend) {
+	inClear := NewClearKey(t)
+	foreign := mustKey(t, other)
+	spki := tlsSPKI(t)
+	const remote = "10.0.0.7:8090"
+	for name, k := range map[string]enclave.Key{"a key in the clear": inClear, "another backend's key": foreign, "nil": nil} {
+		if _, err := enclave.ReportFor(b, k); !errors.Is(err, enclave.ErrKeyNotHeld) {
+			t.Errorf("ReportFor(%s): err = %v, want ErrKeyNotHeld", name, err)
+		}
+		if _, err := hostapi.TLSReport(b, k, spki, remote); !errors.Is(err, enclave.ErrKeyNotHeld) {
+			t.Errorf("TLSReport(%s): err = %v, want ErrKeyNotHeld", name, err)
+		}
+	}
+	for name, data := range map[string][]byte{
+		"address binding": enclave.BindAddress(inClear.Address()),
+		"TLS binding":     hostapi.TLSReportData(inClear.Address(), spki, remote),
+	} {
+		if _, err := b.Report(data); !errors.Is(err, enclave.ErrReservedReportData) {
+			t.Errorf("Report(%s of a key in the clear): err = %v, want ErrReservedReportData", name, err)
+		}
+	}
+
+	// The honest path: b's own key, and the foreign key once b has loaded
+	// it (two backends of this suite share sealing keys).
+	sealed, err := foreign.Sealed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := b.LoadKey(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]enclave.Key{"own key": mustKey(t, b), "loaded key": loaded} {
+		r, err := enclave.ReportFor(b, k)
+		if err != nil {
+			t.Fatalf("ReportFor(%s): %v", name, err)
+		}
+		v := enclave.NewVerifier(PolicyFor(b, r))
+		if err := v.Verify(r, k.Address()); err != nil {
+			t.Fatalf("Verify(%s): %v", name, err)
+		}
+		tr, err := hostapi.TLSReport(b, k, spki, remote)
+		if err != nil {
+			t.Fatalf("TLSReport(%s): %v", name, err)
+		}
+		got, err := v.Check(tr.Kind, tr.Raw)
+		if err != nil || !bytes.Equal(got.ReportData, hostapi.TLSReportData(k.Address(), spki, remote)) {
+			t.Fatalf("TLS report of %s: %v, data %x", name, err, got.ReportData)
+		}
+		// A TLS report is no address binding, nor the reverse.
+		if err := v.Verify(tr, k.Address()); !errors.Is(err, enclave.ErrReportDataMismatch) {
+			t.Fatalf("a TLS report passed as an address binding: %v", err)
+		}
+	}
+
+	// What the host can still have reported, the pre-reserved layout
+	// (the digest zero-padded), binds no address.
+	old := make([]byte, enclave.ReportDataSize)
+	copy(old, enclave.BindAddress(inClear.Address())[:32])
+	r, err := b.Report(old)
+	if err != nil {
+		t.Fatalf("unreserved report data: %v", err)
+	}
+	if err := enclave.NewVerifier(PolicyFor(b, r)).Verify(r, inClear.Address()); !errors.Is(err, enclave.ErrReportDataMismatch) {
+		t.Fatalf("the old layout still binds an address: %v", err)
 	}
 }
 

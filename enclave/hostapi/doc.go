@@ -8,7 +8,9 @@
 //   - SignRegistration: a terminal's proof that it runs at a remoting peer
 //     (RegisterTerminal), over RegistrationDigest;
 //   - SignTLSBinding: the binding of a remoting TLS public key to the
-//     address it serves, over TLSBindingDigest;
+//     address it serves, over TLSBindingDigest, and TLSReport, the
+//     attestation report over TLSReportData that goes with it (for a key
+//     the backend holds only);
 //   - Deployer: contract-creation transactions of the PaymentChannels
 //     bytecode and nothing else.
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/teeswap/teeswap/contracts"
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -23,6 +24,7 @@ import (
 const (
 	registrationDomain = "teeswap/register-terminal/v1"
 	tlsDomain          = "teeswap/remoting-tls/v1"
+	tlsReportDomain    = "teeswap/enclave/tls-report/v1"
 )
 
 // Errors of the entry points. Wrapped errors keep these identities.
@@ -82,6 +84,49 @@ func SignTLSBinding(k enclave.Key, spki []byte, address string) ([]byte, error) 
 		return nil, fmt.Errorf("%w: TLS binding without an address", ErrBadRequest)
 	}
 	return keys.Signer(k).Sign(TLSBindingDigest(spki, address))
+}
+
+// TLSReportData is the report data of a node's TLS certificate: the
+// reserved report data (enclave/internal/reportdata) over
+// sha256(domain || 0 || chain || TLSBindingDigest(spki, address)), so one
+// report binds both the enclave address chain and the TLS binding.
+// Backend.Report refuses it; only TLSReport makes it. Verifiers recompute it.
+func TLSReportData(chain common.Address, spki []byte, address string) []byte {
+	return reportdata.Reserved(tlsReportDigest(TLSBindingDigest(spki, address))(chain))
+}
+
+func tlsReportDigest(binding [32]byte) func(common.Address) [32]byte {
+	return func(chain common.Address) [32]byte {
+		h := sha256.New()
+		h.Write([]byte(tlsReportDomain))
+		h.Write([]byte{0})
+		h.Write(chain.Bytes())
+		h.Write(binding[:])
+		return [32]byte(h.Sum(nil))
+	}
+}
+
+// keyReporter is a backend that makes reports binding the address of a key
+// it holds (see enclave.ReportFor).
+type keyReporter interface {
+	KeyReport(tok reportdata.KeyToken, k enclave.Key) (enclave.Report, error)
+}
+
+// TLSReport is b's report over TLSReportData(k's address, spki, address),
+// for a key k that b made or loaded; any other key (one the host holds in
+// the clear, say) gets enclave.ErrKeyNotHeld.
+func TLSReport(b enclave.Backend, k enclave.Key, spki []byte, address string) (enclave.Report, error) {
+	if _, err := x509.ParsePKIXPublicKey(spki); err != nil {
+		return enclave.Report{}, fmt.Errorf("%w: %v", ErrBadTLSKey, err)
+	}
+	if address == "" {
+		return enclave.Report{}, fmt.Errorf("%w: TLS binding without an address", ErrBadRequest)
+	}
+	kr, ok := b.(keyReporter)
+	if !ok {
+		return enclave.Report{}, fmt.Errorf("%w: backend %T binds no addresses", enclave.ErrKeyNotHeld, b)
+	}
+	return kr.KeyReport(reportdata.GrantKey(tlsReportDigest(TLSBindingDigest(spki, address))), k)
 }
 
 // paymentChannelsBin is the creation code the deployer accepts; one 32-byte

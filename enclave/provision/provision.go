@@ -83,7 +83,7 @@ func answerData(joiner, holder []byte, addr common.Address) [32]byte {
 // (enclave/internal/reportdata): its exported Report refuses that data, so
 // only enclave code can have a key of its own vouched for in this exchange.
 type reporter interface {
-	ReservedReport(t reportdata.Token, digest [32]byte) (enclave.Report, error)
+	ReservedReport(t reportdata.Token) (enclave.Report, error)
 }
 
 func reservedReport(b enclave.Backend, digest [32]byte) (enclave.Report, error) {
@@ -91,7 +91,7 @@ func reservedReport(b enclave.Backend, digest [32]byte) (enclave.Report, error) 
 	if !ok {
 		return enclave.Report{}, fmt.Errorf("%w: backend %T makes no reserved reports", ErrNotProvisionable, b)
 	}
-	return r.ReservedReport(reportdata.Grant(), digest)
+	return r.ReservedReport(reportdata.Grant(digest))
 }
 
 // aead derives the exchange's cipher from the shared secret and both keys.

@@ -254,7 +254,7 @@ func TestRoleHostCannotObtainTheKeyWithItsOwnOffer(t *testing.T) {
 	if _, err := hostB.Report(reportdata.Reserved(digest)); !errors.Is(err, enclave.ErrReservedReportData) {
 		t.Fatalf("Backend.Report made reserved report data: %v", err)
 	}
-	if _, err := hostB.ReservedReport(reportdata.Token{}, digest); !errors.Is(err, enclave.ErrReservedReportData) {
+	if _, err := hostB.ReservedReport(reportdata.Token{}); !errors.Is(err, enclave.ErrReservedReportData) {
 		t.Fatalf("a zero token made a reserved report: %v", err)
 	}
 	// The nearest a host gets: a report over the digest without the mark.

@@ -129,7 +129,7 @@ func (b *Backend) NewKey() (enclave.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return keys.Counted(k, b.signs), nil
+	return keys.Owned(keys.Counted(k, b.signs), b), nil
 }
 
 // LoadKey opens a key sealed by a backend with the same sealing key.
@@ -143,7 +143,7 @@ func (b *Backend) LoadKey(sealed []byte) (enclave.Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", enclave.ErrInvalidKey, err)
 	}
-	return keys.Counted(k, b.signs), nil
+	return keys.Owned(keys.Counted(k, b.signs), b), nil
 }
 
 // Seal encrypts plaintext with AES-256-GCM, binding additionalData.
@@ -189,13 +189,30 @@ func (b *Backend) Report(reportData []byte) (enclave.Report, error) {
 	return b.report(data)
 }
 
-// ReservedReport is the report enclave/provision asks for: reserved report
-// data over digest. Only a Token from enclave/internal/reportdata opens it.
-func (b *Backend) ReservedReport(t reportdata.Token, digest [32]byte) (enclave.Report, error) {
-	if !t.Valid() {
+// ReservedReport is the report enclave/provision asks for: the reserved
+// report data its token was granted for. Only a Token from
+// enclave/internal/reportdata opens it.
+func (b *Backend) ReservedReport(t reportdata.Token) (enclave.Report, error) {
+	data, ok := t.Data()
+	if !ok {
 		return enclave.Report{}, enclave.ErrReservedReportData
 	}
-	return b.report(reportdata.Reserved(digest))
+	return b.report(data)
+}
+
+// KeyReport is the report binding the address of k, a key this backend
+// made or loaded (enclave.ReportFor, hostapi.TLSReport); the token says
+// which reserved report data. Any other key gets enclave.ErrKeyNotHeld.
+func (b *Backend) KeyReport(t reportdata.KeyToken, k enclave.Key) (enclave.Report, error) {
+	held, err := keys.HeldBy(k, b)
+	if err != nil {
+		return enclave.Report{}, err
+	}
+	data, ok := t.Data(held.Address())
+	if !ok {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	return b.report(data)
 }
 
 func (b *Backend) report(data []byte) (enclave.Report, error) {

@@ -50,6 +50,9 @@ type Key struct {
 	seal SealFunc
 	// signed, if set, counts this key's signatures (the load sim's budget).
 	signed *atomic.Int64
+	// owner is the backend that made or loaded the key (Owned); only it
+	// makes reports binding the key's address (HeldBy).
+	owner any
 }
 
 // Generate makes a fresh key.
@@ -89,6 +92,28 @@ func (k *Key) Sealed() ([]byte, error) {
 func Counted(k *Key, n *atomic.Int64) *Key {
 	k.signed = n
 	return k
+}
+
+// Owned records that backend owner made or loaded k, and returns k.
+// Backends call it on every key they hand out; owner must be a pointer.
+func Owned(k *Key, owner any) *Key {
+	k.owner = owner
+	return k
+}
+
+// HeldBy returns the backend key behind handle h if owner made or loaded
+// it, and otherwise an error wrapping enclave.ErrKeyNotHeld: a key in the
+// clear, a handle of the host's own type, or another backend's key. A
+// backend checks it before a report binds the key's address.
+func HeldBy(h enclave.Key, owner any) (*Key, error) {
+	k, ok := h.(*Key)
+	if !ok || k == nil {
+		return nil, fmt.Errorf("%w: a %T", enclave.ErrKeyNotHeld, h)
+	}
+	if owner == nil || k.owner != owner {
+		return nil, fmt.Errorf("%w: %s belongs to another backend", enclave.ErrKeyNotHeld, k.addr)
+	}
+	return k, nil
 }
 
 // DigestSigner signs 32-byte digests: 65 bytes [R || S || V] with V in
@@ -166,12 +191,14 @@ func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
 func Scalar(k *Key) []byte { return crypto.FromECDSA(k.priv) }
 
 // Sibling returns a key holding scalar d that belongs to the same backend as
-// k: sealed by its sealing function and counted by its counter.
+// k: sealed by its sealing function, counted by its counter and owned by
+// its owner.
 func Sibling(k *Key, d []byte) (*Key, error) {
 	s, err := FromBytes(d, k.seal)
 	if err != nil {
 		return nil, err
 	}
 	s.signed = k.signed
+	s.owner = k.owner
 	return s, nil
 }

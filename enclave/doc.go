@@ -23,4 +23,6 @@
 //
 // A Verifier checks a Report against a Policy and the signing address the report
 // must bind (see BindAddress). The zero Policy accepts only genuine SGX reports.
+// Only ReportFor makes a report binding an address, and only for a key the
+// backend holds (ErrKeyNotHeld); Backend.Report refuses that report data.
 package enclave

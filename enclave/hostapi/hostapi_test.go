@@ -183,3 +183,38 @@ func TestHandlesGivenToTheHostCannotSign(t *testing.T) {
 		}
 	}
 }
+
+// TLSReport checks its typed inputs as SignTLSBinding does, before the
+// backend is asked: a digest passed off as a TLS key and an empty address
+// are refused.
+func TestTLSReportRefusesMalformedRequests(t *testing.T) {
+	b, err := sim.New(sim.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := b.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&tlsKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hostapi.TLSReport(b, k, crypto.Keccak256([]byte("a digest")), "127.0.0.1:9"); !errors.Is(err, hostapi.ErrBadTLSKey) {
+		t.Fatalf("a digest as TLS key: %v", err)
+	}
+	if _, err := hostapi.TLSReport(b, k, spki, ""); !errors.Is(err, hostapi.ErrBadRequest) {
+		t.Fatalf("no address: %v", err)
+	}
+	r, err := hostapi.TLSReport(b, k, spki, "127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.ReportData) != string(hostapi.TLSReportData(k.Address(), spki, "127.0.0.1:9")) {
+		t.Fatalf("TLS report data %x", r.ReportData)
+	}
+}

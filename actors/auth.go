@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,9 +12,9 @@ import (
 	"strings"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -108,39 +107,15 @@ func ReadCredential(path string) (string, error) {
 	return cred, nil
 }
 
-// registrationDomain separates registration signatures from every other
-// use of a terminal's key.
-const registrationDomain = "teeswap/register-terminal/v1"
-
-// RegistrationDigest is what a terminal signs to register peer as the
-// actor of addr at timestampMs.
-func RegistrationDigest(addr common.Address, peer *messages.Peer, timestampMs int64) [32]byte {
-	h := crypto.NewKeccakState()
-	h.Write([]byte(registrationDomain))
-	h.Write([]byte{0})
-	h.Write(addr.Bytes())
-	for _, s := range []string{peer.GetAddress(), peer.GetId()} {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(timestampMs))
-	h.Write(ts[:])
-	var out [32]byte
-	h.Read(out[:])
-	return out
-}
-
-// SignedRegistration builds a terminal's RegisterTerminal for self.
-func SignedRegistration(s messages.Signer, self *actor.PID, report []byte, nowMs int64) (*messages.RegisterTerminal, error) {
+// SignedRegistration builds a terminal's RegisterTerminal for self; the
+// enclave signs it over hostapi.RegistrationDigest.
+func SignedRegistration(key enclave.Key, self *actor.PID, report []byte, nowMs int64) (*messages.RegisterTerminal, error) {
 	peer := peerOf(self)
-	sig, err := s.Sign(RegistrationDigest(s.Address(), peer, nowMs))
+	sig, err := hostapi.SignRegistration(key, peer, nowMs)
 	if err != nil {
 		return nil, err
 	}
-	return &messages.RegisterTerminal{Address: s.Address().Bytes(), Peer: peer, TimestampMs: nowMs, Signature: sig, Report: report}, nil
+	return &messages.RegisterTerminal{Address: key.Address().Bytes(), Peer: peer, TimestampMs: nowMs, Signature: sig, Report: report}, nil
 }
 
 // inProcess reports whether a message came from this actor system: no

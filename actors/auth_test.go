@@ -13,6 +13,8 @@ import (
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -67,12 +69,10 @@ func TestRoleStrangerCannotRegisterAVictimsAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := backend.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The stranger's own key, in the clear: he signs what he likes with it.
+	key := protocoltest.NewKey(7, "mallory")
 	now := time.Now().UnixMilli()
-	sig, err := key.Sign(actors.RegistrationDigest(victim, mine, now))
+	sig, err := key.Sign(hostapi.RegistrationDigest(victim, mine, now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestRoleStrangerCannotRegisterAVictimsAddress(t *testing.T) {
 	}
 	// His own, valid registration for another node's actor is refused too.
 	victimPeer := &messages.Peer{Address: w.local.System.Address(), Id: "terminal-r1"}
-	sig, _ = key.Sign(actors.RegistrationDigest(key.Address(), victimPeer, now))
+	sig, _ = hostapi.SignRegistration(key, victimPeer, now)
 	reg = askRemote[*messages.Registered](t, st, coord, &messages.RegisterTerminal{Address: key.Address().Bytes(), Peer: victimPeer,
 		TimestampMs: now, Signature: sig, Report: actors.FrameReport(report)})
 	if !strings.Contains(reg.Error, actors.ErrRegistrationRefused.Error()) {

@@ -21,6 +21,8 @@ import (
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/contracts/testtokens"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
@@ -43,7 +45,10 @@ type onChainWorld struct {
 	router   *directory.Router
 	chains   []*evm.Simulated
 	contract map[uint64]common.Address
-	keys     map[string]enclave.Key
+	// keys are test keys in the clear, not backend keys: the dispute
+	// tests play counterparties that run their own software and sign
+	// what they like (rawKeyTx); the machines sign with them as with any.
+	keys     map[string]*protocoltest.Key
 	chainOf  map[string]uint64
 	ops      map[string]*actors.ContractOps
 	deployer enclave.Key
@@ -60,7 +65,7 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &onChainWorld{t: t, backend: backend, contract: map[uint64]common.Address{}, keys: map[string]enclave.Key{},
+	w := &onChainWorld{t: t, backend: backend, contract: map[uint64]common.Address{}, keys: map[string]*protocoltest.Key{},
 		chainOf: map[string]uint64{}, ops: map[string]*actors.ContractOps{},
 		gas: map[acctKey]*big.Int{}, start: map[acctKey]*big.Int{}, transfers: map[acctKey]*big.Int{}}
 	if w.deployer, err = backend.NewKey(); err != nil {
@@ -68,10 +73,7 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 	}
 	alloc := types.GenesisAlloc{w.deployer.Address(): {Balance: genesisWei}}
 	for _, name := range []string{"s1", "i1", "r1", "s2", "i2", "r2"} {
-		k, err := backend.NewKey()
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := protocoltest.NewKey(1, name)
 		w.keys[name] = k
 		alloc[k.Address()] = types.Account{Balance: genesisWei}
 	}
@@ -93,7 +95,7 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 		for _, k := range append([]enclave.Key{w.deployer}, w.keyList()...) {
 			w.start[acctKey{c.ChainID(), k.Address()}] = genesisWei
 		}
-		addr, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(w.deployer), 3600)
+		addr, r, err := actors.DeployPaymentChannels(ctx, c, hostapi.NewDeployer(w.deployer), 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,33 +394,6 @@ func TestChainEndToEnd(t *testing.T) {
 	}
 }
 
-// TestDeploySignerSignsOnlyDeployments: the one signer outside the
-// enclave's typed entry points signs contract creations and nothing with
-// a recipient, so a host cannot use it to move channel funds.
-func TestDeploySignerSignsOnlyDeployments(t *testing.T) {
-	backend, err := sim.New(sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := backend.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := actors.NewDeploySigner(key)
-	signed, err := s.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(77), Nonce: 3, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(2), Gas: 21000, Data: []byte{1}}), big.NewInt(77))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if from, err := types.Sender(types.LatestSignerForChainID(big.NewInt(77)), signed); err != nil || from != key.Address() {
-		t.Fatalf("signed deployment recovers to %s (%v)", from, err)
-	}
-	to := common.HexToAddress("0x1234")
-	_, err = s.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(77), Gas: 21000, To: &to, Value: big.NewInt(5)}), big.NewInt(77))
-	if !errors.Is(err, actors.ErrNotDeployment) || !errors.Is(err, chain.ErrSigner) {
-		t.Fatalf("a call was signed or refused wrongly: %v", err)
-	}
-}
-
 // testTx is a terminal machine outside any actor, trusting coord, for
 // ContractOps tests without a running terminal.
 func testTx(t *testing.T, key enclave.Key, deps []actors.Deployment, coord common.Address) actors.MachineTx {
@@ -470,19 +445,24 @@ func TestContractOpsTokenAndErrors(t *testing.T) {
 	c := chains[0]
 	defer c.Close()
 	ctx := context.Background()
-	deployer := actors.NewDeploySigner(keys[0])
+	deployer := hostapi.NewDeployer(keys[0])
 	contract, _, err := actors.DeployPaymentChannels(ctx, c, deployer, 60)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := testtokens.NewTestToken()
-	token, _, err := chain.Deploy(ctx, c, deployer, common.FromHex(testtokens.TestTokenMetaData.Bin), tok.PackConstructor("Test", "TST"))
+	minter := chaintest.NewKeySigner(minterKey)
+	// The enclave key's deployer creates PaymentChannels only: not the
+	// token, and no call; the minter's plain key deploys the token.
+	if _, _, err := chain.Deploy(ctx, c, deployer, common.FromHex(testtokens.TestTokenMetaData.Bin), tok.PackConstructor("Test", "TST")); !errors.Is(err, hostapi.ErrNotDeployment) || !errors.Is(err, chain.ErrSigner) {
+		t.Fatalf("the deployer signed another contract's creation: %v", err)
+	}
+	token, _, err := chain.Deploy(ctx, c, minter, common.FromHex(testtokens.TestTokenMetaData.Bin), tok.PackConstructor("Test", "TST"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	minter := chaintest.NewKeySigner(minterKey)
-	if _, err := c.Transact(ctx, deployer, &token, tok.PackMint(minter.Address(), big.NewInt(1)), nil); !errors.Is(err, actors.ErrNotDeployment) {
-		t.Fatalf("the deploy signer signed a call: %v", err)
+	if _, err := c.Transact(ctx, deployer, &token, tok.PackMint(minter.Address(), big.NewInt(1)), nil); !errors.Is(err, hostapi.ErrNotDeployment) {
+		t.Fatalf("the deployer signed a call: %v", err)
 	}
 	for _, k := range keys[1:] {
 		if _, err := c.Transact(ctx, minter, &token, tok.PackMint(k.Address(), big.NewInt(1000)), nil); err != nil {
@@ -562,7 +542,7 @@ func TestWatcherForwardsToSubscribers(t *testing.T) {
 	c := chains[0]
 	defer c.Close()
 	ctx := context.Background()
-	contract, r, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(ka), 60)
+	contract, r, err := actors.DeployPaymentChannels(ctx, c, hostapi.NewDeployer(ka), 60)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -315,8 +315,8 @@ func explain(err error) error {
 }
 
 // DeployPaymentChannels deploys the contract on c with the given challenge
-// period (seconds), signed by signer (a DeploySigner: deployment is not a
-// channel transaction and goes through no enclave entry point).
+// period (seconds), signed by signer (an enclave key's hostapi.Deployer,
+// which signs PaymentChannels creations and nothing else).
 func DeployPaymentChannels(ctx context.Context, c chain.Chain, signer chain.TxSigner, challengePeriod uint64) (common.Address, *types.Receipt, error) {
 	pc := contracts.NewPaymentChannels()
 	addr, r, err := chain.Deploy(ctx, c, signer, common.FromHex(contracts.PaymentChannelsMetaData.Bin), pc.PackConstructor(challengePeriod))

@@ -11,7 +11,9 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/coordinator"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -36,7 +38,9 @@ var ErrRouteTooLong = errors.New("actors: route longer than MaxRouteHops")
 
 // CoordinatorConfig configures the coordinator actor.
 type CoordinatorConfig struct {
-	Signer messages.Signer
+	// Signer is the coordinator's enclave key handle; only its machines
+	// sign with it.
+	Signer enclave.Key
 	Store  Store
 	Routes Routes
 	// Report is the coordinator enclave's attestation report, sent to
@@ -278,7 +282,7 @@ func (a *CoordinatorActor) checkRegistration(ctx actor.Context, m *messages.Regi
 	if m.TimestampMs <= a.lastReg[addr] {
 		return addr, nil, fmt.Errorf("%w: not newer than the last registration", ErrRegistrationRefused)
 	}
-	signer, err := messages.RecoverAddress(RegistrationDigest(addr, m.Peer, m.TimestampMs), m.Signature)
+	signer, err := messages.RecoverAddress(hostapi.RegistrationDigest(addr, m.Peer, m.TimestampMs), m.Signature)
 	if err != nil || signer != addr {
 		return addr, nil, fmt.Errorf("%w: not signed by %s", ErrRegistrationRefused, addr)
 	}

@@ -19,8 +19,9 @@ import (
 	"github.com/teeswap/teeswap/messages"
 )
 
-// rawKeyTx signs any transaction with a terminal's key outside its
-// enclave: what a malicious counterparty running its own software does.
+// rawKeyTx signs any transaction with a terminal's key in the clear: what
+// a malicious counterparty running its own software does. (An enclave key
+// cannot do this: its handle has no signing method; see enclave/hostapi.)
 type rawKeyTx struct{ key messages.Signer }
 
 func (s rawKeyTx) Address() common.Address { return s.key.Address() }

@@ -15,6 +15,7 @@ import (
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/chain/directory"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -305,10 +306,7 @@ func TestActorsRefuseUnauthorisedSwap(t *testing.T) {
 	if err == nil || !strings.Contains(res.GetError(), "did not authorise") {
 		t.Fatalf("swap without orders: %v %v", res, err)
 	}
-	mallory, err := w.local.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mallory := protocoltest.NewKey(7, "mallory") // his own key, in the clear
 	forged, err := messages.Seal(mallory, messages.Kind_KIND_ORDER, &messages.Order{RequestId: "theft-2",
 		Kind: messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP, Legs: legs, Payer: mallory.Address().Bytes(), ExpiresMs: time.Now().Add(time.Minute).UnixMilli()})
 	if err != nil {

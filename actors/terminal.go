@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/terminal"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -29,7 +30,9 @@ type PeerResolver interface {
 
 // TerminalConfig configures a terminal actor.
 type TerminalConfig struct {
-	Signer       messages.Signer
+	// Signer is the terminal's enclave key handle; only its machine signs
+	// with it (enclave/hostapi for the registration).
+	Signer       enclave.Key
 	Store        Store
 	VerifyReport terminal.ReportVerifier
 	Coordinator  *actor.PID

@@ -91,9 +91,7 @@ func (a *TerminalActor) ackOutcome(ctx actor.Context, env *messages.Envelope) {
 		return
 	}
 	a.remember(ap)
-	ack, err := messages.Seal(a.cfg.Signer, messages.Kind_KIND_OUTCOME_APPLIED, &messages.OutcomeApplied{
-		InstanceId: id[:], NetworkIndex: net, Terminal: a.m.Address().Bytes(),
-		Confirmed: ap.Phase == messages.TerminalPhase_TERMINAL_PHASE_CONFIRMED})
+	ack, err := a.m.OutcomeApplied(id, net)
 	if err != nil {
 		a.cfg.Logger.Warn("sign outcome ack", "err", err)
 		return
@@ -148,7 +146,7 @@ func (a *TerminalActor) queryCommitted(ctx actor.Context) {
 			continue
 		}
 		asked[k.id] = true
-		q, err := messages.Seal(a.cfg.Signer, messages.Kind_KIND_OUTCOME_QUERY, &messages.OutcomeQuery{InstanceId: k.id[:], Terminal: a.m.Address().Bytes()})
+		q, err := a.m.OutcomeQuery(k.id)
 		if err != nil {
 			a.cfg.Logger.Warn("sign outcome query", "err", err)
 			continue

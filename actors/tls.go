@@ -19,12 +19,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -32,8 +31,9 @@ import (
 // starts (under SGX, inside the enclave) and binds it in a certificate
 // extension to the remoting address it serves:
 //   - a node with an enclave key signs the binding with that key and adds
-//     an attestation report whose report data carries both the enclave
-//     address and the binding (EGo's report under SGX; the simulation's
+//     an attestation report whose report data binds both the enclave
+//     address and the binding (hostapi.TLSReportData; the backend makes it
+//     only for a key it holds; EGo's report under SGX, the simulation's
 //     self-signed one, accepted only when the verifier allows simulation);
 //   - a client without an enclave (the CLI, an exchange) MACs the binding
 //     with the control credential of the node it talks to.
@@ -44,9 +44,6 @@ import (
 // tlsExtension is the certificate extension carrying the binding (a
 // private-arc OID: teeswap, remoting binding, version 1).
 var tlsExtension = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61_234, 8, 1}
-
-// tlsDomain separates the binding from every other use of a key.
-const tlsDomain = "teeswap/remoting-tls/v1"
 
 // ErrBadPeerCertificate wraps every reason a peer's certificate is refused.
 var ErrBadPeerCertificate = errors.New("actors: peer certificate refused")
@@ -62,19 +59,10 @@ type tlsBinding struct {
 	Version int    `json:"version,omitempty"` // 1
 }
 
-// bindingDigest binds a TLS public key to a remoting address.
+// bindingDigest binds a TLS public key to a remoting address (the
+// enclave builds and signs it: hostapi.SignTLSBinding).
 func bindingDigest(spki []byte, address string) [32]byte {
-	key := sha256.Sum256(spki)
-	return crypto.Keccak256Hash([]byte(tlsDomain), []byte{0}, key[:], []byte(address))
-}
-
-// reportData is what a node's report carries: the first half of the
-// address binding of its enclave key, then the TLS binding.
-func reportData(chain common.Address, digest [32]byte) []byte {
-	out := make([]byte, enclave.ReportDataSize)
-	copy(out, enclave.BindAddress(chain)[:32])
-	copy(out[32:], digest[:])
-	return out
+	return hostapi.TLSBindingDigest(spki, address)
 }
 
 // TLSConfig configures mutual TLS for StartRemote.
@@ -127,10 +115,10 @@ func (t *tlsIdentity) make(address string) (tls.Certificate, error) {
 	switch {
 	case t.cfg.Key != nil && t.cfg.Backend != nil:
 		b.Chain = t.cfg.Key.Address().Bytes()
-		if b.Sig, err = t.cfg.Key.Sign(digest); err != nil {
+		if b.Sig, err = hostapi.SignTLSBinding(t.cfg.Key, spki, address); err != nil {
 			return tls.Certificate{}, err
 		}
-		r, err := t.cfg.Backend.Report(reportData(t.cfg.Key.Address(), digest))
+		r, err := hostapi.TLSReport(t.cfg.Backend, t.cfg.Key, spki, address)
 		if err != nil {
 			return tls.Certificate{}, fmt.Errorf("attest the TLS key: %w", err)
 		}
@@ -202,7 +190,7 @@ func (t *tlsIdentity) verify(leaf *x509.Certificate) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadPeerCertificate, err)
 	}
-	if !bytes.Equal(r.ReportData, reportData(chain, digest)) {
+	if !bytes.Equal(r.ReportData, hostapi.TLSReportData(chain, leaf.RawSubjectPublicKeyInfo, b.Address)) {
 		return "", fmt.Errorf("%w: the report does not bind this key", ErrBadPeerCertificate)
 	}
 	return b.Address, nil

@@ -10,6 +10,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
@@ -22,6 +25,8 @@ import (
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
+	"github.com/teeswap/teeswap/enclave/protocoltest"
 	"github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -129,4 +134,70 @@ func TestTLSRemotingTakesOnlyBoundCertificates(t *testing.T) {
 	if err := roundTrip(owner, addr); err != nil {
 		t.Fatalf("a client with the node's credential: %v", err)
 	}
+}
+
+// TestRoleTLSHostCannotPoseWithAKeyInTheClear: a malicious host holds a
+// secp256k1 key in the clear and wants peers to take it for an
+// enclave-backed node. Its enclave makes no TLS report for that key
+// (enclave.ErrKeyNotHeld), so a node configured with it cannot complete a
+// handshake; and the best certificate the host can forge, signed by its
+// key and carrying a genuine report over the unreserved layout (the
+// address binding's digest, then the TLS binding), is refused.
+func TestRoleTLSHostCannotPoseWithAKeyInTheClear(t *testing.T) {
+	server, addr := tlsNode(t, actors.TLSConfig{}, nil)
+	_ = server
+	backend, err := sim.New(sim.Options{Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inClear := protocoltest.NewKey(1, "mallory")
+	if _, err := hostapi.TLSReport(backend, inClear, p256SPKI(t), "127.0.0.1:1"); !errors.Is(err, enclave.ErrKeyNotHeld) {
+		t.Fatalf("TLSReport for a key in the clear: err = %v, want ErrKeyNotHeld", err)
+	}
+	poser, _ := tlsNode(t, actors.TLSConfig{Backend: backend, Key: inClear}, nil)
+	if err := roundTrip(poser, addr); err == nil {
+		t.Fatal("a node whose key is in the clear completed a handshake")
+	}
+
+	// The forged certificate.
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	spki, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	const address = "127.0.0.1:1"
+	digest := hostapi.TLSBindingDigest(spki, address)
+	sig, err := inClear.Sign(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreserved := append(enclave.BindAddress(inClear.Address())[:32:32], digest[:]...)
+	report, err := backend.Report(unreserved)
+	if err != nil {
+		t.Fatalf("the unreserved layout: %v", err)
+	}
+	ext, _ := json.Marshal(map[string]any{"address": address, "chain": inClear.Address().Bytes(), "sig": sig,
+		"kind": int(report.Kind), "report": report.Raw, "version": 1})
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "mallory"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61_234, 8, 1}, Value: ext}}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: priv}}})
+	if err := handshake(t, addr, forged); err == nil {
+		t.Fatal("a certificate forged with a key in the clear was served")
+	}
+}
+
+func p256SPKI(t *testing.T) []byte {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spki
 }

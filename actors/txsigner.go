@@ -13,7 +13,6 @@ import (
 
 	"github.com/teeswap/teeswap/chain"
 	"github.com/teeswap/teeswap/enclave/terminal"
-	"github.com/teeswap/teeswap/messages"
 )
 
 // TxBuilder is a terminal enclave's transaction entry point: it builds a
@@ -133,42 +132,6 @@ func (s *enclaveTx) SignTx(tx *types.Transaction, chainID *big.Int) (*types.Tran
 		return nil, fmt.Errorf("%w: the enclave built another call than the host estimated", chain.ErrSigner)
 	}
 	return signed, nil
-}
-
-// ErrNotDeployment is returned by DeploySigner for anything but a
-// contract creation.
-var ErrNotDeployment = errors.New("actors: the deploy signer signs contract creations only")
-
-// DeploySigner signs contract creations (to == nil) with a key, for
-// `teeswap deploy` and test set-ups. It is not an enclave entry point for
-// channel transactions: it refuses any transaction with a recipient, so it
-// cannot move channel funds or call the contract.
-type DeploySigner struct {
-	key messages.Signer
-}
-
-var _ chain.TxSigner = (*DeploySigner)(nil)
-
-// NewDeploySigner wraps key for contract deployments only.
-func NewDeploySigner(key messages.Signer) *DeploySigner { return &DeploySigner{key: key} }
-
-// Address implements chain.TxSigner.
-func (s *DeploySigner) Address() common.Address { return s.key.Address() }
-
-// SignTx implements chain.TxSigner for contract creations.
-func (s *DeploySigner) SignTx(tx *types.Transaction, chainID *big.Int) (*types.Transaction, error) {
-	if tx.To() != nil {
-		return nil, fmt.Errorf("%w: %w (to %s)", chain.ErrSigner, ErrNotDeployment, tx.To())
-	}
-	if chainID == nil || chainID.Sign() <= 0 {
-		return nil, fmt.Errorf("%w: no chain id", chain.ErrSigner)
-	}
-	signer := types.LatestSignerForChainID(chainID)
-	sig, err := s.key.Sign(signer.Hash(tx))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", chain.ErrSigner, err)
-	}
-	return tx.WithSignature(signer, sig)
 }
 
 // TerminalTx is the TxBuilder of the terminal actor pid in system (an

@@ -2,7 +2,10 @@
 // trusted code: key generation, signing, sealed storage and remote attestation.
 //
 // The private keys live inside a Backend and never leave it through an exported
-// API. Two backends exist:
+// API. The host holds a Key handle, which cannot sign: the protocol machines
+// and enclave/hostapi sign, each only digests it builds itself (their signer
+// comes from enclave/internal/keys, which only code under enclave/ imports).
+// Two backends exist:
 //
 //   - enclave/ego: Intel SGX through EGo. Keys are generated and used inside the
 //     enclave; sealing uses SGX seal keys; reports are SGX remote reports.
@@ -20,4 +23,6 @@
 //
 // A Verifier checks a Report against a Policy and the signing address the report
 // must bind (see BindAddress). The zero Policy accepts only genuine SGX reports.
+// Only ReportFor makes a report binding an address, and only for a key the
+// backend holds (ErrKeyNotHeld); Backend.Report refuses that report data.
 package enclave

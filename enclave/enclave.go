@@ -7,20 +7,15 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// Signer signs 32-byte digests with a secp256k1 key.
-//
-// Sign returns the 65-byte [R || S || V] signature with V in {0, 1}, exactly what
-// go-ethereum's crypto.Sign returns (deterministic, RFC 6979), so that
-// crypto.SigToPub / crypto.Ecrecover on the digest give back Address().
-// The protocol machines depend on this interface only.
-type Signer interface {
-	Address() common.Address
-	Sign(digest [32]byte) ([]byte, error)
-}
-
-// Key is a signing key held inside a Backend.
+// Key is the host's handle on a secp256k1 signing key held inside a
+// Backend. It names the key and persists it, and nothing more: it cannot
+// sign. The key signs only through enclave code that builds what it signs
+// (the protocol machines in enclave/terminal and enclave/coordinator, and
+// the purpose-built entry points of enclave/hostapi), which obtain its
+// signer through enclave/internal/keys, a package only code under enclave/
+// can import.
 type Key interface {
-	Signer
+	Address() common.Address
 	// Sealed returns the key sealed by its backend, for persistence. Only the
 	// backend's LoadKey can open it; Backend.Unseal refuses sealed keys.
 	Sealed() ([]byte, error)
@@ -40,7 +35,10 @@ type Backend interface {
 	// different additionalData.
 	Unseal(sealed, additionalData []byte) ([]byte, error)
 	// Report produces a remote attestation report carrying reportData
-	// (at most ReportDataSize bytes; shorter data is zero-padded).
+	// (at most ReportDataSize bytes; shorter data is zero-padded). It
+	// refuses report data reserved for enclave code, which includes every
+	// address binding (ErrReservedReportData): a report binding a key's
+	// address comes only from ReportFor, for a key the backend holds.
 	Report(reportData []byte) (Report, error)
 }
 
@@ -76,8 +74,21 @@ var (
 	ErrUnseal = errors.New("enclave: cannot unseal")
 	// ErrInvalidKey: an unsealed key is not a valid secp256k1 private key.
 	ErrInvalidKey = errors.New("enclave: invalid key material")
+	// ErrNotEnclaveKey: a key handle that no backend made (nor a test key
+	// that signs by itself) was asked to sign.
+	ErrNotEnclaveKey = errors.New("enclave: the key handle is not held by an enclave backend")
 	// ErrReportDataTooLong: report data exceeds ReportDataSize bytes.
 	ErrReportDataTooLong = errors.New("enclave: report data longer than 64 bytes")
+	// ErrReservedReportData: report data of the class only enclave code may
+	// have reported (address bindings, TLS bindings, key provisioning),
+	// asked for through Backend.Report, or a reserved report asked for
+	// without a valid token.
+	ErrReservedReportData = errors.New("enclave: report data reserved for enclave code")
+	// ErrKeyNotHeld: a report binding a key's address was asked of a
+	// backend that did not make or load that key (a key in the clear, a
+	// handle of the caller's own type, another backend's key), or of a
+	// backend that binds no addresses.
+	ErrKeyNotHeld = errors.New("enclave: the backend does not hold this key")
 
 	// ErrUnknownBackend: Open was given a backend name it does not know.
 	ErrUnknownBackend = errors.New("enclave: unknown backend name")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // ReportDataSize is the size of SGX report data.
@@ -36,23 +38,39 @@ type Report struct {
 	Simulated bool
 }
 
-// BindAddress returns the report data that binds a signing address:
-// sha256(domain || address) zero-padded to ReportDataSize bytes. A verifier
-// recomputes it for the address it expects.
+// BindAddress returns the report data that binds a signing address: the
+// reserved report data (enclave/internal/reportdata) over
+// sha256(domain || address), i.e. that digest followed by a fixed mark. A
+// verifier recomputes it for the address it expects. Backend.Report refuses
+// it, so only ReportFor makes it, for a key the backend holds.
 func BindAddress(addr common.Address) []byte {
+	return reportdata.Reserved(bindDigest(addr))
+}
+
+func bindDigest(addr common.Address) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(bindDomain))
 	h.Write(addr.Bytes())
-	out := make([]byte, ReportDataSize)
-	copy(out, h.Sum(nil))
-	return out
+	return [32]byte(h.Sum(nil))
 }
 
-// ReportFor asks b for a report binding k's address.
+// keyReporter is a backend that makes reports binding the address of a key
+// it holds, over reserved report data; tok says which data.
+type keyReporter interface {
+	KeyReport(tok reportdata.KeyToken, k Key) (Report, error)
+}
+
+// ReportFor asks b for a report binding k's address (BindAddress). b makes
+// it only for a key it made or loaded itself; any other key, such as one
+// the host holds in the clear, gets ErrKeyNotHeld.
 func ReportFor(b Backend, k Key) (Report, error) {
-	r, err := b.Report(BindAddress(k.Address()))
+	kr, ok := b.(keyReporter)
+	if !ok {
+		return Report{}, fmt.Errorf("report for a key: %w: backend %T binds no addresses", ErrKeyNotHeld, b)
+	}
+	r, err := kr.KeyReport(reportdata.GrantKey(bindDigest), k)
 	if err != nil {
-		return Report{}, fmt.Errorf("report for %s: %w", k.Address(), err)
+		return Report{}, fmt.Errorf("report for a key: %w", err)
 	}
 	return r, nil
 }
@@ -65,6 +83,21 @@ func PadReportData(data []byte) ([]byte, error) {
 	}
 	out := make([]byte, ReportDataSize)
 	copy(out, data)
+	return out, nil
+}
+
+// PadHostReportData is PadReportData for data a host asked for: it refuses
+// report data reserved for enclave code (address and TLS bindings,
+// enclave/provision's exchange), with ErrReservedReportData. Backends'
+// Report use it.
+func PadHostReportData(data []byte) ([]byte, error) {
+	out, err := PadReportData(data)
+	if err != nil {
+		return nil, err
+	}
+	if reportdata.IsReserved(out) {
+		return nil, ErrReservedReportData
+	}
 	return out, nil
 }
 

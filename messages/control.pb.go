@@ -419,7 +419,7 @@ func (x *SwapResult) GetNetworks() []*Network {
 // RegisterTerminal introduces a terminal to a coordinator. The reply,
 // Registered, carries the coordinator enclave's attestation report.
 // The terminal proves it holds the address's key: signature is its
-// enclave key's over actors.RegistrationDigest(address, peer,
+// enclave key's over hostapi.RegistrationDigest(address, peer,
 // timestamp_ms), and report is its enclave's attestation report binding
 // the address. The coordinator takes only fresh, newer registrations.
 type RegisterTerminal struct {

@@ -10,8 +10,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Signer signs 32-byte digests. Enclave keys implement it; its signature is
-// 65 bytes [R || S || V] with V in {0, 1}, as go-ethereum's crypto.Sign.
+// Signer signs 32-byte digests; its signature is 65 bytes [R || S || V]
+// with V in {0, 1}, as go-ethereum's crypto.Sign. The protocol machines sign
+// through it; an enclave key's Signer exists only inside enclave code
+// (enclave/internal/keys), never in the host's hands.
 type Signer interface {
 	Address() common.Address
 	Sign(digest [32]byte) ([]byte, error)

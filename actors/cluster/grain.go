@@ -12,6 +12,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/cluster"
 
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/coordinator"
 	"github.com/teeswap/teeswap/messages"
 	clusterpb "github.com/teeswap/teeswap/messages/cluster"
@@ -25,7 +26,7 @@ var ErrUnknownInstance = errors.New("cluster: unknown instance")
 // cluster (several members share one process in tests).
 type deps struct {
 	member *Member
-	signer messages.Signer
+	signer enclave.Key
 	logger *slog.Logger
 	// timeout bounds one etcd operation.
 	timeout time.Duration

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/teeswap/teeswap/actors"
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/coordinator"
 	"github.com/teeswap/teeswap/messages"
 	clusterpb "github.com/teeswap/teeswap/messages/cluster"
@@ -30,9 +31,10 @@ const ClusterName = "teeswap-coordinators"
 type NodeConfig struct {
 	// Member is this member's fenced handle on etcd.
 	Member *Member
-	// Signer is the coordinator identity all members share (see
-	// docs/OPERATIONS.md, "Coordinator cluster", for its provisioning).
-	Signer messages.Signer
+	// Signer is the coordinator identity all members share, an enclave key
+	// handle (see docs/OPERATIONS.md, "Coordinator cluster", for its
+	// provisioning); only the instance machines sign with it.
+	Signer enclave.Key
 	// Provider finds the other members: protoactor's etcd provider across
 	// processes, its test provider in one process.
 	Provider cluster.ClusterProvider

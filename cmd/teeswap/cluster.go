@@ -14,6 +14,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/teeswap/teeswap/actors/cluster"
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/provision"
 	"github.com/teeswap/teeswap/enclave/sim"
 )
 
@@ -76,14 +78,15 @@ func clusterMemberCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "member",
-		Short: "Run a coordinator member hosting instance grains (SIMULATION key provisioning only)",
+		Short: "Run a coordinator member hosting instance grains (simulation enclave: the key is provisioned by attestation over simulated reports)",
 		RunE: func(*cobra.Command, []string) error {
 			log := logger()
 			if name == "" || sealKeyFile == "" {
 				return fmt.Errorf("--name and --sim-seal-key-file are required")
 			}
-			// SIMULATION: every member reads the same sealing key file, copied
-			// in the clear; it protects nothing (docs/OPERATIONS.md).
+			// SIMULATION: the member's sealing key is a plain file; it
+			// protects nothing (docs/OPERATIONS.md). Members need not share
+			// it: the coordinator key is provisioned by attestation.
 			key, err := sim.SealKeyFile(sealKeyFile)
 			if err != nil {
 				return err
@@ -100,11 +103,24 @@ func clusterMemberCommand() *cobra.Command {
 			defer cli.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			signer, err := cluster.ProvisionKey(ctx, cli, prefix, backend)
+			// Simulation reports only: the policy must allow them (and any
+			// stranger can forge one; the exchange logs it as insecure).
+			pcfg := cluster.ProvisionConfig{Client: cli, Prefix: prefix, Member: name, Backend: backend,
+				Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}), Logger: log}
+			signer, err := cluster.ProvisionKey(ctx, pcfg)
 			if err != nil {
 				return err
 			}
-			m, err := cluster.Join(ctx, cluster.MemberConfig{Client: cli, Prefix: prefix, Name: name, TTL: ttl, Sealer: backend})
+			serveCtx, stopServing := context.WithCancel(context.Background())
+			defer stopServing()
+			go func() { _ = cluster.ServeProvisioning(serveCtx, pcfg, signer) }()
+			// Records are sealed under a key derived from the shared
+			// coordinator key, so every member reads them.
+			records, err := provision.NewRecordSealer(signer)
+			if err != nil {
+				return err
+			}
+			m, err := cluster.Join(ctx, cluster.MemberConfig{Client: cli, Prefix: prefix, Name: name, TTL: ttl, Sealer: records})
 			if err != nil {
 				return err
 			}
@@ -143,6 +159,6 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
 	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
-	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key shared by all members (created if missing)")
+	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key of this member (created if missing; members may have their own)")
 	return cmd
 }

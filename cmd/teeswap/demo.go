@@ -24,6 +24,7 @@ import (
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/chain/watcher"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -391,7 +392,7 @@ func (d *demoRun) setup() error {
 	}
 
 	// The contract, deployed through the deployer's enclave key.
-	deployerSigner := actors.NewDeploySigner(d.deployer.key)
+	deployerSigner := hostapi.NewDeployer(d.deployer.key)
 	var deps []actors.Deployment
 	for _, c := range d.chains {
 		t := time.Now()

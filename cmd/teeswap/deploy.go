@@ -18,6 +18,7 @@ import (
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/contracts"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	"github.com/teeswap/teeswap/enclave/sim"
 )
 
@@ -107,7 +108,7 @@ eth_sendTransaction, and no key is involved on this side.`,
 					return err
 				}
 				deployer = key.Address()
-				addr, rcpt, err = actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(key), secs)
+				addr, rcpt, err = actors.DeployPaymentChannels(ctx, c, hostapi.NewDeployer(key), secs)
 				if err != nil {
 					err = fmt.Errorf("%w (the deployer %s needs coin for gas)", err, deployer.Hex())
 				}

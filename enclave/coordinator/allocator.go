@@ -10,6 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/internal/keys"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -44,7 +46,8 @@ type Allocator struct {
 }
 
 // NewAllocator resumes from persisted meta, or starts fresh when nil.
-func NewAllocator(signer messages.Signer, meta *messages.CoordinatorMeta) (*Allocator, error) {
+func NewAllocator(key enclave.Key, meta *messages.CoordinatorMeta) (*Allocator, error) {
+	signer := keys.Signer(key)
 	self := signer.Address()
 	if meta == nil {
 		meta = &messages.CoordinatorMeta{Coordinator: self.Bytes(), NextNonce: 1}

@@ -9,6 +9,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/internal/keys"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -45,7 +47,7 @@ func newInstance(signer messages.Signer, rec *messages.CoordinatorInstance) *Ins
 }
 
 // Restore resumes an instance from its persisted record.
-func Restore(signer messages.Signer, rec *messages.CoordinatorInstance) (*Instance, error) {
+func Restore(key enclave.Key, rec *messages.CoordinatorInstance) (*Instance, error) {
 	if _, err := messages.Hash32(rec.GetInstanceId()); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
@@ -54,7 +56,7 @@ func Restore(signer messages.Signer, rec *messages.CoordinatorInstance) (*Instan
 			return nil, fmt.Errorf("%w: network %d: %v", ErrMalformed, i, err)
 		}
 	}
-	return newInstance(signer, rec), nil
+	return newInstance(keys.Signer(key), rec), nil
 }
 
 // Clone returns an independent copy (for model checking).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // ErrNotInEnclave is enclave.ErrNotInEnclave: the process is not inside SGX,
@@ -119,7 +120,11 @@ func (b *Backend) NewKey() (enclave.Key, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
-	return keys.Generate(b.seal)
+	k, err := keys.Generate(b.seal)
+	if err != nil {
+		return nil, err
+	}
+	return keys.Owned(k, b), nil
 }
 
 // LoadKey unseals a key sealed by this enclave (or, with SealProduct, by an
@@ -134,7 +139,7 @@ func (b *Backend) LoadKey(sealed []byte) (enclave.Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", enclave.ErrInvalidKey, err)
 	}
-	return k, nil
+	return keys.Owned(k, b), nil
 }
 
 // Seal seals with a 256-bit SGX seal key (ecrypto.Seal*Key256).
@@ -180,16 +185,54 @@ func (b *Backend) unseal(sealed, ad []byte) ([]byte, error) {
 }
 
 // Report returns an SGX remote report carrying reportData. The identity
-// fields come from the enclave's verified self report.
+// fields come from the enclave's verified self report. Reserved report data
+// is refused before anything else, inside SGX or not.
 func (b *Backend) Report(reportData []byte) (enclave.Report, error) {
-	if err := b.check(); err != nil {
-		return enclave.Report{}, err
-	}
 	// Always a full 64-byte buffer: GetRemoteReport panics on nil or empty data.
-	data, err := enclave.PadReportData(reportData)
+	data, err := enclave.PadHostReportData(reportData)
 	if err != nil {
 		return enclave.Report{}, err
 	}
+	if err := b.check(); err != nil {
+		return enclave.Report{}, err
+	}
+	return b.report(data)
+}
+
+// ReservedReport is the report enclave/provision asks for: the reserved
+// report data its token was granted for. Only a Token from
+// enclave/internal/reportdata opens it.
+func (b *Backend) ReservedReport(t reportdata.Token) (enclave.Report, error) {
+	data, ok := t.Data()
+	if !ok {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	if err := b.check(); err != nil {
+		return enclave.Report{}, err
+	}
+	return b.report(data)
+}
+
+// KeyReport is the report binding the address of k, a key this backend
+// made or loaded (enclave.ReportFor, hostapi.TLSReport); the token says
+// which reserved report data. Any other key gets enclave.ErrKeyNotHeld,
+// inside SGX or not.
+func (b *Backend) KeyReport(t reportdata.KeyToken, k enclave.Key) (enclave.Report, error) {
+	held, err := keys.HeldBy(k, b)
+	if err != nil {
+		return enclave.Report{}, err
+	}
+	data, ok := t.Data(held.Address())
+	if !ok {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	if err := b.check(); err != nil {
+		return enclave.Report{}, err
+	}
+	return b.report(data)
+}
+
+func (b *Backend) report(data []byte) (enclave.Report, error) {
 	raw, err := egoenclave.GetRemoteReport(data)
 	if err != nil {
 		return enclave.Report{}, fmt.Errorf("SGX remote report: %w", err)

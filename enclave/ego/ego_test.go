@@ -2,6 +2,10 @@ package ego_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -13,6 +17,7 @@ import (
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/ego"
 	"github.com/teeswap/teeswap/enclave/enclavetest"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 )
 
 func inSGX() bool { return enclave.Detect() == enclave.KindSGX }
@@ -110,4 +115,42 @@ func TestUnsealMalformedInSGX(t *testing.T) {
 			t.Fatalf("Unseal(%d bytes) err = %v, want ErrUnseal", len(blob), err)
 		}
 	}
+}
+
+// TestRoleHostCannotBindAKeyInTheClear: a host holding a key in the clear
+// asks the SGX backend for a report binding its address, directly or
+// through the entry points; every path is refused with a typed error,
+// before the backend even needs SGX (the conformance subtest
+// BindsOnlyKeysItHolds covers the rest inside SGX).
+func TestRoleHostCannotBindAKeyInTheClear(t *testing.T) {
+	var b ego.Backend
+	k := enclavetest.NewClearKey(t)
+	spki := p256SPKI(t)
+	if _, err := enclave.ReportFor(&b, k); !errors.Is(err, enclave.ErrKeyNotHeld) {
+		t.Fatalf("ReportFor: err = %v, want ErrKeyNotHeld", err)
+	}
+	if _, err := hostapi.TLSReport(&b, k, spki, "10.0.0.7:8090"); !errors.Is(err, enclave.ErrKeyNotHeld) {
+		t.Fatalf("TLSReport: err = %v, want ErrKeyNotHeld", err)
+	}
+	for name, data := range map[string][]byte{
+		"address binding": enclave.BindAddress(k.Address()),
+		"TLS binding":     hostapi.TLSReportData(k.Address(), spki, "10.0.0.7:8090"),
+	} {
+		if _, err := b.Report(data); !errors.Is(err, enclave.ErrReservedReportData) {
+			t.Fatalf("Report(%s): err = %v, want ErrReservedReportData", name, err)
+		}
+	}
+}
+
+func p256SPKI(t *testing.T) []byte {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spki
 }

@@ -2,9 +2,14 @@ package enclavetest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -12,6 +17,9 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
+	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 )
 
 // TestBackend runs the conformance suite. newBackend must return a fresh
@@ -28,15 +36,87 @@ func TestBackend(t *testing.T, newBackend func(t *testing.T) enclave.Backend) {
 	})
 	t.Run("KeysAreDistinct", func(t *testing.T) { testDistinctKeys(t, newBackend(t)) })
 	t.Run("SignaturesRecover", func(t *testing.T) { testSignRecover(t, newBackend(t)) })
+	t.Run("KeyHandleCannotSign", func(t *testing.T) { testHandleCannotSign(t, newBackend(t)) })
 	t.Run("SealedKeyRoundTrip", func(t *testing.T) { testSealedKey(t, newBackend(t), newBackend(t)) })
 	t.Run("SealUnseal", func(t *testing.T) { testSealUnseal(t, newBackend(t)) })
 	t.Run("UnsealRejectsTampering", func(t *testing.T) { testTamper(t, newBackend(t)) })
 	t.Run("UnsealCannotOpenKeys", func(t *testing.T) { testKeyDomain(t, newBackend(t)) })
 	t.Run("Report", func(t *testing.T) { testReport(t, newBackend(t)) })
+	t.Run("BindsOnlyKeysItHolds", func(t *testing.T) { testBindsOnlyHeldKeys(t, newBackend(t), newBackend(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newBackend(t)) })
 }
 
 func digestOf(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// sign signs through the enclave-internal signer, as the protocol machines
+// do: the key handle itself has no signing method.
+func sign(k enclave.Key, d [32]byte) ([]byte, error) { return keys.Signer(k).Sign(d) }
+
+// SigningMethods lists the methods of v's dynamic type (pointer and value
+// receivers) through which a holder could sign a digest of its choosing or
+// reach key material: a method taking a [32]byte, common.Hash or []byte, or
+// returning an *ecdsa.PrivateKey. A key handle the host holds must have none.
+func SigningMethods(v any) []string {
+	if v == nil {
+		return nil
+	}
+	var out []string
+	t := reflect.TypeOf(v)
+	for _, typ := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for m := range typ.Methods() {
+			if suspicious(m.Type) {
+				out = append(out, typ.String()+"."+m.Name)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	digestType  = reflect.TypeFor[[32]byte]()
+	hashType    = reflect.TypeFor[common.Hash]()
+	bytesType   = reflect.TypeFor[[]byte]()
+	privKeyType = reflect.TypeFor[*ecdsa.PrivateKey]()
+)
+
+func suspicious(f reflect.Type) bool {
+	for i := range f.NumIn() {
+		if in := f.In(i); in == digestType || in == hashType || in == bytesType {
+			return true
+		}
+	}
+	for i := range f.NumOut() {
+		if out := f.Out(i); out == privKeyType || out == privKeyType.Elem() {
+			return true
+		}
+	}
+	return false
+}
+
+// testHandleCannotSign: the handles a backend gives the host (new and
+// loaded keys) sign nothing and expose no key material, whatever the host
+// type-asserts them to.
+func testHandleCannotSign(t *testing.T, b enclave.Backend) {
+	k := mustKey(t, b)
+	sealed, err := k.Sealed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := b.LoadKey(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []enclave.Key{k, loaded} {
+		if bad := SigningMethods(h); len(bad) > 0 {
+			t.Fatalf("the key handle %T can sign or leak: %v", h, bad)
+		}
+		if _, ok := h.(interface {
+			Sign([32]byte) ([]byte, error)
+		}); ok {
+			t.Fatalf("the key handle %T signs digests", h)
+		}
+	}
+}
 
 func mustKey(t *testing.T, b enclave.Backend) enclave.Key {
 	t.Helper()
@@ -91,12 +171,12 @@ func testSignRecover(t *testing.T, b enclave.Backend) {
 	k := mustKey(t, b)
 	for _, msg := range []string{"", "a", "teeswap"} {
 		d := digestOf(msg)
-		sig, err := k.Sign(d)
+		sig, err := sign(k, d)
 		if err != nil {
 			t.Fatalf("Sign: %v", err)
 		}
 		CheckSignature(t, k.Address(), d, sig)
-		again, err := k.Sign(d)
+		again, err := sign(k, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +184,7 @@ func testSignRecover(t *testing.T, b enclave.Backend) {
 			t.Fatal("signing is not deterministic (want RFC 6979)")
 		}
 		other := mustKey(t, b)
-		if s2, _ := other.Sign(d); bytes.Equal(s2, sig) {
+		if s2, _ := sign(other, d); bytes.Equal(s2, sig) {
 			t.Fatal("two keys gave the same signature")
 		}
 	}
@@ -117,7 +197,7 @@ func testSealedKey(t *testing.T, b, restarted enclave.Backend) {
 		t.Fatalf("Sealed: %v", err)
 	}
 	d := digestOf("persisted")
-	want, err := k.Sign(d)
+	want, err := sign(k, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +209,7 @@ func testSealedKey(t *testing.T, b, restarted enclave.Backend) {
 		if k2.Address() != k.Address() {
 			t.Fatalf("%s: loaded %s, want %s", name, k2.Address(), k.Address())
 		}
-		got, err := k2.Sign(d)
+		got, err := sign(k2, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,6 +320,9 @@ func PolicyFor(b enclave.Backend, r enclave.Report) enclave.Policy {
 }
 
 func testReport(t *testing.T, b enclave.Backend) {
+	if _, err := b.Report(reportdata.Reserved([32]byte{1})); !errors.Is(err, enclave.ErrReservedReportData) {
+		t.Fatalf("Report made report data reserved for enclave code: %v", err)
+	}
 	k := mustKey(t, b)
 	r, err := enclave.ReportFor(b, k)
 	if err != nil {
@@ -277,6 +360,115 @@ func testReport(t *testing.T, b enclave.Backend) {
 	}
 }
 
+// ClearKey is a key the host holds in the clear (generated outside any
+// backend) behind an enclave.Key handle of its own type: what a malicious
+// host would like a backend to vouch for.
+type ClearKey struct{ priv *ecdsa.PrivateKey }
+
+// NewClearKey generates a ClearKey.
+func NewClearKey(t testing.TB) *ClearKey {
+	t.Helper()
+	priv, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ClearKey{priv}
+}
+
+// Address is the key's address.
+func (k *ClearKey) Address() common.Address { return crypto.PubkeyToAddress(k.priv.PublicKey) }
+
+// Sealed returns the scalar itself: the host has it anyway.
+func (k *ClearKey) Sealed() ([]byte, error) { return crypto.FromECDSA(k.priv), nil }
+
+// tlsSPKI is a fresh P-256 public key, DER SubjectPublicKeyInfo, as a
+// remoting TLS key is.
+func tlsSPKI(t *testing.T) []byte {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spki
+}
+
+// testBindsOnlyHeldKeys: a report binding an address (enclave.BindAddress,
+// hostapi.TLSReportData) comes only from a backend that made or loaded the
+// key. A host holding a key in the clear, or another backend's key, gets a
+// typed refusal on every path; the old, unreserved layout it can still have
+// reported binds nothing a verifier accepts.
+func testBindsOnlyHeldKeys(t *testing.T, b, other enclave.Backend) {
+	inClear := NewClearKey(t)
+	foreign := mustKey(t, other)
+	spki := tlsSPKI(t)
+	const remote = "10.0.0.7:8090"
+	for name, k := range map[string]enclave.Key{"a key in the clear": inClear, "another backend's key": foreign, "nil": nil} {
+		if _, err := enclave.ReportFor(b, k); !errors.Is(err, enclave.ErrKeyNotHeld) {
+			t.Errorf("ReportFor(%s): err = %v, want ErrKeyNotHeld", name, err)
+		}
+		if _, err := hostapi.TLSReport(b, k, spki, remote); !errors.Is(err, enclave.ErrKeyNotHeld) {
+			t.Errorf("TLSReport(%s): err = %v, want ErrKeyNotHeld", name, err)
+		}
+	}
+	for name, data := range map[string][]byte{
+		"address binding": enclave.BindAddress(inClear.Address()),
+		"TLS binding":     hostapi.TLSReportData(inClear.Address(), spki, remote),
+	} {
+		if _, err := b.Report(data); !errors.Is(err, enclave.ErrReservedReportData) {
+			t.Errorf("Report(%s of a key in the clear): err = %v, want ErrReservedReportData", name, err)
+		}
+	}
+
+	// The honest path: b's own key, and the foreign key once b has loaded
+	// it (two backends of this suite share sealing keys).
+	sealed, err := foreign.Sealed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := b.LoadKey(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]enclave.Key{"own key": mustKey(t, b), "loaded key": loaded} {
+		r, err := enclave.ReportFor(b, k)
+		if err != nil {
+			t.Fatalf("ReportFor(%s): %v", name, err)
+		}
+		v := enclave.NewVerifier(PolicyFor(b, r))
+		if err := v.Verify(r, k.Address()); err != nil {
+			t.Fatalf("Verify(%s): %v", name, err)
+		}
+		tr, err := hostapi.TLSReport(b, k, spki, remote)
+		if err != nil {
+			t.Fatalf("TLSReport(%s): %v", name, err)
+		}
+		got, err := v.Check(tr.Kind, tr.Raw)
+		if err != nil || !bytes.Equal(got.ReportData, hostapi.TLSReportData(k.Address(), spki, remote)) {
+			t.Fatalf("TLS report of %s: %v, data %x", name, err, got.ReportData)
+		}
+		// A TLS report is no address binding, nor the reverse.
+		if err := v.Verify(tr, k.Address()); !errors.Is(err, enclave.ErrReportDataMismatch) {
+			t.Fatalf("a TLS report passed as an address binding: %v", err)
+		}
+	}
+
+	// What the host can still have reported, the pre-reserved layout
+	// (the digest zero-padded), binds no address.
+	old := make([]byte, enclave.ReportDataSize)
+	copy(old, enclave.BindAddress(inClear.Address())[:32])
+	r, err := b.Report(old)
+	if err != nil {
+		t.Fatalf("unreserved report data: %v", err)
+	}
+	if err := enclave.NewVerifier(PolicyFor(b, r)).Verify(r, inClear.Address()); !errors.Is(err, enclave.ErrReportDataMismatch) {
+		t.Fatalf("the old layout still binds an address: %v", err)
+	}
+}
+
 func testConcurrent(t *testing.T, b enclave.Backend) {
 	k := mustKey(t, b)
 	var wg sync.WaitGroup
@@ -284,7 +476,7 @@ func testConcurrent(t *testing.T, b enclave.Backend) {
 	for i := range 8 {
 		wg.Go(func() {
 			d := digestOf(fmt.Sprint(i))
-			sig, err := k.Sign(d)
+			sig, err := sign(k, d)
 			if err != nil {
 				errs <- err
 				return

@@ -2,14 +2,20 @@ package protocoltest
 
 import (
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
+// ErrTestKey: a test key cannot be sealed; it lives in the clear.
+var ErrTestKey = errors.New("protocoltest: a test key cannot be sealed")
+
 // Key is a test-only signer over a raw key derived from a name and seed.
-// Production keys live only inside an enclave backend.
+// Production keys live only inside an enclave backend. A Key is also an
+// enclave.Key handle, so the protocol machines can run on it; since it
+// signs by itself, they sign through its own Sign (enclave/internal/keys).
 type Key struct {
 	priv *ecdsa.PrivateKey
 	addr common.Address
@@ -32,6 +38,9 @@ func (k *Key) Address() common.Address { return k.addr }
 // Sign signs a digest.
 func (k *Key) Sign(digest [32]byte) ([]byte, error) { return crypto.Sign(digest[:], k.priv) }
 
+// Sealed fails with ErrTestKey: nothing seals a test key.
+func (k *Key) Sealed() ([]byte, error) { return nil, ErrTestKey }
+
 // CountingSigner counts signatures, for the benchmark's signature budget.
 type CountingSigner struct {
 	Inner interface {
@@ -49,3 +58,6 @@ func (c CountingSigner) Sign(d [32]byte) ([]byte, error) {
 	*c.Count++
 	return c.Inner.Sign(d)
 }
+
+// Sealed fails with ErrTestKey.
+func (c CountingSigner) Sealed() ([]byte, error) { return nil, ErrTestKey }

@@ -5,15 +5,18 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/teeswap/teeswap/enclave/internal/keys"
 )
 
 // BenchmarkSign measures one enclave signature with the sim backend (the cost
 // of crypto.Sign plus the interface call).
 func BenchmarkSign(b *testing.B) {
-	k, err := newSim(b, nil).NewKey()
+	h, err := newSim(b, nil).NewKey()
 	if err != nil {
 		b.Fatal(err)
 	}
+	k := keys.Signer(h)
 	d := sha256.Sum256([]byte("bench"))
 	for b.Loop() {
 		if _, err := k.Sign(d); err != nil {
@@ -25,10 +28,11 @@ func BenchmarkSign(b *testing.B) {
 // BenchmarkVerify measures checking a signature the way the protocol does:
 // recover the signer (ecrecover) and compare it with the expected address.
 func BenchmarkVerify(b *testing.B) {
-	k, err := newSim(b, nil).NewKey()
+	h, err := newSim(b, nil).NewKey()
 	if err != nil {
 		b.Fatal(err)
 	}
+	k := keys.Signer(h)
 	d := sha256.Sum256([]byte("bench"))
 	sig, err := k.Sign(d)
 	if err != nil {

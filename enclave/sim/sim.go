@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/internal/keys"
+	"github.com/teeswap/teeswap/enclave/internal/reportdata"
 	"github.com/teeswap/teeswap/enclave/internal/simreport"
 )
 
@@ -47,12 +49,16 @@ type Options struct {
 	SealKey []byte
 	// Logger receives the simulation warning; nil means slog.Default().
 	Logger *slog.Logger
+	// Signatures, if set, counts every signature this backend's keys make
+	// (the load sim's signature budget).
+	Signatures *atomic.Int64
 }
 
 // Backend is the simulation backend. It is safe for concurrent use.
 type Backend struct {
 	aead   cipher.AEAD
 	attest *ecdsa.PrivateKey
+	signs  *atomic.Int64
 }
 
 var _ enclave.Backend = (*Backend)(nil)
@@ -81,7 +87,7 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{aead: aead, attest: attest}
+	b := &Backend{aead: aead, attest: attest, signs: opts.Signatures}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -119,7 +125,11 @@ func (b *Backend) Kind() enclave.Kind { return enclave.KindSimulation }
 
 // NewKey generates a key held in process memory.
 func (b *Backend) NewKey() (enclave.Key, error) {
-	return keys.Generate(b.seal)
+	k, err := keys.Generate(b.seal)
+	if err != nil {
+		return nil, err
+	}
+	return keys.Owned(keys.Counted(k, b.signs), b), nil
 }
 
 // LoadKey opens a key sealed by a backend with the same sealing key.
@@ -133,7 +143,7 @@ func (b *Backend) LoadKey(sealed []byte) (enclave.Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", enclave.ErrInvalidKey, err)
 	}
-	return k, nil
+	return keys.Owned(keys.Counted(k, b.signs), b), nil
 }
 
 // Seal encrypts plaintext with AES-256-GCM, binding additionalData.
@@ -170,11 +180,42 @@ func (b *Backend) open(sealed, ad []byte) ([]byte, error) {
 }
 
 // Report returns a simulated report, self-signed by the attestation key.
+// Report data reserved for enclave code is refused.
 func (b *Backend) Report(reportData []byte) (enclave.Report, error) {
-	data, err := enclave.PadReportData(reportData)
+	data, err := enclave.PadHostReportData(reportData)
 	if err != nil {
 		return enclave.Report{}, err
 	}
+	return b.report(data)
+}
+
+// ReservedReport is the report enclave/provision asks for: the reserved
+// report data its token was granted for. Only a Token from
+// enclave/internal/reportdata opens it.
+func (b *Backend) ReservedReport(t reportdata.Token) (enclave.Report, error) {
+	data, ok := t.Data()
+	if !ok {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	return b.report(data)
+}
+
+// KeyReport is the report binding the address of k, a key this backend
+// made or loaded (enclave.ReportFor, hostapi.TLSReport); the token says
+// which reserved report data. Any other key gets enclave.ErrKeyNotHeld.
+func (b *Backend) KeyReport(t reportdata.KeyToken, k enclave.Key) (enclave.Report, error) {
+	held, err := keys.HeldBy(k, b)
+	if err != nil {
+		return enclave.Report{}, err
+	}
+	data, ok := t.Data(held.Address())
+	if !ok {
+		return enclave.Report{}, enclave.ErrReservedReportData
+	}
+	return b.report(data)
+}
+
+func (b *Backend) report(data []byte) (enclave.Report, error) {
 	raw, err := simreport.Encode(b.attest, data)
 	if err != nil {
 		return enclave.Report{}, err

@@ -139,8 +139,12 @@ func TestVerifierPolicies(t *testing.T) {
 		t.Fatalf("pinned to own identity: %v", err)
 	}
 	otherSim := newSim(t, nil)
-	r2, _ := enclave.ReportFor(otherSim, k) // another sim vouching for the same address
-	if err := pinned.Verify(r2, k.Address()); !errors.Is(err, enclave.ErrMeasurementMismatch) {
+	if _, err := enclave.ReportFor(otherSim, k); !errors.Is(err, enclave.ErrKeyNotHeld) {
+		t.Fatalf("another sim vouching for this key's address: err = %v, want ErrKeyNotHeld", err)
+	}
+	k2, _ := otherSim.NewKey()
+	r2, _ := enclave.ReportFor(otherSim, k2)
+	if err := pinned.Verify(r2, k2.Address()); !errors.Is(err, enclave.ErrMeasurementMismatch) {
 		t.Fatalf("other sim identity: err = %v, want ErrMeasurementMismatch", err)
 	}
 	if err := allow.Verify(r, k.Address()); err != nil {

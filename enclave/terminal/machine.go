@@ -10,6 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/internal/keys"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -20,7 +22,9 @@ type ReportVerifier func(report []byte, coordinator common.Address) error
 
 // Config configures a Machine.
 type Config struct {
-	Signer       messages.Signer
+	// Signer is the terminal's enclave key; the machine signs with it only
+	// what it builds (see enclave/internal/keys).
+	Signer       enclave.Key
 	VerifyReport ReportVerifier
 	// Contracts are the PaymentChannels deployments, by chain id, this
 	// terminal may open channels on and withdraw from (BuildTx).
@@ -63,9 +67,10 @@ type Machine struct {
 
 // New returns a machine with no channels.
 func New(cfg Config) *Machine {
+	signer := keys.Signer(cfg.Signer)
 	return &Machine{
-		signer:      cfg.Signer,
-		self:        cfg.Signer.Address(),
+		signer:      signer,
+		self:        signer.Address(),
 		verify:      cfg.VerifyReport,
 		trusted:     map[common.Address]bool{},
 		channels:    map[[32]byte]*messages.ChannelRecord{},

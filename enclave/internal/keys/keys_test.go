@@ -3,12 +3,16 @@ package keys
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/teeswap/teeswap/enclave"
 )
 
 func noSeal(p, ad []byte) ([]byte, error) { return bytes.Clone(p), nil }
@@ -67,3 +71,31 @@ func TestSealedPassesKeyAD(t *testing.T) {
 		t.Fatalf("round trip changed address")
 	}
 }
+
+// foreignHandle is an enclave.Key no backend made.
+type foreignHandle struct{}
+
+func (foreignHandle) Address() common.Address { return common.HexToAddress("0xf0") }
+func (foreignHandle) Sealed() ([]byte, error) { return nil, nil }
+
+func TestSignerOfForeignHandlesFails(t *testing.T) {
+	for _, h := range []enclave.Key{nil, foreignHandle{}, (*Key)(nil)} {
+		sig, err := Signer(h).Sign([32]byte{1})
+		if !errors.Is(err, enclave.ErrNotEnclaveKey) || sig != nil {
+			t.Fatalf("%T signed: %x %v", h, sig, err)
+		}
+	}
+	k, err := Generate(noSeal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := Signer(k).Sign([32]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := crypto.SigToPub(make32(1), sig); err != nil || crypto.PubkeyToAddress(*pub) != k.Address() {
+		t.Fatalf("signature recovers to another key: %v", err)
+	}
+}
+
+func make32(b byte) []byte { d := make([]byte, 32); d[0] = b; return d }

@@ -54,7 +54,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 	case ModeInProcess:
 		w, err = newLocalWorld(cfg, log)
 	case ModeMultiProcess:
-		w, err = newMultiProcessWorld(ctx, cfg, log)
+		if cfg.Faults {
+			w, err = newMultiProcessFaultWorld(ctx, cfg, log)
+		} else {
+			w, err = newMultiProcessWorld(ctx, cfg, log)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -65,6 +65,10 @@ type world struct {
 	local  *actors.Local         // in process
 	faults *actors.FaultInjector // with Config.Faults
 	chaos  *chaosStats
+	// Multiproc fault runs (multiproc_faults.go): the children's fault
+	// counts and the process chaos.
+	childFaults func() actors.FaultCounts
+	runFaults   func(stop <-chan struct{}, done chan<- struct{})
 }
 
 // countingBackend counts every signature its keys make.

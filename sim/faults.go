@@ -39,7 +39,7 @@ type FaultStats struct {
 
 type chaosStats struct {
 	terminalRestarts, coordinatorRestarts, staleRefused, staleAccepted, dupSubmits atomic.Int64
-	partitions, terminalKills, coordinatorKills                                     atomic.Int64
+	partitions, terminalKills, coordinatorKills                                    atomic.Int64
 }
 
 // partitioner starts and heals partitions from its own seeded stream (so

@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 # inside the library; see docs/ARCHITECTURE.md.
 RACE_PKGS := ./...
 
-.PHONY: deps demo test vet lint generate geth clean sim-smoke sim-faults-smoke fuzz-smoke
+.PHONY: deps demo test vet lint generate geth clean sim-smoke sim-faults-smoke sim-faults-mp-smoke fuzz-smoke
 
 deps: contracts/node_modules/.teeswap-package-lock.sha256 $(GOBIN)/geth
 	@command -v protoc >/dev/null || { echo "installing protobuf-compiler (needs root)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
@@ -50,6 +50,7 @@ test: deps vet lint
 	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \
 	$(MAKE) --no-print-directory sim-faults-smoke; \
+	$(MAKE) --no-print-directory sim-faults-mp-smoke; \
 	$(MAKE) --no-print-directory fuzz-smoke; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 
@@ -63,6 +64,21 @@ sim-smoke:
 # or stuck instance.
 sim-faults-smoke:
 	set -o pipefail; timeout 180 go run ./cmd/teeswap sim --faults --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations)"'
+
+# sim-faults-mp-smoke: a small multi-process fault run (issue 11): the
+# coordinator and the terminals in processes of their own, SIGKILLed and
+# restarted (at least one of each), partitions; about a minute or two. It
+# fails on any violation or stuck instance, and unless both kinds of kill
+# happened.
+sim-faults-mp-smoke:
+	@set -euo pipefail; out=$$(mktemp); \
+	timeout 300 go run ./cmd/teeswap --log-level error sim --faults --mode multiproc --instances 150 --concurrency 16 \
+		--fault-interval 1s --seed 7 --no-progress --out /tmp/teeswap-sim-faults-mp-smoke --json 2>/dev/null > $$out; \
+	grep -E '"(instances|confirmed|refunded|stuck|terminal_process_kills|coordinator_process_kills|partitions)"' $$out; \
+	grep -q '"violations": {}' $$out; \
+	grep -qE '"terminal_process_kills": [1-9]' $$out; \
+	grep -qE '"coordinator_process_kills": [1-9]' $$out; \
+	rm -f $$out
 
 # fuzz-smoke: a few seconds of every actor entry-point fuzz target.
 FUZZ_SMOKE := 5s

@@ -445,6 +445,7 @@ func (w *world) runProcessChaos(ctx context.Context, stop <-chan struct{}, done 
 			return true
 		}
 	}
+	kills, firstCoord := 0, false
 	for {
 		// The trigger.
 		wait := time.Duration(1+rng.IntN(4)) * w.cfg.FaultInterval / 2
@@ -470,8 +471,21 @@ func (w *world) runProcessChaos(ctx context.Context, stop <-chan struct{}, done 
 			}
 		}
 		// The victim and how long it stays down.
+		// The first two kills are one of each, in a seeded order, so that
+		// even a short run kills both kinds; then a quarter are the
+		// coordinator's.
 		victim := coord
-		if rng.Float64() >= 0.25 {
+		switch kills++; {
+		case kills == 1:
+			firstCoord = rng.IntN(2) == 0
+			if !firstCoord {
+				victim = terms[rng.IntN(len(terms))]
+			}
+		case kills == 2:
+			if firstCoord {
+				victim = terms[rng.IntN(len(terms))]
+			}
+		case rng.Float64() >= 0.25:
 			victim = terms[rng.IntN(len(terms))]
 		}
 		down := time.Duration(rng.Int64N(int64(2*w.cfg.RetryInterval) + 1))

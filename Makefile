@@ -60,10 +60,12 @@ sim-smoke:
 	set -o pipefail; go run ./cmd/teeswap sim --instances 300 --no-progress --out /tmp/teeswap-sim-smoke --json | grep -E '"(instances|confirmed|refunded|lost)"'
 
 # sim-faults-smoke: a small fault-injected run (issue 11), bounded to about
-# a minute; teeswap sim --faults exits non-zero on any invariant violation
-# or stuck instance.
+# a minute, with its channels opened on embedded chains and closed after
+# the run (--onchain: every payout checked against the off-chain result);
+# teeswap sim --faults exits non-zero on any invariant violation or stuck
+# instance.
 sim-faults-smoke:
-	set -o pipefail; timeout 180 go run ./cmd/teeswap sim --faults --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations)"'
+	set -o pipefail; timeout 240 go run ./cmd/teeswap sim --faults --onchain --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations|closed_cooperatively|closed_forced|payouts_checked)"'
 
 # sim-faults-mp-smoke: a small multi-process fault run (issue 11): the
 # coordinator and the terminals in processes of their own, SIGKILLed and

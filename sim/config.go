@@ -93,6 +93,11 @@ type Config struct {
 	Faults        bool
 	FaultRate     float64
 	FaultInterval time.Duration
+	// OnChain (in process) opens the channels on embedded simulated
+	// chains through the terminals' enclaves before the load, and closes
+	// every one after it: each party's payout must equal its off-chain
+	// final balance (faults_onchain.go).
+	OnChain bool
 }
 
 // Defaults returns the configuration `teeswap sim` runs with no flags: a
@@ -180,6 +185,8 @@ func (c *Config) Normalize() error {
 		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
 	case c.FaultRate < 0 || 3*c.FaultRate > 1:
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
+	case c.OnChain && c.Mode != ModeInProcess:
+		return errors.New("sim: --onchain runs in process only (the child processes cannot reach the embedded chains)")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

@@ -119,6 +119,8 @@ type Summary struct {
 	Violations map[string]int `json:"violations"`
 	Stuck      int            `json:"stuck"`
 	Faults     *FaultStats    `json:"faults,omitempty"`
+	// OnChain is the on-chain close check (Config.OnChain).
+	OnChain *OnChainSummary `json:"onchain,omitempty"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

@@ -52,7 +52,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 	)
 	switch cfg.Mode {
 	case ModeInProcess:
-		w, err = newLocalWorld(cfg, log)
+		if cfg.OnChain {
+			w, err = newOnChainLocalWorld(ctx, cfg, log)
+		} else {
+			w, err = newLocalWorld(cfg, log)
+		}
 	case ModeMultiProcess:
 		if cfg.Faults {
 			w, err = newMultiProcessFaultWorld(ctx, cfg, log)
@@ -155,6 +159,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		ivs = append(ivs, iv{started, 1}, iv{in.Ended, -1})
 	}
 	s.Violations, s.Stuck = w.invariants(st, bad)
+	if w.onChain != nil {
+		for k, n := range w.closeOnChain(ctx) {
+			s.Violations[k] += n
+		}
+		oc := w.onChain.summary
+		s.OnChain = &oc
+	}
 	s.Faults = w.faultStats()
 	s.Lost = s.LostDetail.NoOutcome + s.LostDetail.SeveralOutcomes + s.LostDetail.NotApplied + s.LostDetail.ChannelMismatches
 	s.LatencyMs = Latencies{EndToEnd: quantiles(e2e), Applied: quantiles(appl), Queue: quantiles(queue),

@@ -69,6 +69,7 @@ type world struct {
 	// counts and the process chaos.
 	childFaults func() actors.FaultCounts
 	runFaults   func(stop <-chan struct{}, done chan<- struct{})
+	onChain     *onChain // Config.OnChain: faults_onchain.go
 }
 
 // countingBackend counts every signature its keys make.

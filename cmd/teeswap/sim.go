@@ -149,6 +149,7 @@ reports both latencies and their ratio.`,
 	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted (with --mode multiproc: their processes SIGKILLed and restarted on their data directories); partitions; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
 	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms; multiproc 3s)")
+	f.BoolVar(&cfg.OnChain, "onchain", false, "inproc: open the channels on embedded simulated chains through the terminals' enclaves before the load, and after it close every one (one in ten by force, its counterparty stopped) and check each party's payout against its off-chain final balance")
 	cmd.AddCommand(newSimTerminalsCmd(), newSimCoordinatorCmd())
 	return cmd
 }

@@ -86,6 +86,9 @@ type Summary struct {
 	Refunded       int     `json:"refunded"`
 	Rejected       int     `json:"rejected"`
 	Lost           int     `json:"lost"`
+	// RejectedBy counts rejected requests by the kind of their typed
+	// error (SwapResult.error_kind; "other" when untyped).
+	RejectedBy map[string]int `json:"rejected_by,omitempty"`
 	DurationS      float64 `json:"duration_s"`
 	ThroughputPerS float64 `json:"throughput_per_s"`
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -139,6 +140,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 			}
 		case "rejected":
 			s.Rejected++
+			if s.RejectedBy == nil {
+				s.RejectedBy = map[string]int{}
+			}
+			kind := "other"
+			if k := in.Result.GetErrorKind(); k != messages.SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED {
+				kind = strings.ToLower(strings.TrimPrefix(k.String(), "SWAP_ERROR_KIND_"))
+			}
+			s.RejectedBy[kind]++
 		default:
 			s.LostDetail.NoOutcome++
 		}

@@ -199,7 +199,8 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		return nil, err
 	}
 	var stopping atomic.Bool
-	quiet := slog.New(muteHandler{log.Handler(), &stopping})
+	// Killed peers make remoting report lost connections: expected here.
+	quiet := slog.New(killNoise{muteHandler{log.Handler(), &stopping}})
 	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, err
@@ -518,3 +519,24 @@ func (w *world) runProcessChaos(ctx context.Context, stop <-chan struct{}, done 
 		}
 	}
 }
+
+// killNoise lowers remoting's reports of lost and refused connections to
+// info: in a run that kills processes they are the expected news.
+type killNoise struct{ inner slog.Handler }
+
+func (h killNoise) Enabled(ctx context.Context, lv slog.Level) bool {
+	return lv >= slog.LevelWarn || h.inner.Enabled(ctx, lv)
+}
+
+func (h killNoise) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn && strings.HasPrefix(r.Message, "Endpoint") {
+		r.Level = slog.LevelInfo
+	}
+	if !h.inner.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.inner.Handle(ctx, r)
+}
+
+func (h killNoise) WithAttrs(a []slog.Attr) slog.Handler { return killNoise{h.inner.WithAttrs(a)} }
+func (h killNoise) WithGroup(n string) slog.Handler      { return killNoise{h.inner.WithGroup(n)} }

@@ -185,8 +185,8 @@ func (c *Config) Normalize() error {
 		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
 	case c.FaultRate < 0 || 3*c.FaultRate > 1:
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
-	case c.OnChain && c.Mode != ModeInProcess:
-		return errors.New("sim: --onchain runs in process only (the child processes cannot reach the embedded chains)")
+	case c.OnChain && c.Mode == ModeMultiProcess && !c.Faults:
+		return errors.New("sim: --onchain with --mode multiproc needs --faults (the fault run's processes)")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

@@ -2,7 +2,7 @@ package sim
 
 import (
 	"context"
-	"errors"
+	"crypto/ecdsa"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/chain/directory"
@@ -50,6 +51,8 @@ type OnChainSummary struct {
 // onChain is the on-chain part of a world.
 type onChain struct {
 	chains   []*evm.Simulated
+	deps     []actors.Deployment
+	funder   *ecdsa.PrivateKey // multiproc: funds the terminals' accounts
 	watchers map[uint64]*actor.PID
 	mu       sync.Mutex
 	payouts  map[[32]byte][2]*big.Int // from the watchers' ChannelClosed events
@@ -107,12 +110,12 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		return nil, fmt.Errorf("sim: simulated chains: %w", err)
 	}
 	oc := &onChain{chains: chains, watchers: map[uint64]*actor.PID{}, payouts: map[[32]byte][2]*big.Int{}}
+	var deps []actors.Deployment
 	closeChains := func() {
 		for _, c := range chains {
 			_ = c.Close()
 		}
 	}
-	var deps []actors.Deployment
 	w.contract = map[uint64]common.Address{}
 	for _, c := range chains {
 		addr, _, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(deployer), onChainChallenge)
@@ -124,6 +127,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		w.contract[c.ChainID()] = addr
 		w.chains = append(w.chains, c.ChainID())
 	}
+	oc.deps = deps
 	ops := map[common.Address]actors.ChainOps{}
 	for _, ks := range keys {
 		for _, k := range ks {
@@ -199,7 +203,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		}
 		oc.watchers[d.Chain.ChainID()] = pid
 	}
-	if err := w.openChannelsOnChain(ctx, oc, ops); err != nil {
+	if err := w.openChannelsOnChain(oc); err != nil {
 		return fail(err)
 	}
 	oc.summary.SetupS = round3(time.Since(start).Seconds())
@@ -243,7 +247,7 @@ func (w *world) tracks(addr common.Address, id [32]byte, balA, balB *big.Int) bo
 
 // openChannelsOnChain opens the seed's graph on the chains, one channel
 // at a time (a terminal's transactions must not race for its nonce).
-func (w *world) openChannelsOnChain(ctx context.Context, oc *onChain, ops map[common.Address]actors.ChainOps) error {
+func (w *world) openChannelsOnChain(oc *onChain) error {
 	cfg := w.cfg
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6772617068))
 	w.channels = map[[32]byte]*channel{}
@@ -271,14 +275,13 @@ func (w *world) openChannelsOnChain(ctx context.Context, oc *onChain, ops map[co
 			if !waitUntil(30*time.Second, func() bool { w.poke(oc, chainID); return w.tracks(b, id, nil, nil) }) {
 				return fmt.Errorf("sim: %s never saw channel %x open", b, id[:4])
 			}
-			topUp, ok := ops[b].(interface {
-				TopUp(context.Context, actors.TxBuilder, uint64, [32]byte, *big.Int) (*big.Int, *big.Int, error)
-			})
-			if !ok {
-				return errors.New("sim: chain ops without top-up")
-			}
-			if _, _, err := topUp.TopUp(ctx, actors.TerminalTx(w.system, w.peer(b), b), chainID, id, dep); err != nil {
+			// B tops up through its terminal, whose enclave signs.
+			res, err = w.system.Root.RequestFuture(w.peer(b), &messages.ChannelTopUp{ChannelId: id[:], Amount: messages.AmountBytes(dep)}, time.Minute).Result()
+			if err != nil {
 				return fmt.Errorf("sim: top up channel %x: %w", id[:4], err)
+			}
+			if up, ok := res.(*messages.ChannelToppedUp); !ok || up.Error != "" {
+				return fmt.Errorf("sim: top up channel %x: %s", id[:4], up.GetError())
 			}
 			if !waitUntil(30*time.Second, func() bool {
 				w.poke(oc, chainID)
@@ -324,19 +327,17 @@ func (w *world) closeOnChain(ctx context.Context) map[string]int {
 		if !ok {
 			continue
 		}
-		// One channel in ten: the counterparty is down at the close.
+		// One channel in ten is closed by force, its counterparty down
+		// (in process; in processes it stays up, which changes nothing
+		// for the contract).
 		forced := rng.IntN(10) == 0
-		if forced {
-			if err := w.local.StopTerminal(ch.b); err != nil {
-				forced = false
-			}
-		}
+		stopped := forced && w.local != nil && w.local.StopTerminal(ch.b) == nil
 		res, err := w.system.Root.RequestFuture(w.peer(ch.a), &messages.ChannelClose{ChannelId: id[:], Force: forced}, time.Minute).Result()
 		closed, _ := res.(*messages.ChannelClosed)
 		if err != nil || closed == nil || closed.Error != "" {
 			w.log.Error("on-chain close", "channel", fmt.Sprintf("%x", id[:4]), "forced", forced, "err", err, "answer", closed.GetError())
 			v["onchain_close_failed"]++
-			if forced {
+			if stopped {
 				_, _ = w.local.RestartTerminal(ch.b)
 			}
 			continue
@@ -365,7 +366,7 @@ func (w *world) closeOnChain(ctx context.Context) map[string]int {
 				oc.summary.ClosedCooperatively++
 			}
 		}
-		if forced {
+		if stopped {
 			if _, err := w.local.RestartTerminal(ch.b); err != nil {
 				w.log.Error("restart after a forced close", "err", err)
 			}
@@ -380,4 +381,95 @@ func (w *world) closeOnChain(ctx context.Context) map[string]int {
 	}
 	oc.summary.CloseS = round3(time.Since(start).Seconds())
 	return v
+}
+
+func (o *onChain) close() {
+	for _, c := range o.chains {
+		_ = c.Close()
+	}
+}
+
+// peerFunc is a PeerResolver from a function.
+type peerFunc func(common.Address) *actor.PID
+
+func (f peerFunc) Peer(a common.Address) *actor.PID { return f(a) }
+
+// startSharedChains starts the multiproc run's chains, served over HTTP to
+// the terminal processes and mined every 50 ms, and deploys the contract
+// on each. It returns the terminals' --chain arguments.
+func startSharedChains(ctx context.Context, cfg Config, backend enclave.Backend, w *world) (*onChain, []string, error) {
+	deployer, err := backend.NewKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	// The funder is no enclave key: it only pays the terminals' gas and
+	// deposits, and an enclave's deploy signer signs contract creations only.
+	funder, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	ports := make([]int, cfg.Chains)
+	for i := range ports {
+		if ports[i], err = freePort(); err != nil {
+			return nil, nil, err
+		}
+	}
+	huge := new(big.Int).Exp(big.NewInt(10), big.NewInt(30), nil)
+	chains, err := evm.NewSimulated(cfg.Chains, evm.SimConfig{Config: evm.Config{Logger: slog.New(slog.DiscardHandler)},
+		Alloc: types.GenesisAlloc{deployer.Address(): {Balance: huge}, crypto.PubkeyToAddress(funder.PublicKey): {Balance: huge}}, Mining: evm.MineInterval, BlockInterval: 50 * time.Millisecond,
+		FirstChainID: FirstChainID, HTTPPorts: ports})
+	if err != nil {
+		return nil, nil, fmt.Errorf("sim: simulated chains: %w", err)
+	}
+	oc := &onChain{chains: chains, funder: funder, watchers: map[uint64]*actor.PID{}, payouts: map[[32]byte][2]*big.Int{}}
+	w.contract = map[uint64]common.Address{}
+	var args []string
+	for i, c := range chains {
+		addr, _, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(deployer), onChainChallenge)
+		if err != nil {
+			oc.close()
+			return nil, nil, err
+		}
+		oc.deps = append(oc.deps, actors.Deployment{Chain: c, Contract: addr})
+		w.contract[c.ChainID()] = addr
+		w.chains = append(w.chains, c.ChainID())
+		args = append(args, "--chain", fmt.Sprintf("http://127.0.0.1:%d=%s", ports[i], addr.Hex()))
+	}
+	return oc, args, nil
+}
+
+// fundAndWatch funds every terminal's account on every chain and starts a
+// watcher per chain that tells the terminals (through peers) and the
+// directory of their channels' events.
+func (w *world) fundAndWatch(ctx context.Context, oc *onChain, addrs []common.Address, peers actors.PeerResolver) error {
+	fund := new(big.Int).Mul(big.NewInt(w.cfg.Deposit), big.NewInt(int64(4*w.cfg.Terminals+1000)))
+	fund.Add(fund, new(big.Int).Exp(big.NewInt(10), big.NewInt(21), nil))
+	signer := &keySigner{key: oc.funder, addr: crypto.PubkeyToAddress(oc.funder.PublicKey)}
+	for _, d := range oc.deps {
+		c := d.Chain.(*evm.Simulated)
+		var last *types.Transaction
+		for _, a := range addrs {
+			tx, err := c.Send(ctx, signer, &a, nil, fund)
+			if err != nil {
+				return fmt.Errorf("sim: fund %s on chain %d: %w", a, c.ChainID(), err)
+			}
+			last = tx
+		}
+		if last != nil {
+			if _, err := c.WaitReceipt(ctx, last.Hash(), 0); err != nil {
+				return fmt.Errorf("sim: funding on chain %d: %w", c.ChainID(), err)
+			}
+		}
+		props, err := actors.NewWatcher(actors.WatcherConfig{Source: c, Store: w.router, ChainID: c.ChainID(), Contract: d.Contract,
+			Interval: 20 * time.Millisecond, Peers: peers, Logger: slog.New(slog.DiscardHandler), OnEvent: oc.onEvent})
+		if err != nil {
+			return err
+		}
+		pid, err := w.system.Root.SpawnNamed(props, fmt.Sprint("watcher-", c.ChainID()))
+		if err != nil {
+			return err
+		}
+		oc.watchers[c.ChainID()] = pid
+	}
+	return nil
 }

@@ -48,6 +48,10 @@ type TerminalsConfig struct {
 	FaultRate   float64
 	Seed        int64
 	Incarnation int
+	// Chains ("RPC-URL=contract" each) give the terminals chain access
+	// (the sim's chains over HTTP); their counterparties' actors are
+	// read from peers.json in DataDir (the "peers" command reloads it).
+	Chains []string
 }
 
 // remoteConfig is the loopback remoting of a multiproc sim process: TLS
@@ -114,6 +118,18 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 		return err
 	}
 	defer sys.Shutdown()
+	var deps []actors.Deployment
+	peers := &filePeers{path: filepath.Join(cfg.DataDir, simPeersFile)}
+	if len(cfg.Chains) > 0 {
+		var closeChains func()
+		if deps, closeChains, err = dialChains(ctx, cfg.Chains); err != nil {
+			return err
+		}
+		defer closeChains()
+		if err := peers.load(); err != nil {
+			return err
+		}
+	}
 	verify := actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: true}))
 	coord := actor.NewPID(cfg.Coordinator, "coordinator")
 	hello := terminalsHello{Address: sys.Address()}
@@ -141,6 +157,13 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 			Coordinator: coord, Report: actors.FrameReport(report), RetryInterval: cfg.RetryInterval, Logger: log,
 			// The sim's process announces the channels, as a watcher node would.
 			Watchers: []string{watcher}}
+		if len(deps) > 0 {
+			ops, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps, Timeout: time.Minute})
+			if err != nil {
+				return err
+			}
+			tc.Chain, tc.Peers = ops, peers
+		}
 		if ev != nil {
 			addr := key.Address().Hex()
 			tc.OnOutcome = func(id [32]byte, net uint32, phase messages.TerminalPhase) {
@@ -168,7 +191,11 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 		if err != nil {
 			return err
 		}
-		serveControl(ctx, in, inj, ev, nil)
+		serveControl(ctx, in, inj, ev, map[string]func(){"peers": func() {
+			if err := peers.load(); err != nil {
+				log.Error("load peers", "err", err)
+			}
+		}})
 		return nil
 	}
 	if err := json.NewEncoder(out).Encode(hello); err != nil {

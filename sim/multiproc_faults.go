@@ -24,6 +24,7 @@ import (
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/chain/directory"
+	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/enclave"
 	simenclave "github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
@@ -44,7 +45,89 @@ const (
 	simKeyFile      = "key.sealed"
 	simStateFile    = "state.db"
 	simChannelsFile = "channels.json"
+	simPeersFile    = "peers.json"
 )
+
+// filePeers resolves terminals' actors from a file the sim writes
+// (peers.json: chain address to host:port and actor id), for cooperative
+// closes across processes.
+type filePeers struct {
+	path string
+	mu   sync.Mutex
+	m    map[common.Address]*actor.PID
+}
+
+func (p *filePeers) load() error {
+	b, err := os.ReadFile(p.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var raw map[string][2]string
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("sim: %s: %w", p.path, err)
+	}
+	m := make(map[common.Address]*actor.PID, len(raw))
+	for a, pid := range raw {
+		m[common.HexToAddress(a)] = actor.NewPID(pid[0], pid[1])
+	}
+	p.mu.Lock()
+	p.m = m
+	p.mu.Unlock()
+	return nil
+}
+
+// Peer implements actors.PeerResolver.
+func (p *filePeers) Peer(addr common.Address) *actor.PID {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[addr]
+}
+
+// writePeers writes the terminals' actors where filePeers reads them.
+func writePeers(path string, pids map[common.Address]*actor.PID) error {
+	raw := make(map[string][2]string, len(pids))
+	for a, pid := range pids {
+		raw[a.Hex()] = [2]string{pid.Address, pid.Id}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// dialChains connects a terminal process to the sim's chains
+// ("RPC-URL=contract" each).
+func dialChains(ctx context.Context, specs []string) ([]actors.Deployment, func(), error) {
+	var deps []actors.Deployment
+	closeAll := func() {
+		for _, d := range deps {
+			_ = d.Chain.Close()
+		}
+	}
+	for _, spec := range specs {
+		url, contract, ok := strings.Cut(spec, "=")
+		if !ok || !common.IsHexAddress(contract) {
+			closeAll()
+			return nil, nil, fmt.Errorf("sim: chain %q: want RPC-URL=contract", spec)
+		}
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		c, err := evm.Dial(dctx, url, evm.Config{Logger: slog.New(slog.DiscardHandler)})
+		cancel()
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		deps = append(deps, actors.Deployment{Chain: c, Contract: common.HexToAddress(contract)})
+	}
+	return deps, closeAll, nil
+}
 
 // procEvent is one line a child prints after its hello.
 type procEvent struct {
@@ -149,8 +232,9 @@ func childInjector(seed int64, name string, incarnation int, rate float64, maxDe
 }
 
 // serveControl reads commands from in until it closes or ctx ends, and
-// reports the injector's counts every second.
-func serveControl(ctx context.Context, in io.Reader, inj *actors.FaultInjector, ev *eventWriter, onChannels func()) {
+// reports the injector's counts every second. Commands other than
+// partition and heal go to their handler.
+func serveControl(ctx context.Context, in io.Reader, inj *actors.FaultInjector, ev *eventWriter, handlers map[string]func()) {
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -195,9 +279,9 @@ func serveControl(ctx context.Context, in io.Reader, inj *actors.FaultInjector, 
 				if inj != nil {
 					inj.Heal()
 				}
-			case "channels":
-				if onChannels != nil {
-					onChannels()
+			default:
+				if h := handlers[cmd]; h != nil {
+					h()
 				}
 			}
 		}
@@ -350,11 +434,11 @@ func ServeCoordinator(ctx context.Context, cfg CoordinatorProcConfig, in io.Read
 	if err != nil {
 		return err
 	}
-	serveControl(ctx, in, inj, ev, func() {
+	serveControl(ctx, in, inj, ev, map[string]func(){"channels": func() {
 		if err := loadChannels(router, chanPath, key.Address()); err != nil {
 			log.Error("load channels", "err", err)
 		}
-	})
+	}})
 	return nil
 }
 

@@ -283,10 +283,25 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		events.applied.Add(1)
 		w.applied.record(common.HexToAddress(o.Terminal), [32]byte(id), o.Network, messages.TerminalPhase(o.Phase))
 	}
+	var (
+		oc        *onChain
+		chainArgs []string
+	)
+	if cfg.OnChain {
+		if oc, chainArgs, err = startSharedChains(ctx, cfg, backend, w); err != nil {
+			return fail(err)
+		}
+		prev := w.shutdown
+		w.shutdown = func() {
+			prev()
+			oc.close()
+		}
+	}
 	total := cfg.Chains * cfg.Terminals
 	pids := map[common.Address]*actor.PID{}
 	var order []common.Address
 	var termProcs []*child
+	var termDirs []string
 	for p := range cfg.Processes {
 		count := total/cfg.Processes + btoi(p < total%cfg.Processes)
 		if count == 0 {
@@ -300,10 +315,11 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		c := &child{name: fmt.Sprint("terminal process ", p), binary: cfg.Binary, onEvent: onOutcome,
 			args: func(inc int) []string {
 				return append([]string{"sim", "terminals", "--coordinator", coordAddr, "--watcher", sys.Address(),
-					"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--data-dir", dir, "--port", strconv.Itoa(port)}, common3(inc)...)
+					"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--data-dir", dir, "--port", strconv.Itoa(port)}, append(common3(inc), chainArgs...)...)
 			}}
 		children = append(children, c)
 		termProcs = append(termProcs, c)
+		termDirs = append(termDirs, dir)
 		h, err := c.start(ctx)
 		if err != nil {
 			return fail(err)
@@ -360,7 +376,27 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 	if err := w.waitRegistered(order, time.Minute); err != nil {
 		return fail(err)
 	}
-	if err := w.openChannels(); err != nil {
+	if oc != nil {
+		setup := time.Now()
+		// The channels on chain: every terminal funded, its counterparties
+		// known (cooperative closes), a watcher per chain here.
+		for _, d := range termDirs {
+			if err := writePeers(filepath.Join(d, simPeersFile), pids); err != nil {
+				return fail(err)
+			}
+		}
+		for _, c := range termProcs {
+			c.send("peers")
+		}
+		if err := w.fundAndWatch(ctx, oc, order, peerFunc(w.peer)); err != nil {
+			return fail(err)
+		}
+		if err := w.openChannelsOnChain(oc); err != nil {
+			return fail(err)
+		}
+		oc.summary.SetupS = round3(time.Since(setup).Seconds())
+		w.onChain = oc
+	} else if err := w.openChannels(); err != nil {
 		return fail(err)
 	}
 	// The coordinator's directory: written where its restarts read it.

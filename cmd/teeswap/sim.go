@@ -180,6 +180,7 @@ func newSimTerminalsCmd() *cobra.Command {
 	f.Float64Var(&tc.FaultRate, "fault-rate", 0, "fault runs: probability of each of drop, duplicate and delay per envelope")
 	f.Int64Var(&tc.Seed, "seed", 1, "fault runs: seed of the injected faults")
 	f.IntVar(&tc.Incarnation, "incarnation", 0, "fault runs: how many times this process was started before")
+	f.StringArrayVar(&tc.Chains, "chain", nil, "fault runs with --onchain: a chain as RPC-URL=contract (repeat per chain)")
 	return cmd
 }
 

@@ -69,18 +69,20 @@ sim-faults-smoke:
 
 # sim-faults-mp-smoke: a small multi-process fault run (issue 11): the
 # coordinator and the terminals in processes of their own, SIGKILLed and
-# restarted (at least one of each), partitions; about a minute or two. It
+# restarted (at least one of each), partitions, the channels on embedded
+# chains and closed after the run (payouts checked); about two minutes. It
 # fails on any violation or stuck instance, and unless both kinds of kill
 # happened.
 sim-faults-mp-smoke:
 	@set -euo pipefail; out=$$(mktemp); \
-	timeout 300 go run ./cmd/teeswap --log-level error sim --faults --mode multiproc --instances 150 --concurrency 16 \
-		--fault-interval 1s --seed 7 --no-progress --out /tmp/teeswap-sim-faults-mp-smoke --json 2>/dev/null > $$out; \
-	grep -E '"(instances|confirmed|refunded|stuck|terminal_process_kills|coordinator_process_kills|partitions)"' $$out; \
+	timeout 300 go run ./cmd/teeswap --log-level error sim --faults --mode multiproc --onchain --instances 150 --concurrency 8 \
+		--terminals 12 --fault-interval 1s --seed 7 --no-progress --out /tmp/teeswap-sim-faults-mp-smoke --json 2>$$out.err > $$out || { { grep -v Endpoint $$out.err || true; } | tail -20; exit 1; }; \
+	grep -E '"(instances|confirmed|refunded|rejected|stuck|terminal_process_kills|coordinator_process_kills|partitions|channels|payouts_checked)"' $$out; \
+	{ grep -v Endpoint $$out.err || true; } | tail -5; \
 	grep -q '"violations": {}' $$out; \
 	grep -qE '"terminal_process_kills": [1-9]' $$out; \
 	grep -qE '"coordinator_process_kills": [1-9]' $$out; \
-	rm -f $$out
+	rm -f $$out $$out.err
 
 # fuzz-smoke: a few seconds of every actor entry-point fuzz target.
 FUZZ_SMOKE := 5s

@@ -148,6 +148,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 				kind = strings.ToLower(strings.TrimPrefix(k.String(), "SWAP_ERROR_KIND_"))
 			}
 			s.RejectedBy[kind]++
+			if cfg.Faults && s.Rejected <= 3 {
+				log.Error("request rejected", "request", in.Result.RequestId, "kind", kind, "err", in.Result.Error)
+			}
 		default:
 			s.LostDetail.NoOutcome++
 		}

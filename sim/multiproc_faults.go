@@ -134,6 +134,9 @@ type procEvent struct {
 	Outcome  *outcomeLine        `json:"outcome,omitempty"`
 	Transfer *transferLine       `json:"transfer,omitempty"`
 	Faults   *actors.FaultCounts `json:"faults,omitempty"`
+	// ChannelsLoaded: the coordinator loaded its channel list (the
+	// "channels" command), so requests can be routed.
+	ChannelsLoaded int `json:"channels_loaded,omitempty"`
 }
 
 // outcomeLine: a terminal applied and persisted an instance's outcome.
@@ -437,7 +440,9 @@ func ServeCoordinator(ctx context.Context, cfg CoordinatorProcConfig, in io.Read
 	serveControl(ctx, in, inj, ev, map[string]func(){"channels": func() {
 		if err := loadChannels(router, chanPath, key.Address()); err != nil {
 			log.Error("load channels", "err", err)
+			return
 		}
+		ev.emit(procEvent{ChannelsLoaded: 1})
 	}})
 	return nil
 }

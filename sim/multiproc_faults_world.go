@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -248,11 +249,18 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		return fail(err)
 	}
 	coordDir := filepath.Join(root, "coordinator")
+	loaded := make(chan struct{}, 1)
 	coord := &child{name: "coordinator process", binary: cfg.Binary,
 		args: func(inc int) []string {
 			return append([]string{"sim", "coordinator", "--data-dir", coordDir, "--port", strconv.Itoa(coordPort)}, common3(inc)...)
 		},
 		onEvent: func(ev procEvent) {
+			if ev.ChannelsLoaded > 0 {
+				select {
+				case loaded <- struct{}{}:
+				default:
+				}
+			}
 			if ev.Transfer == nil {
 				return
 			}
@@ -404,6 +412,13 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		return fail(err)
 	}
 	coord.send("channels")
+	// Requests sent before the coordinator has its channels would be
+	// refused as unroutable.
+	select {
+	case <-loaded:
+	case <-time.After(time.Minute):
+		return fail(errors.New("sim: the coordinator process did not load its channels"))
+	}
 	w.runFaults = func(stop <-chan struct{}, done chan<- struct{}) {
 		w.runProcessChaos(ctx, stop, done, coord, termProcs, children, events)
 	}

@@ -71,8 +71,8 @@ sim-faults-smoke:
 # coordinator and the terminals in processes of their own, SIGKILLed and
 # restarted (at least one of each), partitions, the channels on embedded
 # chains and closed after the run (payouts checked); about two minutes. It
-# fails on any violation or stuck instance, and unless both kinds of kill
-# happened.
+# fails on any violation or stuck instance, and unless something confirmed
+# and both kinds of kill happened.
 sim-faults-mp-smoke:
 	@set -euo pipefail; out=$$(mktemp); \
 	timeout 300 go run ./cmd/teeswap --log-level error sim --faults --mode multiproc --onchain --instances 150 --concurrency 8 \
@@ -80,6 +80,7 @@ sim-faults-mp-smoke:
 	grep -E '"(instances|confirmed|refunded|rejected|stuck|terminal_process_kills|coordinator_process_kills|partitions|channels|payouts_checked)"' $$out; \
 	{ grep -v Endpoint $$out.err || true; } | tail -5; \
 	grep -q '"violations": {}' $$out; \
+	grep -qE '"confirmed": [1-9]' $$out; \
 	grep -qE '"terminal_process_kills": [1-9]' $$out; \
 	grep -qE '"coordinator_process_kills": [1-9]' $$out; \
 	rm -f $$out $$out.err

@@ -237,7 +237,7 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}, seen: map[versionKey]bool{}}
 	events := &protocolEvents{}
 	plain := fmt.Sprint("--insecure-plaintext-loopback=", cfg.InsecurePlaintext)
-	common3 := func(inc int) []string {
+	childFlags := func(inc int) []string {
 		return []string{"--retry", cfg.RetryInterval.String(), "--fault-rate", strconv.FormatFloat(cfg.FaultRate, 'g', -1, 64),
 			"--seed", strconv.FormatInt(cfg.Seed, 10), "--incarnation", strconv.Itoa(inc), plain}
 	}
@@ -252,7 +252,7 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 	loaded := make(chan struct{}, 1)
 	coord := &child{name: "coordinator process", binary: cfg.Binary,
 		args: func(inc int) []string {
-			return append([]string{"sim", "coordinator", "--data-dir", coordDir, "--port", strconv.Itoa(coordPort)}, common3(inc)...)
+			return append([]string{"sim", "coordinator", "--data-dir", coordDir, "--port", strconv.Itoa(coordPort)}, childFlags(inc)...)
 		},
 		onEvent: func(ev procEvent) {
 			if ev.ChannelsLoaded > 0 {
@@ -323,7 +323,7 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 		c := &child{name: fmt.Sprint("terminal process ", p), binary: cfg.Binary, onEvent: onOutcome,
 			args: func(inc int) []string {
 				return append([]string{"sim", "terminals", "--coordinator", coordAddr, "--watcher", sys.Address(),
-					"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--data-dir", dir, "--port", strconv.Itoa(port)}, append(common3(inc), chainArgs...)...)
+					"--count", strconv.Itoa(count), "--name", fmt.Sprint("p", p), "--data-dir", dir, "--port", strconv.Itoa(port)}, append(childFlags(inc), chainArgs...)...)
 			}}
 		children = append(children, c)
 		termProcs = append(termProcs, c)

@@ -71,26 +71,23 @@ type LostDetail struct {
 
 // Summary is the machine-readable result of a run.
 type Summary struct {
-	Mode           string `json:"mode"`
-	Seed           int64  `json:"seed"`
-	Graph          string `json:"graph"`
-	Chains         int    `json:"chains"`
-	Terminals      int    `json:"terminals"`
-	Channels       int    `json:"channels"`
-	Concurrency    int    `json:"concurrency"`
-	PartiesPerSwap int    `json:"parties_per_swap"`
-	Instances      int    `json:"instances"`
-	Swaps          int    `json:"swaps"`
-	Payments       int    `json:"payments"`
-	Confirmed      int    `json:"confirmed"`
-	Refunded       int    `json:"refunded"`
-	Rejected       int    `json:"rejected"`
-	Lost           int    `json:"lost"`
-	// RejectedBy counts rejected requests by the kind of their typed
-	// error (SwapResult.error_kind; "other" when untyped).
-	RejectedBy     map[string]int `json:"rejected_by,omitempty"`
-	DurationS      float64        `json:"duration_s"`
-	ThroughputPerS float64        `json:"throughput_per_s"`
+	Mode           string  `json:"mode"`
+	Seed           int64   `json:"seed"`
+	Graph          string  `json:"graph"`
+	Chains         int     `json:"chains"`
+	Terminals      int     `json:"terminals"`
+	Channels       int     `json:"channels"`
+	Concurrency    int     `json:"concurrency"`
+	PartiesPerSwap int     `json:"parties_per_swap"`
+	Instances      int     `json:"instances"`
+	Swaps          int     `json:"swaps"`
+	Payments       int     `json:"payments"`
+	Confirmed      int     `json:"confirmed"`
+	Refunded       int     `json:"refunded"`
+	Rejected       int     `json:"rejected"`
+	Lost           int     `json:"lost"`
+	DurationS      float64 `json:"duration_s"`
+	ThroughputPerS float64 `json:"throughput_per_s"`
 
 	LatencyMs  Latencies  `json:"latency_ms"`
 	LostDetail LostDetail `json:"lost_detail"`
@@ -124,6 +121,9 @@ type Summary struct {
 	Faults     *FaultStats    `json:"faults,omitempty"`
 	// OnChain is the on-chain close check (Config.OnChain).
 	OnChain *OnChainSummary `json:"onchain,omitempty"`
+	// RejectedBy counts rejected requests by the kind of their typed
+	// error (SwapResult.error_kind; "other" when untyped).
+	RejectedBy map[string]int `json:"rejected_by,omitempty"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

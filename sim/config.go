@@ -93,10 +93,11 @@ type Config struct {
 	Faults        bool
 	FaultRate     float64
 	FaultInterval time.Duration
-	// OnChain (in process) opens the channels on embedded simulated
-	// chains through the terminals' enclaves before the load, and closes
-	// every one after it: each party's payout must equal its off-chain
-	// final balance (faults_onchain.go).
+	// OnChain opens the channels on embedded simulated chains through
+	// the terminals' enclaves before the load, and closes every one after
+	// it: each party's payout must equal its off-chain final balance
+	// (faults_onchain.go). In multiproc mode (fault runs only) the chains
+	// are served to the terminal processes over loopback HTTP.
 	OnChain bool
 }
 

@@ -135,7 +135,7 @@ reports both latencies and their ratio.`,
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
 	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
 	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc: INSECURE plain-text remoting instead of enclave-bound TLS")
-	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
+	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate processes over loopback remoting; with --faults the coordinator too)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
 	f.StringVar(&baseline, "baseline", "", "also run a baseline on the same swaps: htlc")
@@ -149,7 +149,7 @@ reports both latencies and their ratio.`,
 	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted (with --mode multiproc: their processes SIGKILLed and restarted on their data directories); partitions; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
 	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms; multiproc 3s)")
-	f.BoolVar(&cfg.OnChain, "onchain", false, "inproc: open the channels on embedded simulated chains through the terminals' enclaves before the load, and after it close every one (one in ten by force, its counterparty stopped) and check each party's payout against its off-chain final balance")
+	f.BoolVar(&cfg.OnChain, "onchain", false, "open the channels on embedded simulated chains through the terminals' enclaves before the load, and after it close every one (one in ten by force) and check each party's payout against its off-chain final balance (multiproc: with --faults; the chains are served to the terminal processes over loopback HTTP)")
 	cmd.AddCommand(newSimTerminalsCmd(), newSimCoordinatorCmd())
 	return cmd
 }

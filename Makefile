@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 # inside the library; see docs/ARCHITECTURE.md.
 RACE_PKGS := ./...
 
-.PHONY: deps demo test vet lint generate geth clean sim-smoke sim-faults-smoke fuzz-smoke
+.PHONY: deps demo test vet lint generate geth clean sim-smoke sim-faults-smoke sim-faults-mp-smoke fuzz-smoke
 
 deps: contracts/node_modules/.teeswap-package-lock.sha256 $(GOBIN)/geth
 	@command -v protoc >/dev/null || { echo "installing protobuf-compiler (needs root)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
@@ -50,6 +50,7 @@ test: deps vet lint
 	cat /tmp/teeswap-explorer.txt; \
 	$(MAKE) --no-print-directory sim-smoke; \
 	$(MAKE) --no-print-directory sim-faults-smoke; \
+	$(MAKE) --no-print-directory sim-faults-mp-smoke; \
 	$(MAKE) --no-print-directory fuzz-smoke; \
 	go test -count=1 -race -short -timeout 20m $(RACE_PKGS)
 
@@ -59,10 +60,30 @@ sim-smoke:
 	set -o pipefail; go run ./cmd/teeswap sim --instances 300 --no-progress --out /tmp/teeswap-sim-smoke --json | grep -E '"(instances|confirmed|refunded|lost)"'
 
 # sim-faults-smoke: a small fault-injected run (issue 11), bounded to about
-# a minute; teeswap sim --faults exits non-zero on any invariant violation
-# or stuck instance.
+# a minute, with its channels opened on embedded chains and closed after
+# the run (--onchain: every payout checked against the off-chain result);
+# teeswap sim --faults exits non-zero on any invariant violation or stuck
+# instance.
 sim-faults-smoke:
-	set -o pipefail; timeout 180 go run ./cmd/teeswap sim --faults --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations)"'
+	set -o pipefail; timeout 240 go run ./cmd/teeswap sim --faults --onchain --instances 400 --seed 7 --no-progress --out /tmp/teeswap-sim-faults-smoke --json | grep -E '"(instances|confirmed|refunded|lost|stuck|violations|closed_cooperatively|closed_forced|payouts_checked)"'
+
+# sim-faults-mp-smoke: a small multi-process fault run (issue 11): the
+# coordinator and the terminals in processes of their own, SIGKILLed and
+# restarted (at least one of each), partitions, the channels on embedded
+# chains and closed after the run (payouts checked); about two minutes. It
+# fails on any violation or stuck instance, and unless something confirmed
+# and both kinds of kill happened.
+sim-faults-mp-smoke:
+	@set -euo pipefail; out=$$(mktemp); \
+	timeout 300 go run ./cmd/teeswap --log-level error sim --faults --mode multiproc --onchain --instances 150 --concurrency 8 \
+		--terminals 12 --fault-interval 1s --seed 7 --no-progress --out /tmp/teeswap-sim-faults-mp-smoke --json 2>$$out.err > $$out || { { grep -v Endpoint $$out.err || true; } | tail -20; exit 1; }; \
+	grep -E '"(instances|confirmed|refunded|rejected|stuck|terminal_process_kills|coordinator_process_kills|partitions|channels|payouts_checked)"' $$out; \
+	{ grep -v Endpoint $$out.err || true; } | tail -5; \
+	grep -q '"violations": {}' $$out; \
+	grep -qE '"confirmed": [1-9]' $$out; \
+	grep -qE '"terminal_process_kills": [1-9]' $$out; \
+	grep -qE '"coordinator_process_kills": [1-9]' $$out; \
+	rm -f $$out $$out.err
 
 # fuzz-smoke: a few seconds of every actor entry-point fuzz target.
 FUZZ_SMOKE := 5s

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/messages"
 )
@@ -27,8 +28,35 @@ type FaultInjector struct {
 
 	mu  sync.Mutex
 	rng *rand.Rand
+	// cut is the side of an active partition (nil: none).
+	cut atomic.Pointer[map[common.Address]bool]
 
-	dropped, duplicated, delayed atomic.Int64
+	dropped, duplicated, delayed, partitioned atomic.Int64
+}
+
+// Partition drops, until Heal, every envelope between the addresses in
+// side and everyone else, both ways: the receiving actor's address (given
+// to MiddlewareAt) against the envelope's signer. Messages that are not
+// envelopes (registrations, queries, requests) still pass.
+func (f *FaultInjector) Partition(side []common.Address) {
+	m := make(map[common.Address]bool, len(side))
+	for _, a := range side {
+		m[a] = true
+	}
+	f.cut.Store(&m)
+}
+
+// Heal ends the partition.
+func (f *FaultInjector) Heal() { f.cut.Store(nil) }
+
+// acrossCut reports whether the active partition separates self from
+// the envelope's signer.
+func (f *FaultInjector) acrossCut(self common.Address, env *messages.Envelope) bool {
+	cut := f.cut.Load()
+	if cut == nil || self == (common.Address{}) || len(env.Signer) != common.AddressLength {
+		return false
+	}
+	return (*cut)[self] != (*cut)[common.BytesToAddress(env.Signer)]
 }
 
 // NewFaultInjector returns an injector drawing from seed.
@@ -37,11 +65,11 @@ func NewFaultInjector(seed uint64) *FaultInjector {
 }
 
 // FaultCounts is how many envelopes were faulted.
-type FaultCounts struct{ Dropped, Duplicated, Delayed int64 }
+type FaultCounts struct{ Dropped, Duplicated, Delayed, Partitioned int64 }
 
 // Counts returns the faults injected so far.
 func (f *FaultInjector) Counts() FaultCounts {
-	return FaultCounts{f.dropped.Load(), f.duplicated.Load(), f.delayed.Load()}
+	return FaultCounts{f.dropped.Load(), f.duplicated.Load(), f.delayed.Load(), f.partitioned.Load()}
 }
 
 type delayedMsg struct{ msg any }
@@ -72,6 +100,12 @@ func (f *FaultInjector) decide() (faultKind, time.Duration) {
 
 // Middleware faults the envelopes the named actor receives.
 func (f *FaultInjector) Middleware(name string) actor.ReceiverMiddleware {
+	return f.MiddlewareAt(name, common.Address{})
+}
+
+// MiddlewareAt is Middleware for an actor whose chain address is self, so
+// that partitions apply to it too.
+func (f *FaultInjector) MiddlewareAt(name string, self common.Address) actor.ReceiverMiddleware {
 	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
 			switch m := env.Message.(type) {
@@ -79,6 +113,10 @@ func (f *FaultInjector) Middleware(name string) actor.ReceiverMiddleware {
 				next(c, actor.WrapEnvelope(m.msg))
 				return
 			case *messages.Envelope:
+				if f.acrossCut(self, m) {
+					f.partitioned.Add(1)
+					return
+				}
 				if f.Filter != nil && !f.Filter(name, m) {
 					break
 				}

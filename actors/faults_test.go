@@ -307,3 +307,42 @@ func TestRestartedTerminalAsksForItsCommittedOutcomeAtOnce(t *testing.T) {
 		return w.own(t, "r1", "i1") == 1010 && channelPhase(t, w, "r1") == messages.ChannelPhase_CHANNEL_PHASE_IDLE
 	})
 }
+
+// A partition drops every envelope across the cut, both ways, and nothing
+// else; once healed, the instance it held up ends as usual.
+func TestPartitionedTerminalFinishesAfterHeal(t *testing.T) {
+	faults := actors.NewFaultInjector(3)
+	w := newOffChainWorldWith(t, 1000, func(c *actors.LocalConfig) {
+		c.Faults = faults
+		c.RetryInterval = 50 * time.Millisecond
+	})
+	faults.Partition([]common.Address{w.names["r1"]})
+	type answer struct {
+		res *messages.SwapResult
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := signedSubmit(w.local, payment(w, "across-a-partition", 10, 60_000), 30*time.Second)
+		done <- answer{res, err}
+	}()
+	// The coordinator keeps resending to r1; every one is dropped.
+	waitFor(t, func() bool { return faults.Counts().Partitioned >= 3 })
+	select {
+	case a := <-done:
+		t.Fatalf("the payment ended across a partition: %v %v", a.res, a.err)
+	default:
+	}
+	if got := w.own(t, "r1", "i1"); got != 1000 {
+		t.Fatalf("r1 holds %d while cut off, want 1000", got)
+	}
+	faults.Heal()
+	a := <-done
+	if a.err != nil || a.res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment after heal: %v %v", a.res, a.err)
+	}
+	waitFor(t, func() bool { return w.own(t, "r1", "i1") == 1010 })
+	if c := faults.Counts(); c.Dropped+c.Duplicated+c.Delayed != 0 {
+		t.Fatalf("a partition alone faulted other envelopes: %+v", c)
+	}
+}

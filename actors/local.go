@@ -103,7 +103,7 @@ func (l *Local) startCoordinator() error {
 		return err
 	}
 	if l.cfg.Faults != nil {
-		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware("coordinator")))
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.MiddlewareAt("coordinator", l.CoordKey.Address())))
 	}
 	if len(l.cfg.Middleware) > 0 {
 		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))
@@ -198,7 +198,7 @@ func (l *Local) AddTerminal(name string, key enclave.Key) (*actor.PID, error) {
 		return nil, err
 	}
 	if l.cfg.Faults != nil {
-		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.Middleware(name)))
+		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Faults.MiddlewareAt(name, addr)))
 	}
 	if len(l.cfg.Middleware) > 0 {
 		props = props.Configure(actor.WithReceiverMiddleware(l.cfg.Middleware...))

@@ -84,10 +84,21 @@ type Config struct {
 	// mailboxes with probability FaultRate each; every FaultInterval a
 	// terminal or the coordinator is crashed and restarted, or a
 	// terminal is offered an older copy of its store (which must be
-	// refused); and some requests are submitted twice.
+	// refused); and some requests are submitted twice. Every fault
+	// interval may also start a partition. In multiproc mode the
+	// coordinator and the terminals run in child processes on data
+	// directories of their own, and the faults are SIGKILLs and restarts
+	// of those processes at seeded protocol points, partitions, and the
+	// envelope faults inside each child.
 	Faults        bool
 	FaultRate     float64
 	FaultInterval time.Duration
+	// OnChain opens the channels on embedded simulated chains through
+	// the terminals' enclaves before the load, and closes every one after
+	// it: each party's payout must equal its off-chain final balance
+	// (faults_onchain.go). In multiproc mode (fault runs only) the chains
+	// are served to the terminal processes over loopback HTTP.
+	OnChain bool
 }
 
 // Defaults returns the configuration `teeswap sim` runs with no flags: a
@@ -154,6 +165,10 @@ func (c *Config) Normalize() error {
 	}
 	if c.Faults && c.FaultInterval <= 0 {
 		c.FaultInterval = 500 * time.Millisecond
+		if c.Mode == ModeMultiProcess {
+			// A process kill and restart takes a second or two.
+			c.FaultInterval = 3 * time.Second
+		}
 	}
 	if c.Terminals <= 0 {
 		// Enough for every instance in flight to have channels of its own.
@@ -169,10 +184,10 @@ func (c *Config) Normalize() error {
 		return fmt.Errorf("sim: %d terminals per chain cannot hold a %d-hop path", c.Terminals, c.Hops)
 	case c.Mode != ModeInProcess && c.Mode != ModeMultiProcess:
 		return fmt.Errorf("sim: mode %q (want %s or %s)", c.Mode, ModeInProcess, ModeMultiProcess)
-	case c.Faults && c.Mode != ModeInProcess:
-		return errors.New("sim: --faults runs in process only (--mode inproc)")
 	case c.FaultRate < 0 || 3*c.FaultRate > 1:
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
+	case c.OnChain && c.Mode == ModeMultiProcess && !c.Faults:
+		return errors.New("sim: --onchain with --mode multiproc needs --faults (the fault run's processes)")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

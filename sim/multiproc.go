@@ -3,12 +3,14 @@ package sim
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +35,23 @@ type TerminalsConfig struct {
 	RetryInterval time.Duration
 	// InsecurePlaintext runs remoting without TLS (loopback only).
 	InsecurePlaintext bool
+
+	// Fault runs (multiproc_faults.go): DataDir keeps each terminal's
+	// sealed key and bbolt store (subfolder t<i>), so a SIGKILLed process
+	// restarts on them; Port is fixed across restarts; Watcher is the
+	// address whose chain events the terminals take (default the
+	// coordinator's); the terminals print every outcome they apply and
+	// fault envelopes at FaultRate, partitions on command.
+	DataDir     string
+	Port        int
+	Watcher     string
+	FaultRate   float64
+	Seed        int64
+	Incarnation int
+	// Chains ("RPC-URL=contract" each) give the terminals chain access
+	// (the sim's chains over HTTP); their counterparties' actors are
+	// read from peers.json in DataDir (the "peers" command reloads it).
+	Chains []string
 }
 
 // remoteConfig is the loopback remoting of a multiproc sim process: TLS
@@ -66,7 +85,13 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	var backend enclave.Backend
+	var err error
+	if cfg.DataDir != "" {
+		backend, err = childBackend(cfg.DataDir)
+	} else {
+		backend, err = simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	}
 	if err != nil {
 		return err
 	}
@@ -74,36 +99,104 @@ func ServeTerminals(ctx context.Context, cfg TerminalsConfig, in io.Reader, out 
 	if err != nil {
 		return err
 	}
+	rcfg.Port = cfg.Port
+	watcher := cfg.Coordinator
+	if cfg.Watcher != "" {
+		watcher = cfg.Watcher
+	}
+	var (
+		inj *actors.FaultInjector
+		ev  *eventWriter
+	)
+	if cfg.DataDir != "" {
+		// One injector for the process: a partition command reaches all.
+		inj = childInjector(cfg.Seed, cfg.Name, cfg.Incarnation, cfg.FaultRate, 2*cfg.RetryInterval)
+		ev = &eventWriter{enc: json.NewEncoder(out)}
+	}
 	sys := actors.NewSystem(log)
 	if _, _, err := actors.StartRemote(sys, rcfg); err != nil {
 		return err
 	}
 	defer sys.Shutdown()
+	var deps []actors.Deployment
+	peers := &filePeers{path: filepath.Join(cfg.DataDir, simPeersFile)}
+	if len(cfg.Chains) > 0 {
+		var closeChains func()
+		if deps, closeChains, err = dialChains(ctx, cfg.Chains); err != nil {
+			return err
+		}
+		defer closeChains()
+		if err := peers.load(); err != nil {
+			return err
+		}
+	}
 	verify := actors.ReportVerifier(enclave.NewVerifier(enclave.Policy{AllowSimulation: true}))
 	coord := actor.NewPID(cfg.Coordinator, "coordinator")
 	hello := terminalsHello{Address: sys.Address()}
 	for i := range cfg.Count {
-		key, err := backend.NewKey()
-		if err != nil {
+		name := fmt.Sprintf("terminal-%s-%d", cfg.Name, i)
+		var (
+			key   enclave.Key
+			store actors.Store = actors.NewMemStore()
+		)
+		if cfg.DataDir != "" {
+			k, st, err := childKeyAndStore(backend, filepath.Join(cfg.DataDir, fmt.Sprint("t", i)))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			key, store = k, st
+		} else if key, err = backend.NewKey(); err != nil {
 			return err
 		}
 		report, err := enclave.ReportFor(backend, key)
 		if err != nil {
 			return err
 		}
-		props, err := actors.NewTerminal(actors.TerminalConfig{Signer: key, Store: actors.NewMemStore(), VerifyReport: verify,
+		tc := actors.TerminalConfig{Signer: key, Store: store, VerifyReport: verify,
 			Coordinator: coord, Report: actors.FrameReport(report), RetryInterval: cfg.RetryInterval, Logger: log,
 			// The sim's process announces the channels, as a watcher node would.
-			Watchers: []string{cfg.Coordinator}})
+			Watchers: []string{watcher}}
+		if len(deps) > 0 {
+			ops, err := actors.NewContractOps(actors.ContractOpsConfig{Chains: deps, Timeout: time.Minute})
+			if err != nil {
+				return err
+			}
+			tc.Chain, tc.Peers = ops, peers
+		}
+		if ev != nil {
+			addr := key.Address().Hex()
+			tc.OnOutcome = func(id [32]byte, net uint32, phase messages.TerminalPhase) {
+				ev.emit(procEvent{Outcome: &outcomeLine{Terminal: addr, Instance: hex.EncodeToString(id[:]), Network: net, Phase: int32(phase)}})
+			}
+		}
+		props, err := actors.NewTerminal(tc)
 		if err != nil {
 			return err
 		}
-		pid, err := sys.Root.SpawnNamed(props, fmt.Sprintf("terminal-%s-%d", cfg.Name, i))
+		if inj != nil {
+			props = props.Configure(actor.WithReceiverMiddleware(inj.MiddlewareAt(name, key.Address())))
+		}
+		pid, err := sys.Root.SpawnNamed(props, name)
 		if err != nil {
 			return err
 		}
 		hello.Terminals = append(hello.Terminals, key.Address().Hex())
 		hello.IDs = append(hello.IDs, pid.Id)
+	}
+	if ev != nil {
+		ev.mu.Lock()
+		err := ev.enc.Encode(hello)
+		ev.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		serveControl(ctx, in, inj, ev, map[string]func(){"peers": func() {
+			if err := peers.load(); err != nil {
+				log.Error("load peers", "err", err)
+			}
+		}})
+		return nil
 	}
 	if err := json.NewEncoder(out).Encode(hello); err != nil {
 		return err

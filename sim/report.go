@@ -119,6 +119,11 @@ type Summary struct {
 	Violations map[string]int `json:"violations"`
 	Stuck      int            `json:"stuck"`
 	Faults     *FaultStats    `json:"faults,omitempty"`
+	// OnChain is the on-chain close check (Config.OnChain).
+	OnChain *OnChainSummary `json:"onchain,omitempty"`
+	// RejectedBy counts rejected requests by the kind of their typed
+	// error (SwapResult.error_kind; "other" when untyped).
+	RejectedBy map[string]int `json:"rejected_by,omitempty"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

@@ -13,7 +13,6 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/messages"
 )
 
@@ -162,9 +161,13 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		chaosDone = make(chan struct{})
 		resub     = &resubmitter{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x7265737562))}
 	)
-	if cfg.Faults && w.local != nil {
+	runFaults := w.runFaults
+	if runFaults == nil && w.local != nil {
+		runFaults = w.runChaos
+	}
+	if cfg.Faults && runFaults != nil {
 		w.chaos = &chaosStats{}
-		go w.runChaos(stopChaos, chaosDone)
+		go runFaults(stopChaos, chaosDone)
 	} else {
 		close(chaosDone)
 	}
@@ -206,7 +209,7 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 			// exchange collects them before it submits; asked off the
 			// submitter, so a round trip per swap does not pace the load.
 			go func() {
-				if err := actors.RequestOrders(w.system.Root, w.peer, req, time.Now().Add(orderTTL).UnixMilli(), "", cfg.Timeout+time.Minute); err != nil {
+				if err := w.signOrders(req); err != nil {
 					results <- resultMsg{&messages.SwapResult{RequestId: req.RequestId, Error: err.Error()}, time.Now()}
 					return
 				}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,9 +53,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 	)
 	switch cfg.Mode {
 	case ModeInProcess:
-		w, err = newLocalWorld(cfg, log)
+		if cfg.OnChain {
+			w, err = newOnChainLocalWorld(ctx, cfg, log)
+		} else {
+			w, err = newLocalWorld(cfg, log)
+		}
 	case ModeMultiProcess:
-		w, err = newMultiProcessWorld(ctx, cfg, log)
+		if cfg.Faults {
+			w, err = newMultiProcessFaultWorld(ctx, cfg, log)
+		} else {
+			w, err = newMultiProcessWorld(ctx, cfg, log)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -131,6 +140,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 			}
 		case "rejected":
 			s.Rejected++
+			if s.RejectedBy == nil {
+				s.RejectedBy = map[string]int{}
+			}
+			kind := "other"
+			if k := in.Result.GetErrorKind(); k != messages.SwapErrorKind_SWAP_ERROR_KIND_UNSPECIFIED {
+				kind = strings.ToLower(strings.TrimPrefix(k.String(), "SWAP_ERROR_KIND_"))
+			}
+			s.RejectedBy[kind]++
+			if cfg.Faults && s.Rejected <= 3 {
+				log.Error("request rejected", "request", in.Result.RequestId, "kind", kind, "err", in.Result.Error)
+			}
 		default:
 			s.LostDetail.NoOutcome++
 		}
@@ -151,6 +171,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		ivs = append(ivs, iv{started, 1}, iv{in.Ended, -1})
 	}
 	s.Violations, s.Stuck = w.invariants(st, bad)
+	if w.onChain != nil {
+		for k, n := range w.closeOnChain(ctx) {
+			s.Violations[k] += n
+		}
+		oc := w.onChain.summary
+		s.OnChain = &oc
+	}
 	s.Faults = w.faultStats()
 	s.Lost = s.LostDetail.NoOutcome + s.LostDetail.SeveralOutcomes + s.LostDetail.NotApplied + s.LostDetail.ChannelMismatches
 	s.LatencyMs = Latencies{EndToEnd: quantiles(e2e), Applied: quantiles(appl), Queue: quantiles(queue),

@@ -65,6 +65,11 @@ type world struct {
 	local  *actors.Local         // in process
 	faults *actors.FaultInjector // with Config.Faults
 	chaos  *chaosStats
+	// Multiproc fault runs (multiproc_faults.go): the children's fault
+	// counts and the process chaos.
+	childFaults func() actors.FaultCounts
+	runFaults   func(stop <-chan struct{}, done chan<- struct{})
+	onChain     *onChain // Config.OnChain: faults_onchain.go
 }
 
 // ledgerRoutes is the directory's route finder; it also keeps the

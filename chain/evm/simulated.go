@@ -45,6 +45,11 @@ type SimConfig struct {
 	BlockInterval time.Duration
 	// BlockGasLimit overrides the genesis and target block gas limit.
 	BlockGasLimit uint64
+	// HTTPPorts, when set, serve chain i's JSON-RPC (eth, net, web3) over
+	// HTTP on 127.0.0.1:HTTPPorts[i], for other processes (the
+	// multi-process fault sim); they need MineInterval to see their
+	// transactions mined.
+	HTTPPorts []int
 }
 
 // Simulated is an in-process chain: a Client plus the controls tests need.
@@ -70,7 +75,12 @@ func NewSimulated(n int, cfg SimConfig) ([]*Simulated, error) {
 	}
 	out := make([]*Simulated, 0, n)
 	for i := range n {
-		s, err := NewSimulatedChain(first+uint64(i), cfg)
+		c := cfg
+		c.HTTPPorts = nil
+		if i < len(cfg.HTTPPorts) {
+			c.HTTPPorts = cfg.HTTPPorts[i : i+1]
+		}
+		s, err := NewSimulatedChain(first+uint64(i), c)
 		if err != nil {
 			for _, o := range out {
 				_ = o.Close()
@@ -83,7 +93,7 @@ func NewSimulated(n int, cfg SimConfig) ([]*Simulated, error) {
 }
 
 // NewSimulatedChain starts one simulated chain with the given chain id
-// (cfg.FirstChainID is ignored).
+// (cfg.FirstChainID is ignored; HTTPPorts[0], if any, is its HTTP port).
 func NewSimulatedChain(chainID uint64, cfg SimConfig) (s *Simulated, err error) {
 	if chainID == 0 {
 		return nil, errors.New("chain: chain id 0")
@@ -91,6 +101,13 @@ func NewSimulatedChain(chainID uint64, cfg SimConfig) (s *Simulated, err error) 
 	opts := []func(*node.Config, *ethconfig.Config){withChainID(chainID)}
 	if cfg.BlockGasLimit != 0 {
 		opts = append(opts, simulated.WithBlockGasLimit(cfg.BlockGasLimit))
+	}
+	if len(cfg.HTTPPorts) > 0 {
+		port := cfg.HTTPPorts[0]
+		opts = append(opts, func(nc *node.Config, _ *ethconfig.Config) {
+			nc.HTTPHost, nc.HTTPPort, nc.HTTPModules = "127.0.0.1", port, []string{"eth", "net", "web3"}
+			nc.HTTPVirtualHosts = []string{"localhost", "127.0.0.1"}
+		})
 	}
 	// NewBackend panics on node set-up failures; turn them into errors.
 	defer func() {

@@ -135,7 +135,7 @@ reports both latencies and their ratio.`,
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
 	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
 	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc: INSECURE plain-text remoting instead of enclave-bound TLS")
-	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
+	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate processes over loopback remoting; with --faults the coordinator too)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
 	f.StringVar(&baseline, "baseline", "", "also run a baseline on the same swaps: htlc")
@@ -146,10 +146,11 @@ reports both latencies and their ratio.`,
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&memProfile, "memprofile", "", "write a heap profile taken at the run's largest live heap to this file")
 	f.BoolVar(&noProgress, "no-progress", false, "never show the progress bar")
-	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
+	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted (with --mode multiproc: their processes SIGKILLed and restarted on their data directories); partitions; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
-	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms)")
-	cmd.AddCommand(newSimTerminalsCmd())
+	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms; multiproc 3s)")
+	f.BoolVar(&cfg.OnChain, "onchain", false, "open the channels on embedded simulated chains through the terminals' enclaves before the load, and after it close every one (one in ten by force) and check each party's payout against its off-chain final balance (multiproc: with --faults; the chains are served to the terminal processes over loopback HTTP)")
+	cmd.AddCommand(newSimTerminalsCmd(), newSimCoordinatorCmd())
 	return cmd
 }
 
@@ -173,6 +174,40 @@ func newSimTerminalsCmd() *cobra.Command {
 	f.StringVar(&tc.Name, "name", "p0", "prefix of the terminals' actor names")
 	f.DurationVar(&tc.RetryInterval, "retry", 500*time.Millisecond, "terminals' retry interval")
 	f.BoolVar(&tc.InsecurePlaintext, "insecure-plaintext-loopback", false, "INSECURE: plain-text remoting")
+	f.StringVar(&tc.DataDir, "data-dir", "", "fault runs: keep each terminal's sealed key and store here (a restart resumes from them)")
+	f.IntVar(&tc.Port, "port", 0, "remoting port (0: any free one)")
+	f.StringVar(&tc.Watcher, "watcher", "", "host:port whose chain events the terminals take (default --coordinator)")
+	f.Float64Var(&tc.FaultRate, "fault-rate", 0, "fault runs: probability of each of drop, duplicate and delay per envelope")
+	f.Int64Var(&tc.Seed, "seed", 1, "fault runs: seed of the injected faults")
+	f.IntVar(&tc.Incarnation, "incarnation", 0, "fault runs: how many times this process was started before")
+	f.StringArrayVar(&tc.Chains, "chain", nil, "fault runs with --onchain: a chain as RPC-URL=contract (repeat per chain)")
+	return cmd
+}
+
+// newSimCoordinatorCmd is the coordinator process of `sim --faults --mode
+// multiproc`.
+func newSimCoordinatorCmd() *cobra.Command {
+	var cc sim.CoordinatorProcConfig
+	cmd := &cobra.Command{
+		Use:    "coordinator",
+		Short:  "Run the coordinator for a multi-process fault sim (started by 'teeswap sim --faults --mode multiproc')",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			return sim.ServeCoordinator(ctx, cc, os.Stdin, os.Stdout, logger())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cc.DataDir, "data-dir", "", "the coordinator's sealed key, store and channel list")
+	f.IntVar(&cc.Port, "port", 0, "remoting port (fixed, so terminals reach a restarted coordinator)")
+	f.DurationVar(&cc.RetryInterval, "retry", 500*time.Millisecond, "retry interval")
+	f.Float64Var(&cc.FaultRate, "fault-rate", 0, "probability of each of drop, duplicate and delay per envelope")
+	f.Int64Var(&cc.Seed, "seed", 1, "seed of the injected faults")
+	f.IntVar(&cc.Incarnation, "incarnation", 0, "how many times this process was started before")
+	f.BoolVar(&cc.InsecurePlaintext, "insecure-plaintext-loopback", false, "INSECURE: plain-text remoting")
+	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
 }
 

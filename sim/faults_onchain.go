@@ -20,6 +20,7 @@ import (
 	"github.com/teeswap/teeswap/chain/evm"
 	"github.com/teeswap/teeswap/chain/watcher"
 	"github.com/teeswap/teeswap/enclave"
+	"github.com/teeswap/teeswap/enclave/hostapi"
 	simenclave "github.com/teeswap/teeswap/enclave/sim"
 	"github.com/teeswap/teeswap/messages"
 )
@@ -79,11 +80,10 @@ func (o *onChain) payout(id [32]byte) ([2]*big.Int, bool) {
 func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world, error) {
 	start := time.Now()
 	w := &world{cfg: cfg, log: log, applied: &appliedLog{m: map[[32]byte]*applied{}}}
-	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler)})
+	backend, err := simenclave.New(simenclave.Options{Logger: slog.New(slog.DiscardHandler), Signatures: &w.signs})
 	if err != nil {
 		return nil, err
 	}
-	counting := countingBackend{backend, &w.signs}
 	// Keys first: the chains fund them at genesis.
 	fund := new(big.Int).Mul(big.NewInt(cfg.Deposit), big.NewInt(int64(4*cfg.Terminals+1000)))
 	fund.Add(fund, new(big.Int).Exp(big.NewInt(10), big.NewInt(21), nil)) // gas
@@ -91,7 +91,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	keys := make([][]enclave.Key, cfg.Chains)
 	for c := range cfg.Chains {
 		for range cfg.Terminals {
-			k, err := counting.NewKey()
+			k, err := backend.NewKey()
 			if err != nil {
 				return nil, err
 			}
@@ -118,7 +118,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	}
 	w.contract = map[uint64]common.Address{}
 	for _, c := range chains {
-		addr, _, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(deployer), onChainChallenge)
+		addr, _, err := actors.DeployPaymentChannels(ctx, c, hostapi.NewDeployer(deployer), onChainChallenge)
 		if err != nil {
 			closeChains()
 			return nil, err
@@ -147,7 +147,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	w.router = router
 	w.routes = &ledgerRoutes{DirectoryRoutes: actors.DirectoryRoutes{Router: router}, transfers: map[[32]byte][]transfer{}, seen: map[versionKey]bool{}}
 	lc := actors.LocalConfig{
-		Backend: counting, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+		Backend: backend, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
 		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
 		Logger: log, OnOutcome: w.applied.record,
 		Chain: func(key enclave.Key) actors.ChainOps { return ops[key.Address()] },
@@ -425,7 +425,7 @@ func startSharedChains(ctx context.Context, cfg Config, backend enclave.Backend,
 	w.contract = map[uint64]common.Address{}
 	var args []string
 	for i, c := range chains {
-		addr, _, err := actors.DeployPaymentChannels(ctx, c, actors.NewDeploySigner(deployer), onChainChallenge)
+		addr, _, err := actors.DeployPaymentChannels(ctx, c, hostapi.NewDeployer(deployer), onChainChallenge)
 		if err != nil {
 			oc.close()
 			return nil, nil, err

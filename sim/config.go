@@ -88,6 +88,12 @@ type Config struct {
 	Faults        bool
 	FaultRate     float64
 	FaultInterval time.Duration
+
+	// Cluster, when above 0, runs the coordinator as that many `teeswap
+	// cluster member` processes over an etcd in this process (cluster.go);
+	// KillMember SIGKILLs one mid-run and restarts it.
+	Cluster    int
+	KillMember bool
 }
 
 // Defaults returns the configuration `teeswap sim` runs with no flags: a
@@ -173,6 +179,10 @@ func (c *Config) Normalize() error {
 		return errors.New("sim: --faults runs in process only (--mode inproc)")
 	case c.FaultRate < 0 || 3*c.FaultRate > 1:
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
+	case c.KillMember && c.Cluster < 2:
+		return errors.New("sim: --kill-member needs --cluster 2 or more (the client submits through the first member, which stays up)")
+	case c.Faults && c.Cluster > 0:
+		return errors.New("sim: --faults runs in process only; use --kill-member with --cluster")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

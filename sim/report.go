@@ -119,6 +119,8 @@ type Summary struct {
 	Violations map[string]int `json:"violations"`
 	Stuck      int            `json:"stuck"`
 	Faults     *FaultStats    `json:"faults,omitempty"`
+	// Cluster is the cluster mode's figures (--cluster N).
+	Cluster *ClusterSummary `json:"cluster,omitempty"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

@@ -135,7 +135,9 @@ func (g *instanceGrain) apply(out coordinator.Output, err error) (*clusterpb.Ste
 }
 
 func (g *instanceGrain) step(send []coordinator.Outbound) *clusterpb.Step {
-	s := &clusterpb.Step{Phase: g.in.Phase(), Decided: g.in.Decided(), RequestId: g.in.Record().RequestId, Member: g.d.member.ID()}
+	rec := g.in.Record()
+	s := &clusterpb.Step{Phase: g.in.Phase(), Decided: g.in.Decided(), RequestId: rec.RequestId, Member: g.d.member.ID(),
+		RefundReason: rec.RefundReason, Delivered: g.in.Decided() && g.in.AllApplied()}
 	for _, o := range send {
 		s.Send = append(s.Send, &clusterpb.Outbound{To: o.To.Bytes(), Envelope: o.Env})
 	}

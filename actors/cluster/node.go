@@ -162,27 +162,37 @@ const MaxAllocRetries = 64
 // allocated first), and returns its id and the PREPAREs to send. No
 // envelope exists before the record is in etcd.
 func (n *Node) Create(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) ([32]byte, []coordinator.Outbound, error) {
+	in, send, err := n.CreateInstance(ctx, req, routes, nowMs)
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	return in.ID(), send, nil
+}
+
+// CreateInstance is Create, returning the new instance (its record names
+// its networks) instead of its id.
+func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*coordinator.Instance, []coordinator.Outbound, error) {
 	for range MaxAllocRetries {
 		meta, rev, err := n.cfg.Member.LoadMeta(ctx)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
 		alloc, err := coordinator.NewAllocator(n.cfg.Signer, meta)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
 		in, out, err := alloc.Create(req, routes, nowMs)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
 		if _, err := n.cfg.Member.Create(ctx, out.Meta, rev, out.Instance); errors.Is(err, ErrStale) {
 			continue
 		} else if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
-		return in.ID(), out.Send, nil
+		return in, out.Send, nil
 	}
-	return [32]byte{}, nil, fmt.Errorf("%w: allocator contended %d times", ErrStale, MaxAllocRetries)
+	return nil, nil, fmt.Errorf("%w: allocator contended %d times", ErrStale, MaxAllocRetries)
 }
 
 // client is the typed grain client of one instance.

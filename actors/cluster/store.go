@@ -332,19 +332,34 @@ func (m *Member) Owner(ctx context.Context, id []byte) (string, error) {
 	return string(r.Kvs[0].Value), nil
 }
 
-// Undecided lists the ids of instances not yet COMMITTED or
-// REFUND_AUTHORIZED, for members to resume after a failure.
-func (m *Member) Undecided(ctx context.Context) ([][]byte, error) {
+// Instances reads every instance record of the cluster (tests, the sim's
+// ledger, sweeps).
+func (m *Member) Instances(ctx context.Context) ([]*messages.CoordinatorInstance, error) {
+	m.stats.reads.Add(1)
 	r, err := m.cli.Get(ctx, m.prefix+"inst/", clientv3.WithPrefix())
 	if err != nil {
 		return nil, err
 	}
-	var ids [][]byte
+	recs := make([]*messages.CoordinatorInstance, 0, len(r.Kvs))
 	for _, kv := range r.Kvs {
 		rec := &messages.CoordinatorInstance{}
 		if err := m.open(string(kv.Key), kv.Value, rec); err != nil {
 			return nil, err
 		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// Undecided lists the ids of instances not yet COMMITTED or
+// REFUND_AUTHORIZED, for members to resume after a failure.
+func (m *Member) Undecided(ctx context.Context) ([][]byte, error) {
+	recs, err := m.Instances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids [][]byte
+	for _, rec := range recs {
 		if rec.Phase != messages.InstancePhase_INSTANCE_PHASE_COMMITTED && rec.Phase != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
 			ids = append(ids, rec.InstanceId)
 		}

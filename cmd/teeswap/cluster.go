@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,7 +14,10 @@ import (
 	"github.com/spf13/cobra"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/actors/cluster"
+	"github.com/teeswap/teeswap/chain/directory"
+	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/sim"
 )
 
@@ -70,9 +74,10 @@ func clusterEtcdCommand() *cobra.Command {
 func clusterMemberCommand() *cobra.Command {
 	var (
 		endpoint, name, prefix, host, sealKeyFile string
-		port                                      int
+		port, gatewayPort                         int
 		ttl                                       int64
 		plaintext                                 bool
+		retry                                     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "member",
@@ -117,12 +122,19 @@ func clusterMemberCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			gw, gwAddr, err := startMemberGateway(ctx, memberGateway{node: n, cli: cli, prefix: prefix, backend: backend, signer: signer,
+				host: host, port: gatewayPort, plaintext: plaintext, retry: retry, log: log})
+			if err != nil {
+				n.Stop(true)
+				return err
+			}
 			if flagJSON {
-				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex()})
+				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex(), "gateway": gwAddr})
 			} else {
-				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave)\n", m.ID(), n.Address(), signer.Address())
+				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave), gateway for terminals and clients at %s\n", m.ID(), n.Address(), signer.Address(), gwAddr)
 			}
 			waitSignal()
+			gw.Stop()
 			// A graceful stop releases the lease at once; it can hang when
 			// etcd is gone (protoactor's provider retries), so it is bounded:
 			// past the deadline the lease simply expires after its TTL.
@@ -141,8 +153,64 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().StringVar(&prefix, "prefix", "/teeswap/", "etcd key prefix of this cluster")
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
+	cmd.Flags().IntVar(&gatewayPort, "gateway-port", 0, "port of the gateway terminals and clients connect to, as to a node's coordinator (0: any)")
+	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
 	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
 	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key shared by all members (created if missing)")
 	return cmd
+}
+
+// memberGateway is what a member's gateway needs.
+type memberGateway struct {
+	node      *cluster.Node
+	cli       *clientv3.Client
+	prefix    string
+	backend   enclave.Backend
+	signer    enclave.Key
+	host      string
+	port      int
+	plaintext bool
+	retry     time.Duration
+	log       *slog.Logger
+}
+
+// startMemberGateway runs the member's gateway: the coordinator actor of
+// 'teeswap node', reachable over node remoting (enclave-bound TLS, or
+// plain text on loopback), with its instances driven through the cluster
+// and its routes over the channels published in etcd.
+func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway, string, error) {
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		return nil, "", err
+	}
+	// The gateway routes over the channels published in etcd, and those
+	// published later (the watch lives as long as the process).
+	if err := cluster.FollowDirectory(context.Background(), c.cli, c.prefix, router, func(err error) { c.log.Warn("directory", "err", err) }); err != nil {
+		return nil, "", err
+	}
+	verifier := enclave.NewVerifier(enclave.Policy{AllowSimulation: true})
+	rc := actors.RemoteConfig{Host: c.host, Port: c.port, Accept: actors.CoordinatorAccepts, Logger: c.log, InsecurePlaintext: c.plaintext}
+	if !c.plaintext {
+		tlsKey, err := c.backend.NewKey()
+		if err != nil {
+			return nil, "", err
+		}
+		rc.TLS = &actors.TLSConfig{Backend: c.backend, Key: tlsKey, Verifier: verifier}
+	}
+	sys := actors.NewSystem(c.log)
+	if _, _, err := actors.StartRemote(sys, rc); err != nil {
+		return nil, "", err
+	}
+	report, err := enclave.ReportFor(c.backend, c.signer)
+	if err != nil {
+		return nil, "", err
+	}
+	gw, err := cluster.StartGateway(cluster.GatewayConfig{Node: c.node, System: sys, Coordinator: actors.CoordinatorConfig{
+		Signer: c.signer, Routes: actors.DirectoryRoutes{Router: router}, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
+		VerifyReport: actors.ReportVerifier(verifier), RetryInterval: c.retry, Linger: 2 * c.retry, Logger: c.log}})
+	if err != nil {
+		return nil, "", err
+	}
+	return gw, sys.Address(), nil
 }

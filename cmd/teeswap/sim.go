@@ -149,6 +149,8 @@ reports both latencies and their ratio.`,
 	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
 	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms)")
+	f.IntVar(&cfg.Cluster, "cluster", 0, "run the coordinator as this many 'teeswap cluster member' processes over an etcd in this process (terminals and client here, plain text on loopback)")
+	f.BoolVar(&cfg.KillMember, "kill-member", false, "with --cluster 2 or more: SIGKILL the last member a third of the way into the run and restart it")
 	cmd.AddCommand(newSimTerminalsCmd())
 	return cmd
 }

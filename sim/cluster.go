@@ -31,7 +31,8 @@ import (
 
 // The cluster mode (--cluster N): the coordinator is N `teeswap cluster
 // member` processes sharing an etcd embedded in this process; terminals
-// and the client run here, over loopback remoting. Terminal i registers
+// and the client run here, over loopback remoting (enclave-bound mutual
+// TLS between members and to the gateways, unless InsecurePlaintext). Terminal i registers
 // with member i mod N's gateway; the client submits through member 0.
 // With KillMember, the last member gets SIGKILL a third of the way into
 // the run and is restarted on the same ports once its lease and
@@ -172,7 +173,7 @@ func newClusterWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world,
 	if err != nil {
 		return fail(err)
 	}
-	rcfg, err := remoteConfig(backend, true, log)
+	rcfg, err := remoteConfig(backend, cfg.InsecurePlaintext, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -318,7 +319,8 @@ func (c *clusterRun) startMember(ctx context.Context, m *clusterMember) error {
 	}
 	cmd := exec.CommandContext(ctx, c.cfg.Binary, "cluster", "member", "--json", "--etcd", c.etcd.Endpoint, "--name", m.name,
 		"--prefix", c.prefix, "--sim-seal-key-file", c.sealFile, "--ttl", "2", "--port", strconv.Itoa(m.port),
-		"--gateway-port", strconv.Itoa(m.gwPort), "--insecure-plaintext-loopback", "--retry", c.cfg.RetryInterval.String())
+		"--gateway-port", strconv.Itoa(m.gwPort), "--retry", c.cfg.RetryInterval.String(),
+		fmt.Sprint("--insecure-plaintext-loopback=", c.cfg.InsecurePlaintext))
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {

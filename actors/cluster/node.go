@@ -44,10 +44,14 @@ type NodeConfig struct {
 	Idle time.Duration
 	// CallTimeout bounds one grain call (default 5s).
 	CallTimeout time.Duration
-	// InsecurePlaintextLoopback must be set: members talk plain gRPC
-	// (the enclave-bound TLS of actors.StartRemote is not wired into
-	// protoactor's cluster remote yet), so they may only listen on
-	// loopback, and must say so by name.
+	// TLS runs the members' remote over the enclave-bound mutual TLS of
+	// node remoting (actors.StartRemote): each member binds its
+	// certificate to an enclave key, and admits only peers whose
+	// certificate binds one of TLS.Enclaves (normally the coordinator key
+	// the members share, which only members hold).
+	TLS *actors.TLSConfig
+	// InsecurePlaintextLoopback is the explicit opt-out of TLS: members
+	// talk plain gRPC, and may then only listen on loopback.
 	InsecurePlaintextLoopback bool
 	// Client joins as a client: it calls grains but hosts none (a
 	// gateway in front of the members, or a test driver).
@@ -77,8 +81,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	if ip := net.ParseIP(cfg.Host); !cfg.InsecurePlaintextLoopback || ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("%w: cluster members run plain text, so only on a loopback address with InsecurePlaintextLoopback (host %q)", actors.ErrNoTransportSecurity, cfg.Host)
+	if ip := net.ParseIP(cfg.Host); cfg.TLS == nil && (!cfg.InsecurePlaintextLoopback || ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("%w: cluster members need TLS, or plain text on a loopback address with InsecurePlaintextLoopback (host %q)", actors.ErrNoTransportSecurity, cfg.Host)
+	}
+	if cfg.TLS != nil && (cfg.TLS.Key == nil || cfg.TLS.Backend == nil || len(cfg.TLS.Enclaves) == 0) {
+		return nil, fmt.Errorf("%w: member TLS needs an enclave key and the enclaves it admits", actors.ErrNoTransportSecurity)
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 30 * time.Second
@@ -89,12 +96,18 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.Logger.Warn("cluster member remoting runs in INSECURE PLAIN TEXT on loopback", "host", cfg.Host)
 	quiet := cfg.Logger.With("lib", "protoactor")
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
-	rc := remote.Configure(cfg.Host, cfg.Port,
-		remote.WithServerOptions(grpc.MaxRecvMsgSize(maxMessageBytes)),
-		remote.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))))
+	serverOpts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageBytes)}
+	dialOpts := []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))}
+	if cfg.TLS != nil {
+		so, do := actors.MutualTLSOptions(*cfg.TLS, sys.Address)
+		serverOpts, dialOpts = append(serverOpts, so...), append(dialOpts, do...)
+	} else {
+		cfg.Logger.Warn("cluster member remoting runs in INSECURE PLAIN TEXT on loopback", "host", cfg.Host)
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	rc := remote.Configure(cfg.Host, cfg.Port, remote.WithServerOptions(serverOpts...), remote.WithDialOptions(dialOpts...))
 	kind := clusterpb.NewInstanceKind(func() clusterpb.Instance { return &instanceGrain{} }, cfg.Idle)
 	cc := cluster.Configure(ClusterName, cfg.Provider, disthash.New(), rc,
 		cluster.WithKinds(kind), cluster.WithRequestTimeout(cfg.CallTimeout))

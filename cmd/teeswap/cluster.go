@@ -11,6 +11,7 @@ import (
 	"time"
 
 	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -117,8 +118,15 @@ func clusterMemberCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var memberTLS *actors.TLSConfig
+			if !plaintext {
+				// Members bind their TLS certificates to the coordinator key
+				// they share, and admit only peers that do the same.
+				memberTLS = &actors.TLSConfig{Backend: backend, Key: signer, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+					Enclaves: []common.Address{signer.Address()}}
+			}
 			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log,
-				InsecurePlaintextLoopback: plaintext})
+				TLS: memberTLS, InsecurePlaintextLoopback: plaintext})
 			if err != nil {
 				return err
 			}
@@ -156,7 +164,7 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().IntVar(&gatewayPort, "gateway-port", 0, "port of the gateway terminals and clients connect to, as to a node's coordinator (0: any)")
 	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
-	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
+	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "INSECURE: members and the gateway talk plain gRPC instead of enclave-bound mutual TLS, on a loopback address only")
 	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key shared by all members (created if missing)")
 	return cmd
 }

@@ -134,7 +134,7 @@ reports both latencies and their ratio.`,
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "instance deadline")
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
 	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
-	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc: INSECURE plain-text remoting instead of enclave-bound TLS")
+	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc and --cluster: INSECURE plain-text remoting instead of enclave-bound TLS")
 	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate 'teeswap node' processes over loopback remoting)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
@@ -149,7 +149,7 @@ reports both latencies and their ratio.`,
 	f.BoolVar(&cfg.Faults, "faults", false, "inject faults from --seed: envelopes dropped, duplicated, delayed and reordered; terminals and the coordinator crashed and restarted; older store copies offered (must be refused); requests sent twice. Exits non-zero on any violation or stuck instance")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
 	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms)")
-	f.IntVar(&cfg.Cluster, "cluster", 0, "run the coordinator as this many 'teeswap cluster member' processes over an etcd in this process (terminals and client here, plain text on loopback)")
+	f.IntVar(&cfg.Cluster, "cluster", 0, "run the coordinator as this many 'teeswap cluster member' processes over an etcd in this process (terminals and client here, over loopback)")
 	f.BoolVar(&cfg.KillMember, "kill-member", false, "with --cluster 2 or more: SIGKILL the last member a third of the way into the run and restart it")
 	cmd.AddCommand(newSimTerminalsCmd())
 	return cmd

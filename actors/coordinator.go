@@ -240,6 +240,10 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 		a.route(ctx, m)
 	case *RelayEnvelope:
 		ctx.Send(m.To, m.Env)
+	case *DriverNotice:
+		if pid := a.children[m.ID]; pid != nil {
+			ctx.Send(pid, m)
+		}
 	case *instanceDone:
 		a.done(ctx, m)
 	case *instanceStopped:

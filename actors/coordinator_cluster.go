@@ -53,6 +53,14 @@ type RelayEnvelope struct {
 	Env *messages.Envelope
 }
 
+// DriverNotice is the driver's word that an instance moved (decided, or
+// its outcome delivered) through a step taken elsewhere; its envelopes
+// were sent there. A Go value: it never arrives from the network.
+type DriverNotice struct {
+	ID   [32]byte
+	Step DriverStep
+}
+
 // createInCluster is submit's last step with a driver: the instance is
 // created in the cluster, and a proxy child drives it from here.
 func (a *CoordinatorActor) createInCluster(ctx actor.Context, req *messages.SwapRequest, routes []*messages.Network, client *actor.PID, fail func(error)) {
@@ -130,6 +138,9 @@ func (c *proxyInstanceActor) Receive(ctx actor.Context) {
 	case *messages.Envelope:
 		s, err := c.cfg.Instances.Deliver(m, c.cfg.Clock.nowMs())
 		c.apply(ctx, s, err)
+	case *DriverNotice:
+		m.Step.Send = nil
+		c.apply(ctx, m.Step, nil)
 	case retryTick:
 		s, err := c.cfg.Instances.Tick(c.id, c.cfg.Clock.nowMs())
 		c.apply(ctx, s, err)

@@ -131,7 +131,7 @@ func (g *Gateway) Stop() {
 // Create, Deliver, Tick and Forward make the gateway the coordinator
 // actor's actors.InstanceDriver.
 func (g *Gateway) Create(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*coordinator.Instance, []coordinator.Outbound, error) {
-	return g.node.CreateInstance(ctx, req, routes, nowMs)
+	return g.node.CreateInstance(ctx, req, routes, nowMs, g.node.Address())
 }
 
 func (g *Gateway) Deliver(env *messages.Envelope, nowMs int64) (actors.DriverStep, error) {
@@ -174,9 +174,18 @@ func (g *Gateway) Forward(to common.Address, env *messages.Envelope) {
 
 // receiveRelay takes another member's envelope for one of this gateway's
 // terminals. Members reach it over the cluster remote only.
+// It also takes a grain's word that an instance this gateway created was
+// decided or delivered.
 func (g *Gateway) receiveRelay(ctx actor.Context) {
-	if r, ok := ctx.Message().(*clusterpb.Relay); ok && r.Envelope != nil && r.Id != "" {
-		g.sys.Root.Send(g.pid, &actors.RelayEnvelope{To: actor.NewPID(r.Address, r.Id), Env: r.Envelope})
+	switch m := ctx.Message().(type) {
+	case *clusterpb.Relay:
+		if m.Envelope != nil && m.Id != "" {
+			g.sys.Root.Send(g.pid, &actors.RelayEnvelope{To: actor.NewPID(m.Address, m.Id), Env: m.Envelope})
+		}
+	case *clusterpb.Step:
+		if len(m.InstanceId) == 32 {
+			g.sys.Root.Send(g.pid, &actors.DriverNotice{ID: [32]byte(m.InstanceId), Step: driverStep(m)})
+		}
 	}
 }
 

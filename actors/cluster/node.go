@@ -175,7 +175,7 @@ const MaxAllocRetries = 64
 // allocated first), and returns its id and the PREPAREs to send. No
 // envelope exists before the record is in etcd.
 func (n *Node) Create(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) ([32]byte, []coordinator.Outbound, error) {
-	in, send, err := n.CreateInstance(ctx, req, routes, nowMs)
+	in, send, err := n.CreateInstance(ctx, req, routes, nowMs, "")
 	if err != nil {
 		return [32]byte{}, nil, err
 	}
@@ -183,8 +183,9 @@ func (n *Node) Create(ctx context.Context, req *messages.SwapRequest, routes []*
 }
 
 // CreateInstance is Create, returning the new instance (its record names
-// its networks) instead of its id.
-func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*coordinator.Instance, []coordinator.Outbound, error) {
+// its networks) instead of its id. A gateway passes its relay's address
+// as notify: the instance's grain tells it when the instance is decided.
+func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64, notify string) (*coordinator.Instance, []coordinator.Outbound, error) {
 	for range MaxAllocRetries {
 		meta, rev, err := n.cfg.Member.LoadMeta(ctx)
 		if err != nil {
@@ -198,7 +199,7 @@ func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, ro
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, err := n.cfg.Member.Create(ctx, out.Meta, rev, out.Instance); errors.Is(err, ErrStale) {
+		if _, err := n.cfg.Member.CreateNotify(ctx, out.Meta, rev, out.Instance, notify); errors.Is(err, ErrStale) {
 			continue
 		} else if err != nil {
 			return nil, nil, err

@@ -158,8 +158,11 @@ func (m *Member) Close(ctx context.Context) error {
 
 func (m *Member) instKey(id []byte) string  { return m.prefix + "inst/" + hex.EncodeToString(id) }
 func (m *Member) ownerKey(id []byte) string { return m.prefix + "owner/" + hex.EncodeToString(id) }
-func (m *Member) metaKey() string           { return m.prefix + "meta" }
-func (m *Member) memberKey() string         { return m.prefix + "members/" + m.name }
+func (m *Member) notifyKey(id []byte) string {
+	return m.prefix + "notify/" + hex.EncodeToString(id)
+}
+func (m *Member) metaKey() string   { return m.prefix + "meta" }
+func (m *Member) memberKey() string { return m.prefix + "members/" + m.name }
 
 func (m *Member) seal(key string, msg proto.Message) (string, error) {
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
@@ -207,6 +210,16 @@ func (m *Member) LoadInstance(ctx context.Context, id []byte) (*messages.Coordin
 		return nil, 0, err
 	}
 	return rec, Rev(r.Kvs[0].ModRevision), nil
+}
+
+// Notify reads the relay address recorded by CreateNotify ("" if none).
+func (m *Member) Notify(ctx context.Context, id []byte) (string, error) {
+	m.stats.reads.Add(1)
+	r, err := m.cli.Get(ctx, m.notifyKey(id))
+	if err != nil || len(r.Kvs) == 0 {
+		return "", err
+	}
+	return string(r.Kvs[0].Value), nil
 }
 
 // Claim makes this member the instance's driver under its lease. It
@@ -258,6 +271,12 @@ func (m *Member) owned(id []byte) []clientv3.Cmp {
 // reloads the allocator and retries) and the instance must not exist. The
 // instance has no owner yet: the member whose grain activates it claims it.
 func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance) (Rev, error) {
+	return m.CreateNotify(ctx, meta, metaRev, rec, "")
+}
+
+// CreateNotify is Create that also records, in the same transaction, the
+// relay address of the gateway to tell when the instance is decided.
+func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance, notify string) (Rev, error) {
 	ik := m.instKey(rec.InstanceId)
 	mv, err := m.seal(m.metaKey(), meta)
 	if err != nil {
@@ -268,14 +287,18 @@ func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, met
 		return 0, err
 	}
 	m.stats.bytes.Add(int64(len(mv) + len(iv)))
+	var notifyOps []clientv3.Op
+	if notify != "" {
+		notifyOps = append(notifyOps, clientv3.OpPut(m.notifyKey(rec.InstanceId), notify))
+	}
 	r, err := m.txn(ctx, []clientv3.Cmp{
 		clientv3.Compare(clientv3.LeaseValue(m.memberKey()), "=", m.lease),
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
-	}, []clientv3.Op{
+	}, append([]clientv3.Op{
 		clientv3.OpPut(m.metaKey(), mv),
 		clientv3.OpPut(ik, iv),
-	}, []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
+	}, notifyOps...), []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
 	if err != nil {
 		return 0, fenced("create", err)
 	}

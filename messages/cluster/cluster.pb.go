@@ -231,7 +231,8 @@ type Step struct {
 	// refund_reason is why a refunded instance refunded.
 	RefundReason messages.RefundReason `protobuf:"varint,6,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
 	// delivered: every terminal acknowledged the outcome.
-	Delivered     bool `protobuf:"varint,7,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Delivered     bool   `protobuf:"varint,7,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	InstanceId    []byte `protobuf:"bytes,8,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -315,6 +316,13 @@ func (x *Step) GetDelivered() bool {
 	return false
 }
 
+func (x *Step) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
 // Relay carries an envelope for a terminal registered at another member's
 // gateway: the terminal takes protocol messages only from the node it
 // registered with, so that gateway sends it (member to member, over the
@@ -393,7 +401,7 @@ const file_cluster_cluster_proto_rawDesc = "" +
 	"\rStatusRequest\"L\n" +
 	"\bOutbound\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x120\n" +
-	"\benvelope\x18\x02 \x01(\v2\x14.teeswap.v1.EnvelopeR\benvelope\"\x97\x02\n" +
+	"\benvelope\x18\x02 \x01(\v2\x14.teeswap.v1.EnvelopeR\benvelope\"\xb8\x02\n" +
 	"\x04Step\x12/\n" +
 	"\x05phase\x18\x01 \x01(\x0e2\x19.teeswap.v1.InstancePhaseR\x05phase\x12\x18\n" +
 	"\adecided\x18\x02 \x01(\bR\adecided\x120\n" +
@@ -402,7 +410,9 @@ const file_cluster_cluster_proto_rawDesc = "" +
 	"request_id\x18\x04 \x01(\tR\trequestId\x12\x16\n" +
 	"\x06member\x18\x05 \x01(\tR\x06member\x12=\n" +
 	"\rrefund_reason\x18\x06 \x01(\x0e2\x18.teeswap.v1.RefundReasonR\frefundReason\x12\x1c\n" +
-	"\tdelivered\x18\a \x01(\bR\tdelivered\"c\n" +
+	"\tdelivered\x18\a \x01(\bR\tdelivered\x12\x1f\n" +
+	"\vinstance_id\x18\b \x01(\fR\n" +
+	"instanceId\"c\n" +
 	"\x05Relay\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x120\n" +

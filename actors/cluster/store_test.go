@@ -286,7 +286,7 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 }
 
 // Role: an operator starts a member on a routable address, or without
-// naming plain text: refused with a typed error (members have no TLS yet).
+// naming plain text, without TLS: refused with a typed error.
 func TestNodeRefusesPlaintextOffLoopback(t *testing.T) {
 	m := join(t, "/t/plaintext/", "m", 10, true)
 	for _, cfg := range []NodeConfig{

@@ -4,7 +4,6 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -46,8 +45,8 @@ func connect(t *testing.T, addr string, opts ...grpc.DialOption) connectivity.St
 
 // Role: an outsider reaching a member's port. A member over TLS admits a
 // peer whose certificate binds the coordinator key the members share, and
-// refuses one bound to any other enclave key, and one in plain text; a
-// member without TLS refuses to listen anywhere but loopback.
+// refuses one bound to any other enclave key, and one in plain text
+// (TestNodeRefusesPlaintextOffLoopback: without TLS, loopback only).
 func TestMemberRefusesPeerWithoutEnclaveBoundCertificate(t *testing.T) {
 	backend, err := sim.New(sim.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -84,11 +83,5 @@ func TestMemberRefusesPeerWithoutEnclaveBoundCertificate(t *testing.T) {
 	}
 	if s := connect(t, n.Address(), grpc.WithTransportCredentials(insecure.NewCredentials())); s != connectivity.TransientFailure {
 		t.Fatalf("a plain-text peer: %v, want refused", s)
-	}
-
-	_, err = StartNode(NodeConfig{Member: join(t, prefix, "m1", 5, true), Signer: coordKey, Provider: test.NewTestProvider(test.NewInMemAgent()),
-		Host: "192.0.2.1", InsecurePlaintextLoopback: true, Logger: discard()})
-	if !errors.Is(err, actors.ErrNoTransportSecurity) {
-		t.Fatalf("plain text on a non-loopback address: %v, want ErrNoTransportSecurity", err)
 	}
 }

@@ -75,6 +75,7 @@ func clusterEtcdCommand() *cobra.Command {
 func clusterMemberCommand() *cobra.Command {
 	var (
 		endpoint, name, prefix, host, sealKeyFile string
+		credential                                string
 		port, gatewayPort                         int
 		ttl                                       int64
 		plaintext                                 bool
@@ -131,7 +132,7 @@ func clusterMemberCommand() *cobra.Command {
 				return err
 			}
 			gw, gwAddr, err := startMemberGateway(ctx, memberGateway{node: n, cli: cli, prefix: prefix, backend: backend, signer: signer,
-				host: host, port: gatewayPort, plaintext: plaintext, retry: retry, log: log})
+				host: host, port: gatewayPort, plaintext: plaintext, retry: retry, credential: credential, log: log})
 			if err != nil {
 				n.Stop(true)
 				return err
@@ -162,6 +163,7 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
 	cmd.Flags().IntVar(&gatewayPort, "gateway-port", 0, "port of the gateway terminals and clients connect to, as to a node's coordinator (0: any)")
+	cmd.Flags().StringVar(&credential, "client-credential", "", "credential clients must give to submit swaps through the gateway (and to connect over TLS without an enclave)")
 	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
 	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "INSECURE: members and the gateway talk plain gRPC instead of enclave-bound mutual TLS, on a loopback address only")
@@ -171,16 +173,17 @@ func clusterMemberCommand() *cobra.Command {
 
 // memberGateway is what a member's gateway needs.
 type memberGateway struct {
-	node      *cluster.Node
-	cli       *clientv3.Client
-	prefix    string
-	backend   enclave.Backend
-	signer    enclave.Key
-	host      string
-	port      int
-	plaintext bool
-	retry     time.Duration
-	log       *slog.Logger
+	node       *cluster.Node
+	cli        *clientv3.Client
+	prefix     string
+	backend    enclave.Backend
+	signer     enclave.Key
+	host       string
+	port       int
+	plaintext  bool
+	retry      time.Duration
+	credential string
+	log        *slog.Logger
 }
 
 // startMemberGateway runs the member's gateway: the coordinator actor of
@@ -205,6 +208,9 @@ func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway,
 			return nil, "", err
 		}
 		rc.TLS = &actors.TLSConfig{Backend: c.backend, Key: tlsKey, Verifier: verifier}
+		if c.credential != "" {
+			rc.TLS.ClientCredentials = []string{c.credential}
+		}
 	}
 	sys := actors.NewSystem(c.log)
 	if _, _, err := actors.StartRemote(sys, rc); err != nil {
@@ -216,7 +222,7 @@ func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway,
 	}
 	gw, err := cluster.StartGateway(cluster.GatewayConfig{Node: c.node, System: sys, Coordinator: actors.CoordinatorConfig{
 		Signer: c.signer, Routes: actors.DirectoryRoutes{Router: router}, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
-		VerifyReport: actors.ReportVerifier(verifier), RetryInterval: c.retry, Linger: 2 * c.retry, Logger: c.log}})
+		VerifyReport: actors.ReportVerifier(verifier), ClientCredential: c.credential, RetryInterval: c.retry, Linger: 2 * c.retry, Logger: c.log}})
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,12 +62,37 @@ type DriverNotice struct {
 	Step DriverStep
 }
 
+// RanElsewhere is a driver's answer to Create for a request id that an
+// instance already runs (created through another gateway of the cluster).
+type RanElsewhere struct {
+	Instance [32]byte
+	// Same: it is this request again, not another reusing the id.
+	Same bool
+}
+
+func (e *RanElsewhere) Error() string {
+	return fmt.Sprintf("request already runs as instance %x (same request: %v)", e.Instance[:6], e.Same)
+}
+
 // createInCluster is submit's last step with a driver: the instance is
 // created in the cluster, and a proxy child drives it from here.
 func (a *CoordinatorActor) createInCluster(ctx actor.Context, req *messages.SwapRequest, routes []*messages.Network, client *actor.PID, fail func(error)) {
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	in, send, err := a.cfg.Instances.Create(cctx, req, routes, a.cfg.Clock.nowMs())
+	var ran *RanElsewhere
+	if errors.As(err, &ran) {
+		if !ran.Same {
+			fail(fmt.Errorf("%w: %q", ErrDuplicateRequest, req.RequestId))
+			return
+		}
+		// A repeat sent here after another gateway took it: the first
+		// outcome, never a second instance. A proxy follows the instance
+		// and answers this client.
+		a.ran(req, ran.Instance)
+		a.spawnProxy(ctx, ran.Instance, nil, client, nil, true)
+		return
+	}
 	if err != nil {
 		a.cfg.Logger.Warn("cluster create", "err", err)
 		fail(fmt.Errorf("%w: cluster: %w", ErrUnavailable, err))

@@ -131,7 +131,12 @@ func (g *Gateway) Stop() {
 // Create, Deliver, Tick and Forward make the gateway the coordinator
 // actor's actors.InstanceDriver.
 func (g *Gateway) Create(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) (*coordinator.Instance, []coordinator.Outbound, error) {
-	return g.node.CreateInstance(ctx, req, routes, nowMs, g.node.Address())
+	in, send, err := g.node.CreateInstance(ctx, req, routes, nowMs, g.node.Address())
+	var ran *RequestRan
+	if errors.As(err, &ran) {
+		return nil, nil, &actors.RanElsewhere{Instance: ran.Instance, Same: ran.Same}
+	}
+	return in, send, err
 }
 
 func (g *Gateway) Deliver(env *messages.Envelope, nowMs int64) (actors.DriverStep, error) {

@@ -3,6 +3,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -36,7 +37,8 @@ func (r *resultActor) Receive(ctx actor.Context) {
 // instance's envelopes are relayed between members. Requests go through
 // the coordinator actor's checks: a wrong credential and a request
 // without its payer's order are refused, and a good one confirms, with
-// value moved on both channels as both parties see them.
+// value moved on both channels as both parties see them (once: a repeat
+// through the other gateway gets the same instance's outcome).
 func TestGatewayServesRealTerminals(t *testing.T) {
 	backend, err := sim.New(sim.Options{SealKey: make([]byte, sim.SealKeySize), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -164,9 +166,9 @@ func TestGatewayServesRealTerminals(t *testing.T) {
 
 	results := make(chan *messages.SwapResult, 8)
 	client := tsys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &resultActor{out: results} }))
-	submit := func(req *messages.SwapRequest, cred string) *messages.SwapResult {
+	submitTo := func(gw int, req *messages.SwapRequest, cred string) *messages.SwapResult {
 		t.Helper()
-		tsys.Root.RequestWithCustomSender(gws[0].PID(), &messages.SubmitSwap{Request: req, Credential: cred}, client)
+		tsys.Root.RequestWithCustomSender(gws[gw].PID(), &messages.SubmitSwap{Request: req, Credential: cred}, client)
 		select {
 		case r := <-results:
 			return r
@@ -175,6 +177,7 @@ func TestGatewayServesRealTerminals(t *testing.T) {
 			return nil
 		}
 	}
+	submit := func(req *messages.SwapRequest, cred string) *messages.SwapResult { return submitTo(0, req, cred) }
 	request := func(id string, amount int64) *messages.SwapRequest {
 		return &messages.SwapRequest{RequestId: id, Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT, TimeoutMs: 10_000,
 			Legs: []*messages.Leg{{ChainId: chainID, Sender: addrs[0].Bytes(), Receiver: addrs[2].Bytes(), Asset: make([]byte, 20), Amount: big.NewInt(amount).Bytes()}}}
@@ -195,8 +198,22 @@ func TestGatewayServesRealTerminals(t *testing.T) {
 	if err := actors.RequestOrders(tsys.Root, peer, good, time.Now().Add(time.Minute).UnixMilli(), "", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if r := submit(good, credential); r.Error != "" || r.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
-		t.Fatalf("payment: %v", r)
+	first := submit(good, credential)
+	if first.Error != "" || first.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment: %v", first)
+	}
+	// The same request again through the other gateway (its client's
+	// gateway died, say): the first outcome, never a second instance. A
+	// different request under the same id is refused.
+	if r := submitTo(1, good, credential); r.Error != "" || string(r.InstanceId) != string(first.InstanceId) || r.Outcome != first.Outcome {
+		t.Fatalf("repeat through another gateway: %v, want instance %x committed", r, first.InstanceId[:6])
+	}
+	other := request("pay", 26)
+	if err := actors.RequestOrders(tsys.Root, peer, other, time.Now().Add(time.Minute).UnixMilli(), "", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if r := submitTo(1, other, credential); !errors.Is(actors.SwapError(r), actors.ErrDuplicateRequest) {
+		t.Fatalf("another request reusing the id: %v, want ErrDuplicateRequest", r)
 	}
 	// Both parties of both channels hold the transfer.
 	waitFor(t, 30*time.Second, func() bool {

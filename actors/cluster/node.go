@@ -14,8 +14,10 @@ import (
 	"github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave/coordinator"
@@ -199,7 +201,7 @@ func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, ro
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, err := n.cfg.Member.CreateNotify(ctx, out.Meta, rev, out.Instance, notify); errors.Is(err, ErrStale) {
+		if _, err := n.cfg.Member.CreateNotify(ctx, out.Meta, rev, out.Instance, notify, requestDigest(req)); errors.Is(err, ErrStale) {
 			continue
 		} else if err != nil {
 			return nil, nil, err
@@ -258,4 +260,11 @@ func (n *Node) Sweep(ctx context.Context, nowMs int64) ([]*clusterpb.Step, error
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// requestDigest tells a repeated request from a different one reusing its
+// id (the digest the single coordinator keeps per request id).
+func requestDigest(req *messages.SwapRequest) []byte {
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	return crypto.Keccak256(b)
 }

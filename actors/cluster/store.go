@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,34 @@ var (
 	// ErrExists: an instance with this id was already created.
 	ErrExists = errors.New("cluster: instance already exists")
 )
+
+// ErrRequestRan: the request id was already run by an instance (through
+// any member); *RequestRan says which, and whether it was this request.
+var ErrRequestRan = errors.New("cluster: request id already ran")
+
+// RequestRan is the error of a request id that already ran.
+type RequestRan struct {
+	RequestID string
+	Instance  [32]byte
+	// Same: the earlier request had the same digest (a repeat, not a
+	// different request reusing the id).
+	Same bool
+}
+
+func (e *RequestRan) Error() string {
+	return fmt.Sprintf("%v: %q by instance %x (same request: %v)", ErrRequestRan, e.RequestID, e.Instance[:6], e.Same)
+}
+
+func (e *RequestRan) Unwrap() error { return ErrRequestRan }
+
+func requestRan(id, val string, digest []byte) error {
+	inst, d, ok := strings.Cut(val, ":")
+	b, err := hex.DecodeString(inst)
+	if !ok || err != nil || len(b) != 32 {
+		return fmt.Errorf("%w: request record %q", actors.ErrCorruptStore, id)
+	}
+	return &RequestRan{RequestID: id, Instance: [32]byte(b), Same: d == hex.EncodeToString(digest)}
+}
 
 // Rev is an etcd mod revision; 0 means "absent".
 type Rev int64
@@ -161,6 +190,9 @@ func (m *Member) ownerKey(id []byte) string { return m.prefix + "owner/" + hex.E
 func (m *Member) notifyKey(id []byte) string {
 	return m.prefix + "notify/" + hex.EncodeToString(id)
 }
+func (m *Member) requestKey(id string) string {
+	return m.prefix + "req/" + hex.EncodeToString([]byte(id))
+}
 func (m *Member) metaKey() string   { return m.prefix + "meta" }
 func (m *Member) memberKey() string { return m.prefix + "members/" + m.name }
 
@@ -271,12 +303,15 @@ func (m *Member) owned(id []byte) []clientv3.Cmp {
 // reloads the allocator and retries) and the instance must not exist. The
 // instance has no owner yet: the member whose grain activates it claims it.
 func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance) (Rev, error) {
-	return m.CreateNotify(ctx, meta, metaRev, rec, "")
+	return m.CreateNotify(ctx, meta, metaRev, rec, "", nil)
 }
 
 // CreateNotify is Create that also records, in the same transaction, the
-// relay address of the gateway to tell when the instance is decided.
-func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance, notify string) (Rev, error) {
+// relay address of the gateway to tell when the instance is decided, and
+// the request id with its digest: a request id runs once in the whole
+// cluster, whichever gateway it is sent to (a *RequestRan error names the
+// instance that runs it).
+func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance, notify string, reqDigest []byte) (Rev, error) {
 	ik := m.instKey(rec.InstanceId)
 	mv, err := m.seal(m.metaKey(), meta)
 	if err != nil {
@@ -291,14 +326,22 @@ func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMet
 	if notify != "" {
 		notifyOps = append(notifyOps, clientv3.OpPut(m.notifyKey(rec.InstanceId), notify))
 	}
-	r, err := m.txn(ctx, []clientv3.Cmp{
+	cmps := []clientv3.Cmp{
 		clientv3.Compare(clientv3.LeaseValue(m.memberKey()), "=", m.lease),
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
-	}, append([]clientv3.Op{
+	}
+	els := []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())}
+	rk := m.requestKey(rec.RequestId)
+	if rec.RequestId != "" {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(rk), "=", 0))
+		notifyOps = append(notifyOps, clientv3.OpPut(rk, hex.EncodeToString(rec.InstanceId)+":"+hex.EncodeToString(reqDigest)))
+		els = append(els, clientv3.OpGet(rk))
+	}
+	r, err := m.txn(ctx, cmps, append([]clientv3.Op{
 		clientv3.OpPut(m.metaKey(), mv),
 		clientv3.OpPut(ik, iv),
-	}, notifyOps...), []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
+	}, notifyOps...), els)
 	if err != nil {
 		return 0, fenced("create", err)
 	}
@@ -308,6 +351,11 @@ func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMet
 		}
 		if len(r.Responses[1].GetResponseRange().Kvs) > 0 {
 			return 0, fmt.Errorf("%w: %x", ErrExists, rec.InstanceId)
+		}
+		if len(r.Responses) > 2 {
+			if kvs := r.Responses[2].GetResponseRange().Kvs; len(kvs) == 1 {
+				return 0, requestRan(rec.RequestId, string(kvs[0].Value), reqDigest)
+			}
 		}
 		return 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
 	}

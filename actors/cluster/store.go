@@ -331,7 +331,7 @@ func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMet
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
 	}
-	els := []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())}
+	els := []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly()), clientv3.OpGet(m.metaKey(), clientv3.WithKeysOnly())}
 	rk := m.requestKey(rec.RequestId)
 	if rec.RequestId != "" {
 		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(rk), "=", 0))
@@ -349,11 +349,16 @@ func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMet
 		if kvs := r.Responses[0].GetResponseRange().Kvs; len(kvs) == 0 || clientv3.LeaseID(kvs[0].Lease) != m.lease {
 			return 0, fmt.Errorf("%w: create: lease expired", ErrFenced)
 		}
+		// An allocator that moved explains an existing id too: another
+		// member allocated the same next nonce first. Reload and retry.
+		if kvs := r.Responses[2].GetResponseRange().Kvs; len(kvs) == 0 && metaRev != 0 || len(kvs) == 1 && kvs[0].ModRevision != int64(metaRev) {
+			return 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
+		}
 		if len(r.Responses[1].GetResponseRange().Kvs) > 0 {
 			return 0, fmt.Errorf("%w: %x", ErrExists, rec.InstanceId)
 		}
-		if len(r.Responses) > 2 {
-			if kvs := r.Responses[2].GetResponseRange().Kvs; len(kvs) == 1 {
+		if len(r.Responses) > 3 {
+			if kvs := r.Responses[3].GetResponseRange().Kvs; len(kvs) == 1 {
 				return 0, requestRan(rec.RequestId, string(kvs[0].Value), reqDigest)
 			}
 		}

@@ -32,11 +32,12 @@ import (
 // The cluster mode (--cluster N): the coordinator is N `teeswap cluster
 // member` processes sharing an etcd embedded in this process; terminals
 // and the client run here, over loopback remoting (enclave-bound mutual
-// TLS between members and to the gateways, unless InsecurePlaintext). Terminal i registers
-// with member i mod N's gateway; the client submits through member 0.
-// With KillMember, the last member gets SIGKILL a third of the way into
-// the run and is restarted on the same ports once its lease and
-// protoactor registration have lapsed.
+// TLS between members and to the gateways, unless InsecurePlaintext).
+// Terminal i registers with member i mod N's gateway; the client submits
+// through member 0 (a repeat through the next member). With KillMember, the last member gets
+// SIGKILL a third of the way into the run and is restarted on the same
+// ports once its lease and protoactor registration have lapsed; a request
+// its gateway took and did not answer is sent again to the next member.
 
 // ClusterSummary is the cluster's part of a run's summary.
 type ClusterSummary struct {
@@ -246,6 +247,13 @@ func newClusterWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world,
 		}
 	}
 	w.coord = actor.NewPID(c.members[0].gateway, "coordinator")
+	// The client submits through member 0, and a repeat of a request (no
+	// answer in time: its gateway died) through the next member. Not
+	// through every member in turn: each gateway keeps its own busy set,
+	// so gateways routing at once collide on channels (docs/SCALING.md).
+	w.entryFor = func(in *Instance) *actor.PID {
+		return actor.NewPID(c.members[max(in.submissions-1, 0)%len(c.members)].gateway, "coordinator")
+	}
 	deadline := time.Now().Add(time.Minute)
 	for ch := range w.addrs {
 		for _, addr := range w.addrs[ch] {
@@ -493,4 +501,12 @@ func freeLoopbackPort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// entry is the coordinator an instance's submission goes to.
+func (w *world) entry(in *Instance) *actor.PID {
+	if w.entryFor != nil {
+		return w.entryFor(in)
+	}
+	return w.coord
 }

@@ -180,7 +180,7 @@ func (c *Config) Normalize() error {
 	case c.FaultRate < 0 || 3*c.FaultRate > 1:
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
 	case c.KillMember && c.Cluster < 2:
-		return errors.New("sim: --kill-member needs --cluster 2 or more (the client submits through the first member, which stays up)")
+		return errors.New("sim: --kill-member needs --cluster 2 or more (a client whose member died resubmits through another)")
 	case c.Faults && c.Cluster > 0:
 		return errors.New("sim: --faults runs in process only; use --kill-member with --cluster")
 	case c.Store != StoreMemory && c.Store != StoreLog:

@@ -66,6 +66,8 @@ type world struct {
 	// the ledger from etcd before verify, and the cluster's figures.
 	settle         func()
 	clusterSummary func(ended int) *ClusterSummary
+	// entryFor picks the coordinator a submission goes to (default coord).
+	entryFor func(in *Instance) *actor.PID
 
 	local  *actors.Local         // in process
 	faults *actors.FaultInjector // with Config.Faults

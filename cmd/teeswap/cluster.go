@@ -13,6 +13,7 @@ import (
 	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/teeswap/teeswap/actors"
@@ -76,6 +77,7 @@ func clusterMemberCommand() *cobra.Command {
 	var (
 		endpoint, name, prefix, host, sealKeyFile string
 		credential                                string
+		etcdCA, etcdCert, etcdKey                 string
 		port, gatewayPort                         int
 		ttl                                       int64
 		plaintext                                 bool
@@ -100,6 +102,14 @@ func clusterMemberCommand() *cobra.Command {
 				return err
 			}
 			cc := clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second}
+			if etcdCA != "" || etcdCert != "" || etcdKey != "" {
+				// etcd on other machines: TLS to it, with a client
+				// certificate when etcd asks for one.
+				tlsInfo := transport.TLSInfo{TrustedCAFile: etcdCA, CertFile: etcdCert, KeyFile: etcdKey}
+				if cc.TLS, err = tlsInfo.ClientConfig(); err != nil {
+					return fmt.Errorf("etcd TLS: %w", err)
+				}
+			}
 			cli, err := clientv3.New(cc)
 			if err != nil {
 				return err
@@ -163,6 +173,9 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
 	cmd.Flags().IntVar(&gatewayPort, "gateway-port", 0, "port of the gateway terminals and clients connect to, as to a node's coordinator (0: any)")
+	cmd.Flags().StringVar(&etcdCA, "etcd-ca", "", "CA certificate file to verify etcd's server certificate (etcd over TLS)")
+	cmd.Flags().StringVar(&etcdCert, "etcd-cert", "", "client certificate file for etcd")
+	cmd.Flags().StringVar(&etcdKey, "etcd-key", "", "client key file for etcd")
 	cmd.Flags().StringVar(&credential, "client-credential", "", "credential clients must give to submit swaps through the gateway (and to connect over TLS without an enclave)")
 	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")

@@ -204,6 +204,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 	if w.clusterSummary != nil {
 		s.Cluster = w.clusterSummary(ended)
 		s.Mode = fmt.Sprintf("cluster-%d", s.Cluster.Members)
+		if n := s.Cluster.RequestsRunTwice; n > 0 {
+			s.Violations["request_ran_as_two_instances"] = n
+		}
 	}
 	if st.timedOut {
 		log.Error("the run did not drain")

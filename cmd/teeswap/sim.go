@@ -207,6 +207,13 @@ func printSummary(w io.Writer, s *sim.Summary) {
 	if s.Faults != nil {
 		fmt.Fprintf(w, "  faults %+v; violations %v, stuck %d\n", *s.Faults, s.Violations, s.Stuck)
 	}
+	if c := s.Cluster; c != nil {
+		fmt.Fprintf(w, "  cluster of %d members: cpu per member %v s (%.1f ms per instance), etcd writes per instance %.1f; violations %v, stuck %d, requests run twice %d\n",
+			c.Members, c.CPUPerMemberS, c.MemberCPUPerInstanceMs, c.EtcdWritesPerInstance, s.Violations, s.Stuck, c.RequestsRunTwice)
+		if c.Killed != "" {
+			fmt.Fprintf(w, "  member %s SIGKILLed at %.1fs, serving again at %.1fs\n", c.Killed, c.KilledAtS, c.RestartedAtS)
+		}
+	}
 	fmt.Fprintf(w, "  throughput %.1f/s over %.2fs; in flight max %d (running at once max %d)\n", s.ThroughputPerS, s.DurationS, s.MaxInFlight, s.MaxRunning)
 	fmt.Fprintf(w, "  latency ms      p50      p90      p99      max\n")
 	for _, q := range []struct {

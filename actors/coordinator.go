@@ -82,6 +82,9 @@ type CoordinatorConfig struct {
 	// DefaultTimeout is the refund deadline of a request that sets none
 	// (0: the enclave's DefaultTimeoutMs).
 	DefaultTimeout time.Duration
+	// Instances, when set, runs the instances in a coordinator cluster
+	// instead of in this actor's children (coordinator_cluster.go).
+	Instances InstanceDriver
 }
 
 func (c *CoordinatorConfig) defaults() {
@@ -239,6 +242,12 @@ func (a *CoordinatorActor) Receive(ctx actor.Context) {
 			return
 		}
 		a.route(ctx, m)
+	case *RelayEnvelope:
+		ctx.Send(m.To, m.Env)
+	case *DriverNotice:
+		if pid := a.children[m.ID]; pid != nil {
+			ctx.Send(pid, m)
+		}
 	case *instanceDone:
 		a.done(ctx, m)
 	case *instanceStopped:
@@ -397,6 +406,10 @@ func (a *CoordinatorActor) submit(ctx actor.Context, req *messages.SwapRequest, 
 		a.enqueue(ctx, req, client, on)
 		return
 	}
+	if a.cfg.Instances != nil {
+		a.createInCluster(ctx, req, routes, client, fail)
+		return
+	}
 	in, out, err := a.create(req, routes)
 	if err != nil {
 		fail(err)
@@ -462,6 +475,13 @@ func (a *CoordinatorActor) route(ctx actor.Context, env *messages.Envelope) {
 	}
 	if pid := a.children[id]; pid != nil {
 		ctx.Send(pid, env)
+		return
+	}
+	if a.cfg.Instances != nil {
+		// Created by another member's gateway, or here and lingered out:
+		// a proxy forwards it to the instance's grain.
+		a.spawnProxy(ctx, id, nil, nil, nil, false)
+		ctx.Send(a.children[id], env)
 		return
 	}
 	// A late message for an instance whose actor has gone: bring it back

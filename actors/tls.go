@@ -16,9 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
@@ -80,6 +83,10 @@ type TLSConfig struct {
 	// ClientCredentials are the credentials whose holders may connect
 	// without an enclave (a node's own control credential).
 	ClientCredentials []string
+	// Enclaves, when set, are the only enclave addresses whose
+	// certificates are taken (the members of a coordinator cluster bind
+	// their certificates to the coordinator key they share).
+	Enclaves []common.Address
 }
 
 // tlsIdentity is a running remote's TLS state.
@@ -183,6 +190,9 @@ func (t *tlsIdentity) verify(leaf *x509.Certificate) (string, error) {
 	if signer, err := messages.RecoverAddress(digest, b.Sig); err != nil || signer != chain {
 		return "", fmt.Errorf("%w: the binding is not signed by %s", ErrBadPeerCertificate, chain)
 	}
+	if len(t.cfg.Enclaves) > 0 && !slices.Contains(t.cfg.Enclaves, chain) {
+		return "", fmt.Errorf("%w: enclave %s is not one this node admits", ErrBadPeerCertificate, chain)
+	}
 	if t.cfg.Verifier == nil {
 		return "", fmt.Errorf("%w: no verifier for enclave reports", ErrBadPeerCertificate)
 	}
@@ -240,4 +250,13 @@ func (t *tlsIdentity) peerAddress(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%w: not TLS", ErrBadPeerCertificate)
 	}
 	return t.verify(info.State.PeerCertificates[0])
+}
+
+// MutualTLSOptions are the gRPC server and dial options of StartRemote's
+// enclave-bound mutual TLS, for a protoactor remote configured elsewhere
+// (the coordinator cluster's members, actors/cluster). self is the
+// remoting address the certificate binds, asked once the remote runs.
+func MutualTLSOptions(cfg TLSConfig, self func() string) ([]grpc.ServerOption, []grpc.DialOption) {
+	id := &tlsIdentity{cfg: cfg, self: self}
+	return []grpc.ServerOption{grpc.Creds(id.serverCredentials())}, []grpc.DialOption{grpc.WithTransportCredentials(id.clientCredentials())}
 }

@@ -99,6 +99,12 @@ type Config struct {
 	// (faults_onchain.go). In multiproc mode (fault runs only) the chains
 	// are served to the terminal processes over loopback HTTP.
 	OnChain bool
+
+	// Cluster, when above 0, runs the coordinator as that many `teeswap
+	// cluster member` processes over an etcd in this process (cluster.go);
+	// KillMember SIGKILLs one mid-run and restarts it.
+	Cluster    int
+	KillMember bool
 }
 
 // Defaults returns the configuration `teeswap sim` runs with no flags: a
@@ -188,6 +194,12 @@ func (c *Config) Normalize() error {
 		return errors.New("sim: the fault rate must be within [0, 1/3]")
 	case c.OnChain && c.Mode == ModeMultiProcess && !c.Faults:
 		return errors.New("sim: --onchain with --mode multiproc needs --faults (the fault run's processes)")
+	case c.KillMember && c.Cluster < 2:
+		return errors.New("sim: --kill-member needs --cluster 2 or more (a client whose member died resubmits through another)")
+	case c.Faults && c.Cluster > 0:
+		return errors.New("sim: --faults runs in process only; use --kill-member with --cluster")
+	case c.OnChain && c.Cluster > 0:
+		return errors.New("sim: --onchain runs in process or multiproc, not with --cluster")
 	case c.Store != StoreMemory && c.Store != StoreLog:
 		return fmt.Errorf("sim: store %q (want %s or %s)", c.Store, StoreMemory, StoreLog)
 	}

@@ -124,6 +124,8 @@ type Summary struct {
 	// RejectedBy counts rejected requests by the kind of their typed
 	// error (SwapResult.error_kind; "other" when untyped).
 	RejectedBy map[string]int `json:"rejected_by,omitempty"`
+	// Cluster is the cluster mode's figures (--cluster N).
+	Cluster *ClusterSummary `json:"cluster,omitempty"`
 
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	Files    []string         `json:"files,omitempty"`

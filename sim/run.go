@@ -156,6 +156,9 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		subDone   = make(chan error, 1)
 	)
 	st.start = time.Now()
+	// With faults or a killed cluster member, a client without an answer
+	// sends its request again (the cluster's client to another member).
+	resubmits := cfg.Faults || cfg.KillMember
 	var (
 		stopChaos = make(chan struct{})
 		chaosDone = make(chan struct{})
@@ -214,7 +217,7 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 					return
 				}
 				mu.Lock()
-				if cfg.Faults {
+				if resubmits {
 					in.req, in.lastSent = req, time.Now()
 					pending[req.RequestId] = in
 				}
@@ -224,10 +227,10 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 					in.submissions = 2
 				}
 				mu.Unlock()
-				w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+				w.system.Root.RequestWithCustomSender(w.entry(in), &messages.SubmitSwap{Request: req}, client)
 				if dup {
 					w.chaos.dupSubmits.Add(1)
-					w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: req}, client)
+					w.system.Root.RequestWithCustomSender(w.entry(in), &messages.SubmitSwap{Request: req}, client)
 				}
 			}()
 		}
@@ -241,7 +244,7 @@ func (w *world) runLoad(ctx context.Context, log *slog.Logger) (*loadStats, erro
 		tick = ticker.C
 	}
 	var retry <-chan time.Time
-	if cfg.Faults {
+	if resubmits {
 		rt := time.NewTicker(time.Second)
 		defer rt.Stop()
 		retry = rt.C
@@ -284,7 +287,7 @@ loop:
 			stopChaosOnce() // drain without new crashes
 			// Every instance has its deadline; allow that plus retries.
 			drainTimer = time.After(cfg.Timeout + 10*cfg.RetryInterval + 5*time.Second)
-			if cfg.Faults {
+			if resubmits {
 				// Room for a client retry and its instance.
 				drainTimer = time.After(3*cfg.Timeout + 40*cfg.RetryInterval + 10*time.Second)
 			}
@@ -297,7 +300,7 @@ loop:
 				if time.Since(in.lastSent) > cfg.Timeout+20*cfg.RetryInterval {
 					in.lastSent = time.Now()
 					in.submissions++
-					w.system.Root.RequestWithCustomSender(w.coord, &messages.SubmitSwap{Request: in.req}, client)
+					w.system.Root.RequestWithCustomSender(w.entry(in), &messages.SubmitSwap{Request: in.req}, client)
 				}
 			}
 			mu.Unlock()

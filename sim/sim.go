@@ -51,14 +51,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		w   *world
 		err error
 	)
-	switch cfg.Mode {
-	case ModeInProcess:
+	switch {
+	case cfg.Cluster > 0:
+		w, err = newClusterWorld(ctx, cfg, log)
+	case cfg.Mode == ModeInProcess:
 		if cfg.OnChain {
 			w, err = newOnChainLocalWorld(ctx, cfg, log)
 		} else {
 			w, err = newLocalWorld(cfg, log)
 		}
-	case ModeMultiProcess:
+	case cfg.Mode == ModeMultiProcess:
 		if cfg.Faults {
 			w, err = newMultiProcessFaultWorld(ctx, cfg, log)
 		} else {
@@ -86,6 +88,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 	// the ratio against it) errs against teeswap, never for it.
 	cost = cost.Min(MeasureSigCost(2000))
 
+	if w.settle != nil {
+		w.settle()
+	}
 	bad, problems := w.verify(st, 10*time.Second+2*cfg.RetryInterval)
 	s := &Summary{Mode: cfg.Mode, Seed: cfg.Seed, Graph: cfg.Graph, Chains: cfg.Chains, Terminals: cfg.Terminals * cfg.Chains,
 		Channels: len(w.channels), Concurrency: cfg.Concurrency, PartiesPerSwap: cfg.SwapChains * (cfg.Hops + 1),
@@ -211,7 +216,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		s.SignsPerInstance = round3(count.signs / float64(ended))
 		s.VerifiesPerInstance = round3(count.verifies / float64(ended))
 		s.SignaturesPerInstance = round3(s.SignsPerInstance + s.VerifiesPerInstance)
-		if !w.remote {
+		if !w.remote && w.clusterSummary == nil {
 			s.SignsPerInstanceMeasured = round3(float64(signs) / float64(ended))
 		}
 		per := time.Duration(s.SignsPerInstance*float64(cost.Sign)) + time.Duration(s.VerifiesPerInstance*float64(cost.Verify))
@@ -221,6 +226,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
 		}
 		if cpu > 0 {
 			s.SignatureCPUShare = round3(per.Seconds() * float64(ended) / cpu.Seconds())
+		}
+	}
+	if w.clusterSummary != nil {
+		s.Cluster = w.clusterSummary(ended)
+		s.Mode = fmt.Sprintf("cluster-%d", s.Cluster.Members)
+		if n := s.Cluster.RequestsRunTwice; n > 0 {
+			s.Violations["request_ran_as_two_instances"] = n
 		}
 	}
 	if st.timedOut {

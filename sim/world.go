@@ -62,6 +62,13 @@ type world struct {
 	peer     func(addr common.Address) *actor.PID
 	shutdown func()
 
+	// settle and clusterSummary are the cluster mode's (cluster.go):
+	// the ledger from etcd before verify, and the cluster's figures.
+	settle         func()
+	clusterSummary func(ended int) *ClusterSummary
+	// entryFor picks the coordinator a submission goes to (default coord).
+	entryFor func(in *Instance) *actor.PID
+
 	local  *actors.Local         // in process
 	faults *actors.FaultInjector // with Config.Faults
 	chaos  *chaosStats

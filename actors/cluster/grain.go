@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
 
 	"github.com/teeswap/teeswap/enclave"
@@ -45,6 +46,10 @@ type instanceGrain struct {
 	in  *coordinator.Instance
 	rev Rev
 	err error
+	// notify is the relay of the gateway that created the instance, and
+	// told what it was told already (a reactivated grain may tell again).
+	notify                string
+	toldDecided, toldDone bool
 }
 
 var _ clusterpb.Instance = (*instanceGrain)(nil)
@@ -111,6 +116,9 @@ func (g *instanceGrain) load() error {
 	if err != nil {
 		return err
 	}
+	if g.notify, err = g.d.member.Notify(ctx, g.id); err != nil {
+		return err
+	}
 	g.in, g.rev = in, rev
 	return nil
 }
@@ -118,7 +126,7 @@ func (g *instanceGrain) load() error {
 // apply persists a step, then releases its envelopes: write-ahead. A
 // refused write (fenced or stale) drops the machine, whose memory is now
 // ahead of the store; the next call reloads it.
-func (g *instanceGrain) apply(out coordinator.Output, err error) (*clusterpb.Step, error) {
+func (g *instanceGrain) apply(ctx cluster.GrainContext, out coordinator.Output, err error) (*clusterpb.Step, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -132,23 +140,32 @@ func (g *instanceGrain) apply(out coordinator.Output, err error) (*clusterpb.Ste
 		}
 		g.rev = rev
 	}
-	return g.step(out.Send), nil
+	s := g.step(out.Send)
+	if g.notify != "" && ctx != nil && (s.Decided && !g.toldDecided || s.Delivered && !g.toldDone) {
+		g.toldDecided, g.toldDone = s.Decided, s.Delivered
+		// Tell the creating gateway at once, instead of at its next tick.
+		ctx.Send(actor.NewPID(g.notify, relayName), &clusterpb.Step{InstanceId: g.id, Phase: s.Phase, Decided: s.Decided,
+			Delivered: s.Delivered, RequestId: s.RequestId, RefundReason: s.RefundReason, Member: s.Member})
+	}
+	return s, nil
 }
 
 func (g *instanceGrain) step(send []coordinator.Outbound) *clusterpb.Step {
-	s := &clusterpb.Step{Phase: g.in.Phase(), Decided: g.in.Decided(), RequestId: g.in.Record().RequestId, Member: g.d.member.ID()}
+	rec := g.in.Record()
+	s := &clusterpb.Step{Phase: g.in.Phase(), Decided: g.in.Decided(), RequestId: rec.RequestId, Member: g.d.member.ID(),
+		RefundReason: rec.RefundReason, Delivered: g.in.Decided() && g.in.AllApplied(), InstanceId: g.id}
 	for _, o := range send {
 		s.Send = append(s.Send, &clusterpb.Outbound{To: o.To.Bytes(), Envelope: o.Env})
 	}
 	return s
 }
 
-func (g *instanceGrain) Deliver(req *clusterpb.Deliver, _ cluster.GrainContext) (*clusterpb.Step, error) {
-	s, err := g.deliver(req)
+func (g *instanceGrain) Deliver(req *clusterpb.Deliver, ctx cluster.GrainContext) (*clusterpb.Step, error) {
+	s, err := g.deliver(ctx, req)
 	return s, toWire(err)
 }
 
-func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error) {
+func (g *instanceGrain) deliver(ctx cluster.GrainContext, req *clusterpb.Deliver) (*clusterpb.Step, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
@@ -161,13 +178,17 @@ func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error)
 	}
 	switch env.Kind {
 	case messages.Kind_KIND_PREPARED:
-		return g.apply(g.in.HandlePrepared(env, req.NowMs))
+		out, err := g.in.HandlePrepared(env, req.NowMs)
+		return g.apply(ctx, out, err)
 	case messages.Kind_KIND_COMMITTED:
-		return g.apply(g.in.HandleCommitted(env, req.NowMs))
+		out, err := g.in.HandleCommitted(env, req.NowMs)
+		return g.apply(ctx, out, err)
 	case messages.Kind_KIND_REFUND_REQUEST:
-		return g.apply(g.in.HandleRefundRequest(env, req.NowMs))
+		out, err := g.in.HandleRefundRequest(env, req.NowMs)
+		return g.apply(ctx, out, err)
 	case messages.Kind_KIND_OUTCOME_QUERY:
-		return g.apply(g.in.HandleOutcomeQuery(env))
+		out, err := g.in.HandleOutcomeQuery(env)
+		return g.apply(ctx, out, err)
 	case messages.Kind_KIND_OUTCOME_APPLIED:
 		out, err := g.in.HandleOutcomeApplied(env)
 		if err != nil {
@@ -178,7 +199,7 @@ func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error)
 			// a restart resends the outcome to all.
 			return g.step(nil), nil
 		}
-		return g.apply(out, nil)
+		return g.apply(ctx, out, nil)
 	default:
 		return nil, fmt.Errorf("%w: unexpected %v at the coordinator", coordinator.ErrMalformed, env.Kind)
 	}
@@ -186,16 +207,17 @@ func (g *instanceGrain) deliver(req *clusterpb.Deliver) (*clusterpb.Step, error)
 
 // Tick applies the deadline, then resends the current phase to the
 // terminals that have not answered (decided instances resend their outcome).
-func (g *instanceGrain) Tick(req *clusterpb.Tick, _ cluster.GrainContext) (*clusterpb.Step, error) {
-	s, err := g.tick(req)
+func (g *instanceGrain) Tick(req *clusterpb.Tick, ctx cluster.GrainContext) (*clusterpb.Step, error) {
+	s, err := g.tick(ctx, req)
 	return s, toWire(err)
 }
 
-func (g *instanceGrain) tick(req *clusterpb.Tick) (*clusterpb.Step, error) {
+func (g *instanceGrain) tick(ctx cluster.GrainContext, req *clusterpb.Tick) (*clusterpb.Step, error) {
 	if err := g.load(); err != nil {
 		return nil, err
 	}
-	s, err := g.apply(g.in.Tick(req.NowMs))
+	out, err := g.in.Tick(req.NowMs)
+	s, err := g.apply(ctx, out, err)
 	if err != nil {
 		return nil, err
 	}

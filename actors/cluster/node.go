@@ -14,8 +14,10 @@ import (
 	"github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
+	"github.com/ethereum/go-ethereum/crypto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave"
@@ -46,10 +48,14 @@ type NodeConfig struct {
 	Idle time.Duration
 	// CallTimeout bounds one grain call (default 5s).
 	CallTimeout time.Duration
-	// InsecurePlaintextLoopback must be set: members talk plain gRPC
-	// (the enclave-bound TLS of actors.StartRemote is not wired into
-	// protoactor's cluster remote yet), so they may only listen on
-	// loopback, and must say so by name.
+	// TLS runs the members' remote over the enclave-bound mutual TLS of
+	// node remoting (actors.StartRemote): each member binds its
+	// certificate to an enclave key, and admits only peers whose
+	// certificate binds one of TLS.Enclaves (normally the coordinator key
+	// the members share, which only members hold).
+	TLS *actors.TLSConfig
+	// InsecurePlaintextLoopback is the explicit opt-out of TLS: members
+	// talk plain gRPC, and may then only listen on loopback.
 	InsecurePlaintextLoopback bool
 	// Client joins as a client: it calls grains but hosts none (a
 	// gateway in front of the members, or a test driver).
@@ -79,8 +85,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	if ip := net.ParseIP(cfg.Host); !cfg.InsecurePlaintextLoopback || ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("%w: cluster members run plain text, so only on a loopback address with InsecurePlaintextLoopback (host %q)", actors.ErrNoTransportSecurity, cfg.Host)
+	if ip := net.ParseIP(cfg.Host); cfg.TLS == nil && (!cfg.InsecurePlaintextLoopback || ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("%w: cluster members need TLS, or plain text on a loopback address with InsecurePlaintextLoopback (host %q)", actors.ErrNoTransportSecurity, cfg.Host)
+	}
+	if cfg.TLS != nil && (cfg.TLS.Key == nil || cfg.TLS.Backend == nil || len(cfg.TLS.Enclaves) == 0) {
+		return nil, fmt.Errorf("%w: member TLS needs an enclave key and the enclaves it admits", actors.ErrNoTransportSecurity)
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 30 * time.Second
@@ -91,12 +100,18 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.Logger.Warn("cluster member remoting runs in INSECURE PLAIN TEXT on loopback", "host", cfg.Host)
 	quiet := cfg.Logger.With("lib", "protoactor")
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
-	rc := remote.Configure(cfg.Host, cfg.Port,
-		remote.WithServerOptions(grpc.MaxRecvMsgSize(maxMessageBytes)),
-		remote.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))))
+	serverOpts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageBytes)}
+	dialOpts := []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))}
+	if cfg.TLS != nil {
+		so, do := actors.MutualTLSOptions(*cfg.TLS, sys.Address)
+		serverOpts, dialOpts = append(serverOpts, so...), append(dialOpts, do...)
+	} else {
+		cfg.Logger.Warn("cluster member remoting runs in INSECURE PLAIN TEXT on loopback", "host", cfg.Host)
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	rc := remote.Configure(cfg.Host, cfg.Port, remote.WithServerOptions(serverOpts...), remote.WithDialOptions(dialOpts...))
 	kind := clusterpb.NewInstanceKind(func() clusterpb.Instance { return &instanceGrain{} }, cfg.Idle)
 	cc := cluster.Configure(ClusterName, cfg.Provider, disthash.New(), rc,
 		cluster.WithKinds(kind), cluster.WithRequestTimeout(cfg.CallTimeout))
@@ -164,27 +179,38 @@ const MaxAllocRetries = 64
 // allocated first), and returns its id and the PREPAREs to send. No
 // envelope exists before the record is in etcd.
 func (n *Node) Create(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64) ([32]byte, []coordinator.Outbound, error) {
+	in, send, err := n.CreateInstance(ctx, req, routes, nowMs, "")
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	return in.ID(), send, nil
+}
+
+// CreateInstance is Create, returning the new instance (its record names
+// its networks) instead of its id. A gateway passes its relay's address
+// as notify: the instance's grain tells it when the instance is decided.
+func (n *Node) CreateInstance(ctx context.Context, req *messages.SwapRequest, routes []*messages.Network, nowMs int64, notify string) (*coordinator.Instance, []coordinator.Outbound, error) {
 	for range MaxAllocRetries {
 		meta, rev, err := n.cfg.Member.LoadMeta(ctx)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
 		alloc, err := coordinator.NewAllocator(n.cfg.Signer, meta)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
 		in, out, err := alloc.Create(req, routes, nowMs)
 		if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
-		if _, err := n.cfg.Member.Create(ctx, out.Meta, rev, out.Instance); errors.Is(err, ErrStale) {
+		if _, err := n.cfg.Member.CreateNotify(ctx, out.Meta, rev, out.Instance, notify, requestDigest(req)); errors.Is(err, ErrStale) {
 			continue
 		} else if err != nil {
-			return [32]byte{}, nil, err
+			return nil, nil, err
 		}
-		return in.ID(), out.Send, nil
+		return in, out.Send, nil
 	}
-	return [32]byte{}, nil, fmt.Errorf("%w: allocator contended %d times", ErrStale, MaxAllocRetries)
+	return nil, nil, fmt.Errorf("%w: allocator contended %d times", ErrStale, MaxAllocRetries)
 }
 
 // client is the typed grain client of one instance.
@@ -236,4 +262,11 @@ func (n *Node) Sweep(ctx context.Context, nowMs int64) ([]*clusterpb.Step, error
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// requestDigest tells a repeated request from a different one reusing its
+// id (the digest the single coordinator keeps per request id).
+func requestDigest(req *messages.SwapRequest) []byte {
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	return crypto.Keccak256(b)
 }

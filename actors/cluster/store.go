@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,34 @@ var (
 	// ErrExists: an instance with this id was already created.
 	ErrExists = errors.New("cluster: instance already exists")
 )
+
+// ErrRequestRan: the request id was already run by an instance (through
+// any member); *RequestRan says which, and whether it was this request.
+var ErrRequestRan = errors.New("cluster: request id already ran")
+
+// RequestRan is the error of a request id that already ran.
+type RequestRan struct {
+	RequestID string
+	Instance  [32]byte
+	// Same: the earlier request had the same digest (a repeat, not a
+	// different request reusing the id).
+	Same bool
+}
+
+func (e *RequestRan) Error() string {
+	return fmt.Sprintf("%v: %q by instance %x (same request: %v)", ErrRequestRan, e.RequestID, e.Instance[:6], e.Same)
+}
+
+func (e *RequestRan) Unwrap() error { return ErrRequestRan }
+
+func requestRan(id, val string, digest []byte) error {
+	inst, d, ok := strings.Cut(val, ":")
+	b, err := hex.DecodeString(inst)
+	if !ok || err != nil || len(b) != 32 {
+		return fmt.Errorf("%w: request record %q", actors.ErrCorruptStore, id)
+	}
+	return &RequestRan{RequestID: id, Instance: [32]byte(b), Same: d == hex.EncodeToString(digest)}
+}
 
 // Rev is an etcd mod revision; 0 means "absent".
 type Rev int64
@@ -158,8 +187,14 @@ func (m *Member) Close(ctx context.Context) error {
 
 func (m *Member) instKey(id []byte) string  { return m.prefix + "inst/" + hex.EncodeToString(id) }
 func (m *Member) ownerKey(id []byte) string { return m.prefix + "owner/" + hex.EncodeToString(id) }
-func (m *Member) metaKey() string           { return m.prefix + "meta" }
-func (m *Member) memberKey() string         { return m.prefix + "members/" + m.name }
+func (m *Member) notifyKey(id []byte) string {
+	return m.prefix + "notify/" + hex.EncodeToString(id)
+}
+func (m *Member) requestKey(id string) string {
+	return m.prefix + "req/" + hex.EncodeToString([]byte(id))
+}
+func (m *Member) metaKey() string   { return m.prefix + "meta" }
+func (m *Member) memberKey() string { return m.prefix + "members/" + m.name }
 
 func (m *Member) seal(key string, msg proto.Message) (string, error) {
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(msg)
@@ -207,6 +242,16 @@ func (m *Member) LoadInstance(ctx context.Context, id []byte) (*messages.Coordin
 		return nil, 0, err
 	}
 	return rec, Rev(r.Kvs[0].ModRevision), nil
+}
+
+// Notify reads the relay address recorded by CreateNotify ("" if none).
+func (m *Member) Notify(ctx context.Context, id []byte) (string, error) {
+	m.stats.reads.Add(1)
+	r, err := m.cli.Get(ctx, m.notifyKey(id))
+	if err != nil || len(r.Kvs) == 0 {
+		return "", err
+	}
+	return string(r.Kvs[0].Value), nil
 }
 
 // Claim makes this member the instance's driver under its lease. It
@@ -258,6 +303,15 @@ func (m *Member) owned(id []byte) []clientv3.Cmp {
 // reloads the allocator and retries) and the instance must not exist. The
 // instance has no owner yet: the member whose grain activates it claims it.
 func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance) (Rev, error) {
+	return m.CreateNotify(ctx, meta, metaRev, rec, "", nil)
+}
+
+// CreateNotify is Create that also records, in the same transaction, the
+// relay address of the gateway to tell when the instance is decided, and
+// the request id with its digest: a request id runs once in the whole
+// cluster, whichever gateway it is sent to (a *RequestRan error names the
+// instance that runs it).
+func (m *Member) CreateNotify(ctx context.Context, meta *messages.CoordinatorMeta, metaRev Rev, rec *messages.CoordinatorInstance, notify string, reqDigest []byte) (Rev, error) {
 	ik := m.instKey(rec.InstanceId)
 	mv, err := m.seal(m.metaKey(), meta)
 	if err != nil {
@@ -268,14 +322,26 @@ func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, met
 		return 0, err
 	}
 	m.stats.bytes.Add(int64(len(mv) + len(iv)))
-	r, err := m.txn(ctx, []clientv3.Cmp{
+	var notifyOps []clientv3.Op
+	if notify != "" {
+		notifyOps = append(notifyOps, clientv3.OpPut(m.notifyKey(rec.InstanceId), notify))
+	}
+	cmps := []clientv3.Cmp{
 		clientv3.Compare(clientv3.LeaseValue(m.memberKey()), "=", m.lease),
 		clientv3.Compare(clientv3.ModRevision(m.metaKey()), "=", int64(metaRev)),
 		clientv3.Compare(clientv3.CreateRevision(ik), "=", 0),
-	}, []clientv3.Op{
+	}
+	els := []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly()), clientv3.OpGet(m.metaKey(), clientv3.WithKeysOnly())}
+	rk := m.requestKey(rec.RequestId)
+	if rec.RequestId != "" {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(rk), "=", 0))
+		notifyOps = append(notifyOps, clientv3.OpPut(rk, hex.EncodeToString(rec.InstanceId)+":"+hex.EncodeToString(reqDigest)))
+		els = append(els, clientv3.OpGet(rk))
+	}
+	r, err := m.txn(ctx, cmps, append([]clientv3.Op{
 		clientv3.OpPut(m.metaKey(), mv),
 		clientv3.OpPut(ik, iv),
-	}, []clientv3.Op{clientv3.OpGet(m.memberKey()), clientv3.OpGet(ik, clientv3.WithKeysOnly())})
+	}, notifyOps...), els)
 	if err != nil {
 		return 0, fenced("create", err)
 	}
@@ -283,8 +349,18 @@ func (m *Member) Create(ctx context.Context, meta *messages.CoordinatorMeta, met
 		if kvs := r.Responses[0].GetResponseRange().Kvs; len(kvs) == 0 || clientv3.LeaseID(kvs[0].Lease) != m.lease {
 			return 0, fmt.Errorf("%w: create: lease expired", ErrFenced)
 		}
+		// An allocator that moved explains an existing id too: another
+		// member allocated the same next nonce first. Reload and retry.
+		if kvs := r.Responses[2].GetResponseRange().Kvs; len(kvs) == 0 && metaRev != 0 || len(kvs) == 1 && kvs[0].ModRevision != int64(metaRev) {
+			return 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
+		}
 		if len(r.Responses[1].GetResponseRange().Kvs) > 0 {
 			return 0, fmt.Errorf("%w: %x", ErrExists, rec.InstanceId)
+		}
+		if len(r.Responses) > 3 {
+			if kvs := r.Responses[3].GetResponseRange().Kvs; len(kvs) == 1 {
+				return 0, requestRan(rec.RequestId, string(kvs[0].Value), reqDigest)
+			}
 		}
 		return 0, fmt.Errorf("%w: allocator moved past revision %d", ErrStale, metaRev)
 	}
@@ -332,19 +408,34 @@ func (m *Member) Owner(ctx context.Context, id []byte) (string, error) {
 	return string(r.Kvs[0].Value), nil
 }
 
-// Undecided lists the ids of instances not yet COMMITTED or
-// REFUND_AUTHORIZED, for members to resume after a failure.
-func (m *Member) Undecided(ctx context.Context) ([][]byte, error) {
+// Instances reads every instance record of the cluster (tests, the sim's
+// ledger, sweeps).
+func (m *Member) Instances(ctx context.Context) ([]*messages.CoordinatorInstance, error) {
+	m.stats.reads.Add(1)
 	r, err := m.cli.Get(ctx, m.prefix+"inst/", clientv3.WithPrefix())
 	if err != nil {
 		return nil, err
 	}
-	var ids [][]byte
+	recs := make([]*messages.CoordinatorInstance, 0, len(r.Kvs))
 	for _, kv := range r.Kvs {
 		rec := &messages.CoordinatorInstance{}
 		if err := m.open(string(kv.Key), kv.Value, rec); err != nil {
 			return nil, err
 		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// Undecided lists the ids of instances not yet COMMITTED or
+// REFUND_AUTHORIZED, for members to resume after a failure.
+func (m *Member) Undecided(ctx context.Context) ([][]byte, error) {
+	recs, err := m.Instances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids [][]byte
+	for _, rec := range recs {
 		if rec.Phase != messages.InstancePhase_INSTANCE_PHASE_COMMITTED && rec.Phase != messages.InstancePhase_INSTANCE_PHASE_REFUND_AUTHORIZED {
 			ids = append(ids, rec.InstanceId)
 		}

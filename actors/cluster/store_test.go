@@ -239,6 +239,11 @@ func TestAllocatorCompareAndSwap(t *testing.T) {
 	if _, err := b.Create(ctx, meta(2), rev, record(11, 0)); !errors.Is(err, ErrStale) {
 		t.Fatalf("second allocation from the same allocator revision: %v, want ErrStale", err)
 	}
+	// Two gateways allocating at once draw the same next nonce, hence the
+	// same instance id: the loser must reload and retry, not give up.
+	if _, err := b.Create(ctx, meta(2), rev, record(10, 0)); !errors.Is(err, ErrStale) {
+		t.Fatalf("the same id from the same allocator revision: %v, want ErrStale", err)
+	}
 	got, rev2, err := b.LoadMeta(ctx)
 	if err != nil || got.NextNonce != 2 {
 		t.Fatalf("reloaded meta: %v %v", got, err)
@@ -286,7 +291,7 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 }
 
 // Role: an operator starts a member on a routable address, or without
-// naming plain text: refused with a typed error (members have no TLS yet).
+// naming plain text, without TLS: refused with a typed error.
 func TestNodeRefusesPlaintextOffLoopback(t *testing.T) {
 	m := join(t, "/t/plaintext/", "m", 10, true)
 	for _, cfg := range []NodeConfig{

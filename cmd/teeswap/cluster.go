@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/actors/cluster"
+	"github.com/teeswap/teeswap/chain/directory"
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/provision"
 	"github.com/teeswap/teeswap/enclave/sim"
@@ -72,9 +77,12 @@ func clusterEtcdCommand() *cobra.Command {
 func clusterMemberCommand() *cobra.Command {
 	var (
 		endpoint, name, prefix, host, sealKeyFile string
-		port                                      int
+		credential                                string
+		etcdCA, etcdCert, etcdKey                 string
+		port, gatewayPort                         int
 		ttl                                       int64
 		plaintext                                 bool
+		retry                                     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "member",
@@ -96,6 +104,14 @@ func clusterMemberCommand() *cobra.Command {
 				return err
 			}
 			cc := clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second}
+			if etcdCA != "" || etcdCert != "" || etcdKey != "" {
+				// etcd on other machines: TLS to it, with a client
+				// certificate when etcd asks for one.
+				tlsInfo := transport.TLSInfo{TrustedCAFile: etcdCA, CertFile: etcdCert, KeyFile: etcdKey}
+				if cc.TLS, err = tlsInfo.ClientConfig(); err != nil {
+					return fmt.Errorf("etcd TLS: %w", err)
+				}
+			}
 			cli, err := clientv3.New(cc)
 			if err != nil {
 				return err
@@ -128,17 +144,31 @@ func clusterMemberCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var memberTLS *actors.TLSConfig
+			if !plaintext {
+				// Members bind their TLS certificates to the coordinator key
+				// they share, and admit only peers that do the same.
+				memberTLS = &actors.TLSConfig{Backend: backend, Key: signer, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+					Enclaves: []common.Address{signer.Address()}}
+			}
 			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log,
-				InsecurePlaintextLoopback: plaintext})
+				TLS: memberTLS, InsecurePlaintextLoopback: plaintext})
 			if err != nil {
 				return err
 			}
+			gw, gwAddr, err := startMemberGateway(ctx, memberGateway{node: n, cli: cli, prefix: prefix, backend: backend, signer: signer,
+				host: host, port: gatewayPort, plaintext: plaintext, retry: retry, credential: credential, log: log})
+			if err != nil {
+				n.Stop(true)
+				return err
+			}
 			if flagJSON {
-				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex()})
+				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex(), "gateway": gwAddr})
 			} else {
-				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave)\n", m.ID(), n.Address(), signer.Address())
+				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave), gateway for terminals and clients at %s\n", m.ID(), n.Address(), signer.Address(), gwAddr)
 			}
 			waitSignal()
+			gw.Stop()
 			// A graceful stop releases the lease at once; it can hang when
 			// etcd is gone (protoactor's provider retries), so it is bounded:
 			// past the deadline the lease simply expires after its TTL.
@@ -157,8 +187,72 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().StringVar(&prefix, "prefix", "/teeswap/", "etcd key prefix of this cluster")
 	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on for other members")
 	cmd.Flags().IntVar(&port, "port", 0, "port for other members (0: any)")
+	cmd.Flags().IntVar(&gatewayPort, "gateway-port", 0, "port of the gateway terminals and clients connect to, as to a node's coordinator (0: any)")
+	cmd.Flags().StringVar(&etcdCA, "etcd-ca", "", "CA certificate file to verify etcd's server certificate (etcd over TLS)")
+	cmd.Flags().StringVar(&etcdCert, "etcd-cert", "", "client certificate file for etcd")
+	cmd.Flags().StringVar(&etcdKey, "etcd-key", "", "client key file for etcd")
+	cmd.Flags().StringVar(&credential, "client-credential", "", "credential clients must give to submit swaps through the gateway (and to connect over TLS without an enclave)")
+	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
-	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "required: members talk plain gRPC, on a loopback address only (no TLS for cluster members yet)")
+	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "INSECURE: members and the gateway talk plain gRPC instead of enclave-bound mutual TLS, on a loopback address only")
 	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key of this member (created if missing; members may have their own)")
 	return cmd
+}
+
+// memberGateway is what a member's gateway needs.
+type memberGateway struct {
+	node       *cluster.Node
+	cli        *clientv3.Client
+	prefix     string
+	backend    enclave.Backend
+	signer     enclave.Key
+	host       string
+	port       int
+	plaintext  bool
+	retry      time.Duration
+	credential string
+	log        *slog.Logger
+}
+
+// startMemberGateway runs the member's gateway: the coordinator actor of
+// 'teeswap node', reachable over node remoting (enclave-bound TLS, or
+// plain text on loopback), with its instances driven through the cluster
+// and its routes over the channels published in etcd.
+func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway, string, error) {
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		return nil, "", err
+	}
+	// The gateway routes over the channels published in etcd, and those
+	// published later (the watch lives as long as the process).
+	if err := cluster.FollowDirectory(context.Background(), c.cli, c.prefix, router, func(err error) { c.log.Warn("directory", "err", err) }); err != nil {
+		return nil, "", err
+	}
+	verifier := enclave.NewVerifier(enclave.Policy{AllowSimulation: true})
+	rc := actors.RemoteConfig{Host: c.host, Port: c.port, Accept: actors.CoordinatorAccepts, Logger: c.log, InsecurePlaintext: c.plaintext}
+	if !c.plaintext {
+		tlsKey, err := c.backend.NewKey()
+		if err != nil {
+			return nil, "", err
+		}
+		rc.TLS = &actors.TLSConfig{Backend: c.backend, Key: tlsKey, Verifier: verifier}
+		if c.credential != "" {
+			rc.TLS.ClientCredentials = []string{c.credential}
+		}
+	}
+	sys := actors.NewSystem(c.log)
+	if _, _, err := actors.StartRemote(sys, rc); err != nil {
+		return nil, "", err
+	}
+	report, err := enclave.ReportFor(c.backend, c.signer)
+	if err != nil {
+		return nil, "", err
+	}
+	gw, err := cluster.StartGateway(cluster.GatewayConfig{Node: c.node, System: sys, Coordinator: actors.CoordinatorConfig{
+		Signer: c.signer, Routes: actors.DirectoryRoutes{Router: router}, ReportKind: report.Kind.String(), Report: actors.FrameReport(report),
+		VerifyReport: actors.ReportVerifier(verifier), ClientCredential: c.credential, RetryInterval: c.retry, Linger: 2 * c.retry, Logger: c.log}})
+	if err != nil {
+		return nil, "", err
+	}
+	return gw, sys.Address(), nil
 }

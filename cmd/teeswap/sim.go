@@ -134,7 +134,7 @@ reports both latencies and their ratio.`,
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "instance deadline")
 	f.DurationVar(&cfg.RetryInterval, "retry", cfg.RetryInterval, "actors' retry interval")
 	f.StringVar(&cfg.Store, "store", cfg.Store, "inproc: where actors keep their write-ahead records: mem (in the heap) or log (a sealed append-only file per actor in a temporary folder, no fsync)")
-	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc: INSECURE plain-text remoting instead of enclave-bound TLS")
+	f.BoolVar(&cfg.InsecurePlaintext, "insecure-plaintext-loopback", false, "multiproc and --cluster: INSECURE plain-text remoting instead of enclave-bound TLS")
 	f.StringVar(&cfg.Mode, "mode", cfg.Mode, "inproc (everything in this process) or multiproc (terminals in separate processes over loopback remoting; with --faults the coordinator too)")
 	f.IntVar(&cfg.Processes, "processes", cfg.Processes, "multiproc: number of terminal processes")
 	f.StringVar(&out, "out", "out", "folder for the CSV and the plots")
@@ -150,6 +150,8 @@ reports both latencies and their ratio.`,
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "with --faults: probability of each of drop, duplicate and delay per envelope (default 0.01)")
 	f.DurationVar(&cfg.FaultInterval, "fault-interval", 0, "with --faults: time between crashes, restarts and stale-store offers (default 500ms; multiproc 3s)")
 	f.BoolVar(&cfg.OnChain, "onchain", false, "open the channels on embedded simulated chains through the terminals' enclaves before the load, and after it close every one (one in ten by force) and check each party's payout against its off-chain final balance (multiproc: with --faults; the chains are served to the terminal processes over loopback HTTP)")
+	f.IntVar(&cfg.Cluster, "cluster", 0, "run the coordinator as this many 'teeswap cluster member' processes over an etcd in this process (terminals and client here, over loopback)")
+	f.BoolVar(&cfg.KillMember, "kill-member", false, "with --cluster 2 or more: SIGKILL the last member a third of the way into the run and restart it")
 	cmd.AddCommand(newSimTerminalsCmd(), newSimCoordinatorCmd())
 	return cmd
 }
@@ -239,6 +241,13 @@ func printSummary(w io.Writer, s *sim.Summary) {
 	fmt.Fprintf(w, "  confirmed %d, refunded %d, rejected %d, lost %d\n", s.Confirmed, s.Refunded, s.Rejected, s.Lost)
 	if s.Faults != nil {
 		fmt.Fprintf(w, "  faults %+v; violations %v, stuck %d\n", *s.Faults, s.Violations, s.Stuck)
+	}
+	if c := s.Cluster; c != nil {
+		fmt.Fprintf(w, "  cluster of %d members: cpu per member %v s (%.1f ms per instance), etcd writes per instance %.1f; violations %v, stuck %d, requests run twice %d\n",
+			c.Members, c.CPUPerMemberS, c.MemberCPUPerInstanceMs, c.EtcdWritesPerInstance, s.Violations, s.Stuck, c.RequestsRunTwice)
+		if c.Killed != "" {
+			fmt.Fprintf(w, "  member %s SIGKILLed at %.1fs, serving again at %.1fs\n", c.Killed, c.KilledAtS, c.RestartedAtS)
+		}
 	}
 	fmt.Fprintf(w, "  throughput %.1f/s over %.2fs; in flight max %d (running at once max %d)\n", s.ThroughputPerS, s.DurationS, s.MaxInFlight, s.MaxRunning)
 	fmt.Fprintf(w, "  latency ms      p50      p90      p99      max\n")

@@ -227,7 +227,12 @@ type Step struct {
 	Send      []*Outbound            `protobuf:"bytes,3,rep,name=send,proto3" json:"send,omitempty"`
 	RequestId string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// member is the member whose lease fences this instance's writes.
-	Member        string `protobuf:"bytes,5,opt,name=member,proto3" json:"member,omitempty"`
+	Member string `protobuf:"bytes,5,opt,name=member,proto3" json:"member,omitempty"`
+	// refund_reason is why a refunded instance refunded.
+	RefundReason messages.RefundReason `protobuf:"varint,6,opt,name=refund_reason,json=refundReason,proto3,enum=teeswap.v1.RefundReason" json:"refund_reason,omitempty"`
+	// delivered: every terminal acknowledged the outcome.
+	Delivered     bool   `protobuf:"varint,7,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	InstanceId    []byte `protobuf:"bytes,8,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -297,6 +302,92 @@ func (x *Step) GetMember() string {
 	return ""
 }
 
+func (x *Step) GetRefundReason() messages.RefundReason {
+	if x != nil {
+		return x.RefundReason
+	}
+	return messages.RefundReason(0)
+}
+
+func (x *Step) GetDelivered() bool {
+	if x != nil {
+		return x.Delivered
+	}
+	return false
+}
+
+func (x *Step) GetInstanceId() []byte {
+	if x != nil {
+		return x.InstanceId
+	}
+	return nil
+}
+
+// Relay carries an envelope for a terminal registered at another member's
+// gateway: the terminal takes protocol messages only from the node it
+// registered with, so that gateway sends it (member to member, over the
+// cluster's remote).
+type Relay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The terminal's actor.
+	Address       string             `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Id            string             `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Envelope      *messages.Envelope `protobuf:"bytes,3,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Relay) Reset() {
+	*x = Relay{}
+	mi := &file_cluster_cluster_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Relay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Relay) ProtoMessage() {}
+
+func (x *Relay) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_cluster_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Relay.ProtoReflect.Descriptor instead.
+func (*Relay) Descriptor() ([]byte, []int) {
+	return file_cluster_cluster_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Relay) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Relay) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Relay) GetEnvelope() *messages.Envelope {
+	if x != nil {
+		return x.Envelope
+	}
+	return nil
+}
+
 var File_cluster_cluster_proto protoreflect.FileDescriptor
 
 const file_cluster_cluster_proto_rawDesc = "" +
@@ -310,14 +401,22 @@ const file_cluster_cluster_proto_rawDesc = "" +
 	"\rStatusRequest\"L\n" +
 	"\bOutbound\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x120\n" +
-	"\benvelope\x18\x02 \x01(\v2\x14.teeswap.v1.EnvelopeR\benvelope\"\xba\x01\n" +
+	"\benvelope\x18\x02 \x01(\v2\x14.teeswap.v1.EnvelopeR\benvelope\"\xb8\x02\n" +
 	"\x04Step\x12/\n" +
 	"\x05phase\x18\x01 \x01(\x0e2\x19.teeswap.v1.InstancePhaseR\x05phase\x12\x18\n" +
 	"\adecided\x18\x02 \x01(\bR\adecided\x120\n" +
 	"\x04send\x18\x03 \x03(\v2\x1c.teeswap.cluster.v1.OutboundR\x04send\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tR\trequestId\x12\x16\n" +
-	"\x06member\x18\x05 \x01(\tR\x06member2\xd5\x01\n" +
+	"\x06member\x18\x05 \x01(\tR\x06member\x12=\n" +
+	"\rrefund_reason\x18\x06 \x01(\x0e2\x18.teeswap.v1.RefundReasonR\frefundReason\x12\x1c\n" +
+	"\tdelivered\x18\a \x01(\bR\tdelivered\x12\x1f\n" +
+	"\vinstance_id\x18\b \x01(\fR\n" +
+	"instanceId\"c\n" +
+	"\x05Relay\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x120\n" +
+	"\benvelope\x18\x03 \x01(\v2\x14.teeswap.v1.EnvelopeR\benvelope2\xd5\x01\n" +
 	"\bInstance\x12B\n" +
 	"\aDeliver\x12\x1b.teeswap.cluster.v1.Deliver\x1a\x18.teeswap.cluster.v1.Step\"\x00\x12<\n" +
 	"\x04Tick\x12\x18.teeswap.cluster.v1.Tick\x1a\x18.teeswap.cluster.v1.Step\"\x00\x12G\n" +
@@ -335,32 +434,36 @@ func file_cluster_cluster_proto_rawDescGZIP() []byte {
 	return file_cluster_cluster_proto_rawDescData
 }
 
-var file_cluster_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_cluster_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_cluster_cluster_proto_goTypes = []any{
 	(*Deliver)(nil),             // 0: teeswap.cluster.v1.Deliver
 	(*Tick)(nil),                // 1: teeswap.cluster.v1.Tick
 	(*StatusRequest)(nil),       // 2: teeswap.cluster.v1.StatusRequest
 	(*Outbound)(nil),            // 3: teeswap.cluster.v1.Outbound
 	(*Step)(nil),                // 4: teeswap.cluster.v1.Step
-	(*messages.Envelope)(nil),   // 5: teeswap.v1.Envelope
-	(messages.InstancePhase)(0), // 6: teeswap.v1.InstancePhase
+	(*Relay)(nil),               // 5: teeswap.cluster.v1.Relay
+	(*messages.Envelope)(nil),   // 6: teeswap.v1.Envelope
+	(messages.InstancePhase)(0), // 7: teeswap.v1.InstancePhase
+	(messages.RefundReason)(0),  // 8: teeswap.v1.RefundReason
 }
 var file_cluster_cluster_proto_depIdxs = []int32{
-	5, // 0: teeswap.cluster.v1.Deliver.envelope:type_name -> teeswap.v1.Envelope
-	5, // 1: teeswap.cluster.v1.Outbound.envelope:type_name -> teeswap.v1.Envelope
-	6, // 2: teeswap.cluster.v1.Step.phase:type_name -> teeswap.v1.InstancePhase
+	6, // 0: teeswap.cluster.v1.Deliver.envelope:type_name -> teeswap.v1.Envelope
+	6, // 1: teeswap.cluster.v1.Outbound.envelope:type_name -> teeswap.v1.Envelope
+	7, // 2: teeswap.cluster.v1.Step.phase:type_name -> teeswap.v1.InstancePhase
 	3, // 3: teeswap.cluster.v1.Step.send:type_name -> teeswap.cluster.v1.Outbound
-	0, // 4: teeswap.cluster.v1.Instance.Deliver:input_type -> teeswap.cluster.v1.Deliver
-	1, // 5: teeswap.cluster.v1.Instance.Tick:input_type -> teeswap.cluster.v1.Tick
-	2, // 6: teeswap.cluster.v1.Instance.Status:input_type -> teeswap.cluster.v1.StatusRequest
-	4, // 7: teeswap.cluster.v1.Instance.Deliver:output_type -> teeswap.cluster.v1.Step
-	4, // 8: teeswap.cluster.v1.Instance.Tick:output_type -> teeswap.cluster.v1.Step
-	4, // 9: teeswap.cluster.v1.Instance.Status:output_type -> teeswap.cluster.v1.Step
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	8, // 4: teeswap.cluster.v1.Step.refund_reason:type_name -> teeswap.v1.RefundReason
+	6, // 5: teeswap.cluster.v1.Relay.envelope:type_name -> teeswap.v1.Envelope
+	0, // 6: teeswap.cluster.v1.Instance.Deliver:input_type -> teeswap.cluster.v1.Deliver
+	1, // 7: teeswap.cluster.v1.Instance.Tick:input_type -> teeswap.cluster.v1.Tick
+	2, // 8: teeswap.cluster.v1.Instance.Status:input_type -> teeswap.cluster.v1.StatusRequest
+	4, // 9: teeswap.cluster.v1.Instance.Deliver:output_type -> teeswap.cluster.v1.Step
+	4, // 10: teeswap.cluster.v1.Instance.Tick:output_type -> teeswap.cluster.v1.Step
+	4, // 11: teeswap.cluster.v1.Instance.Status:output_type -> teeswap.cluster.v1.Step
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_cluster_cluster_proto_init() }
@@ -374,7 +477,7 @@ func file_cluster_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cluster_cluster_proto_rawDesc), len(file_cluster_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -60,6 +60,13 @@ type World struct {
 	Names     map[common.Address]string
 	Chains    []Chain
 	Queue     []Message
+	// Settlements are the settled-state envelopes (terminal to
+	// terminal) in flight, apart from Queue: DeliverSettlements delivers
+	// them. The Explorer neither delivers nor keeps them (a lost settled
+	// state only leaves older evidence), so its state space is unchanged.
+	Settlements []Message
+	// discardPeer drops settled-state envelopes instead of keeping them.
+	discardPeer bool
 
 	// ConfirmSigned and RefundSigned record every outcome the coordinator
 	// ever signed, per instance: the central safety property is that no
@@ -252,6 +259,21 @@ func (w *World) queueTerminal(from common.Address, o terminal.Output) {
 	for _, e := range o.Send {
 		w.Queue = append(w.Queue, Message{From: from, To: w.Coord.Address(), Env: e})
 	}
+	if !w.discardPeer {
+		for _, p := range o.Peer {
+			w.Settlements = append(w.Settlements, Message{From: from, To: p.To, Env: p.Env})
+		}
+	}
+}
+
+// DeliverSettlements delivers settled-state envelopes, and the answers
+// they draw, in FIFO order until none is left.
+func (w *World) DeliverSettlements() {
+	for len(w.Settlements) > 0 {
+		m := w.Settlements[0]
+		w.Settlements = w.Settlements[1:]
+		w.Deliver(m)
+	}
 }
 
 // Deliver hands one message to its receiver, as the shells would, and
@@ -285,6 +307,8 @@ func (w *World) Deliver(msg Message) {
 		out, err = t.HandleRefundAuthorized(msg.Env)
 	case messages.Kind_KIND_REFUND_DENIED:
 		return
+	case messages.Kind_KIND_SETTLED_STATE:
+		out, err = t.HandleSettledState(msg.Env)
 	default:
 		err = fmt.Errorf("unexpected %v at a terminal", msg.Env.Kind)
 	}

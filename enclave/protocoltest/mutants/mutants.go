@@ -206,6 +206,8 @@ var List = []Mutant{
 	{File: route, Old: "if payer == payee {", New: "if payer == payee && false {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if i > 0 && common.BytesToAddress(n.Hops[i-1].Payee) != payer {", New: "if false {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if h.Version == 0 {", New: "if false {", Kill: "TestNetworkValidateChecks", Pkg: msgs, CI: true},
+	{File: route, Old: "if h.Version > math.MaxUint64-(VersionsPerHop-1) {", New: "if h.Version > math.MaxUint64 {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
+	{File: route, Old: "if h.Version > math.MaxUint64-(VersionsPerHop-1) {", New: "if h.Version >= math.MaxUint64-(VersionsPerHop-1) {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if _, err := Address(n.Asset); err != nil {", New: "if _, err := Address(n.Asset); false && err != nil {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 
 	// enclave: attestation reports.

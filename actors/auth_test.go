@@ -255,7 +255,7 @@ func TestCredentialFileIsMadeOnceAndPrivate(t *testing.T) {
 // not take it from the stranger's node, and takes the very same envelope
 // when the harness hands it over in-process.
 func TestRoleStrangerCannotRelayASettledState(t *testing.T) {
-	var captured atomic.Pointer[messages.Envelope]
+	var captured atomic.Pointer[messages.SettledState]
 	sys := actors.NewSystem(testLogger())
 	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", InsecurePlaintext: true, Logger: testLogger()})
 	if err != nil {
@@ -267,8 +267,8 @@ func TestRoleStrangerCannotRelayASettledState(t *testing.T) {
 	var s1 atomic.Pointer[common.Address]
 	tap := func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
-			if m, ok := env.Message.(*messages.Envelope); ok && c.Self().Id == "terminal-i1" &&
-				m.Kind == messages.Kind_KIND_SETTLED_STATE && s1.Load() != nil && common.BytesToAddress(m.Signer) == *s1.Load() &&
+			if m, ok := env.Message.(*messages.SettledState); ok && c.Self().Id == "terminal-i1" &&
+				s1.Load() != nil && common.BytesToAddress(m.GetState().GetSigner()) == *s1.Load() &&
 				env.Sender != nil && env.Sender.Address == c.Self().Address {
 				captured.CompareAndSwap(nil, m)
 				return

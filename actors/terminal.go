@@ -155,11 +155,9 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
 			a.admit(m)
 		}
+	case *messages.SettledState:
+		a.settledState(ctx, m) // from a counterparty, not the coordinator
 	case *messages.Envelope:
-		if m.Kind == messages.Kind_KIND_SETTLED_STATE {
-			a.settledState(ctx, m) // from a counterparty, not the coordinator
-			return
-		}
 		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
 			a.handle(ctx, m)
 		}
@@ -344,10 +342,12 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 		ctx.Send(a.cfg.Coordinator, env)
 		countOut(roleTerminal, env)
 	}
-	if len(out.Peer) > 0 {
+	if a.settle.idle && len(out.Channels) > 0 {
+		// An outcome may have left a settled state waiting for the
+		// counterparty: look again one retry interval from now.
 		a.settle.sent(a.cfg.Clock.nowMs(), a.cfg.RetryInterval)
-		a.sendPeers(ctx, out.Peer)
 	}
+	a.sendPeers(ctx, out.Peer)
 	return true
 }
 

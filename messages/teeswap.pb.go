@@ -49,10 +49,6 @@ const (
 	// outcome, or asks for the outcome of an instance it holds COMMITTED.
 	Kind_KIND_OUTCOME_APPLIED Kind = 20
 	Kind_KIND_OUTCOME_QUERY   Kind = 21
-	// Settled state (teeswap's addition to the patent protocol, issue 9):
-	// terminal to terminal, a party's signature over the lock-free state of
-	// a channel after an instance's outcome.
-	Kind_KIND_SETTLED_STATE Kind = 22
 )
 
 // Enum value maps for Kind.
@@ -71,7 +67,6 @@ var (
 		10: "KIND_ORDER",
 		20: "KIND_OUTCOME_APPLIED",
 		21: "KIND_OUTCOME_QUERY",
-		22: "KIND_SETTLED_STATE",
 	}
 	Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":       0,
@@ -87,7 +82,6 @@ var (
 		"KIND_ORDER":             10,
 		"KIND_OUTCOME_APPLIED":   20,
 		"KIND_OUTCOME_QUERY":     21,
-		"KIND_SETTLED_STATE":     22,
 	}
 )
 
@@ -1704,7 +1698,10 @@ func (x *OutcomeQuery) GetTerminal() []byte {
 // instance's outcome is applied (teeswap's addition, issue 9): its
 // signature over the channel's lock-free state at the hop's version + 2,
 // the lock paid out as the outcome says. Once both parties signed it, a
-// lock is never the newest evidence of the channel.
+// lock is never the newest evidence of the channel. It travels terminal
+// to terminal as it is, not in an Envelope: the state's own EIP-712
+// signature names and authenticates the sender, and a second signature
+// per message would cost the exchange half again.
 type SettledState struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	State *SignedChannelState    `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
@@ -1893,7 +1890,7 @@ const file_teeswap_proto_rawDesc = "" +
 	"\fSettledState\x124\n" +
 	"\x05state\x18\x01 \x01(\v2\x1e.teeswap.v1.SignedChannelStateR\x05state\x12\x1d\n" +
 	"\n" +
-	"have_yours\x18\x02 \x01(\bR\thaveYours*\xb6\x02\n" +
+	"have_yours\x18\x02 \x01(\bR\thaveYours*\x9e\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KIND_SWAP_REQUEST\x10\x01\x12\x10\n" +
@@ -1909,8 +1906,7 @@ const file_teeswap_proto_rawDesc = "" +
 	"KIND_ORDER\x10\n" +
 	"\x12\x18\n" +
 	"\x14KIND_OUTCOME_APPLIED\x10\x14\x12\x16\n" +
-	"\x12KIND_OUTCOME_QUERY\x10\x15\x12\x16\n" +
-	"\x12KIND_SETTLED_STATE\x10\x16*l\n" +
+	"\x12KIND_OUTCOME_QUERY\x10\x15*l\n" +
 	"\fInstanceKind\x12\x1d\n" +
 	"\x19INSTANCE_KIND_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eINSTANCE_KIND_CROSS_CHAIN_SWAP\x10\x01\x12\x19\n" +

@@ -102,8 +102,8 @@ func TestSettledStateAfterConfirm(t *testing.T) {
 			t.Fatalf("hop %d: before the exchange the evidence is at %d, want the committed %d", h, v, hopVersion(w, id, h)+1)
 		}
 	}
-	if len(w.Settlements) != 4 {
-		t.Fatalf("%d settled-state offers, want one per party per channel", len(w.Settlements))
+	if len(w.Settlements) != 2 {
+		t.Fatalf("%d settled-state offers, want one per channel, by its party A", len(w.Settlements))
 	}
 	before := balances(w)
 	w.DeliverSettlements()
@@ -111,12 +111,8 @@ func TestSettledStateAfterConfirm(t *testing.T) {
 	if after := balances(w); !equalInts(before, after) {
 		t.Fatalf("balances moved from %v to %v", before, after)
 	}
-	// The two offers of a channel cross: each is answered, and an answer
-	// that arrives after the other offer was taken is a duplicate.
-	for _, err := range w.Rejected {
-		if !errors.Is(err, terminal.ErrDuplicate) {
-			t.Fatalf("honest exchange had a rejection: %v", err)
-		}
+	if len(w.Rejected) > 0 {
+		t.Fatalf("honest exchange had rejections: %v", w.Rejected)
 	}
 	assertClean(t, w)
 	// The next payment starts above the settled state, from its balances.
@@ -183,8 +179,8 @@ func TestSettledStateAfterRefund(t *testing.T) {
 type settledCase struct {
 	w       *protocoltest.World
 	channel [32]byte
-	settled *messages.ChannelState // i's settled state of s-i
-	offer   protocoltest.Message   // s's genuine offer to i
+	settled *messages.ChannelState  // i's settled state of s-i
+	offer   protocoltest.Settlement // s's genuine offer to i
 }
 
 func newSettledCase(t *testing.T) settledCase {
@@ -195,7 +191,7 @@ func newSettledCase(t *testing.T) settledCase {
 	}
 	w.DeliverAll()
 	ch := w.Chains[0].Hops[0].Channel
-	var offer protocoltest.Message
+	var offer protocoltest.Settlement
 	for i, m := range w.Settlements {
 		if m.From == w.Addr("s") && m.To == w.Addr("i") {
 			offer = m
@@ -203,20 +199,20 @@ func newSettledCase(t *testing.T) settledCase {
 			break
 		}
 	}
-	if offer.Env == nil {
+	if offer.Msg == nil {
 		t.Fatal("s offered i no settled state")
 	}
 	return settledCase{w: w, channel: ch, settled: w.Terminal("i").Channel(ch).Settled, offer: offer}
 }
 
-// forged seals an offer of st signed (state and envelope) by key.
-func forged(t *testing.T, key messages.Signer, st *messages.ChannelState, haveYours bool) *messages.Envelope {
+// forged is an offer of st signed by key.
+func forged(t *testing.T, key messages.Signer, st *messages.ChannelState, haveYours bool) *messages.SettledState {
 	t.Helper()
 	signed, err := messages.SignChannelState(key, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reseal(t, key, messages.Kind_KIND_SETTLED_STATE, &messages.SettledState{State: signed, HaveYours: haveYours})
+	return &messages.SettledState{State: signed, HaveYours: haveYours}
 }
 
 // Everything a settled-state offer must be, each refused with a typed
@@ -231,23 +227,17 @@ func TestSettledStateRejections(t *testing.T) {
 	}
 	s, r := w.Keys["s"], w.Keys["r"]
 	stranger := protocoltest.NewKey(62, "mallory")
-	// A state signed by s inside an envelope sealed by s: the right
-	// sender, the inner signature of someone else.
-	innerByR := func() *messages.Envelope {
-		signed, err := messages.SignChannelState(r, sc.settled)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return reseal(t, s, messages.Kind_KIND_SETTLED_STATE, &messages.SettledState{State: signed})
-	}()
+	// A state naming s as its signer, signed by r.
+	innerByR := forged(t, r, sc.settled, false)
+	innerByR.State.Signer = s.Address().Bytes()
 	for _, c := range []struct {
 		name string
-		env  *messages.Envelope
+		msg  *messages.SettledState
 		want error
 	}{
 		{"a stranger", forged(t, stranger, sc.settled, false), terminal.ErrNotCounterparty},
 		{"a party of another channel of the payment", forged(t, r, sc.settled, false), terminal.ErrNotCounterparty},
-		{"the counterparty's envelope around another's signature", innerByR, terminal.ErrBadSignature},
+		{"a signature naming the counterparty made by another", innerByR, terminal.ErrBadSignature},
 		{"an unknown channel", forged(t, s, edited(func(st *messages.ChannelState) { st.ChannelId = make([]byte, 32) }), false), terminal.ErrUnknownChannel},
 		{"a state moving value to the sender", forged(t, s, edited(func(st *messages.ChannelState) {
 			st.BalanceA = messages.AmountBytes(new(big.Int).Add(amount(st.BalanceA), big.NewInt(50)))
@@ -262,11 +252,10 @@ func TestSettledStateRejections(t *testing.T) {
 		}), false), terminal.ErrStateMismatch},
 		{"an older version", forged(t, s, edited(func(st *messages.ChannelState) { st.Version-- }), false), terminal.ErrStaleVersion},
 		{"a version not settled here", forged(t, s, edited(func(st *messages.ChannelState) { st.Version++ }), false), terminal.ErrWrongPhase},
-		{"another kind", reseal(t, s, messages.Kind_KIND_OUTCOME_QUERY, &messages.SettledState{}), terminal.ErrMalformed},
-		{"no state", reseal(t, s, messages.Kind_KIND_SETTLED_STATE, &messages.SettledState{}), terminal.ErrMalformed},
+		{"no state", &messages.SettledState{}, terminal.ErrMalformed},
 	} {
 		before, avail := i.Channel(sc.channel), w.Balance("i", 0, 0)
-		out, err := i.HandleSettledState(c.env)
+		out, err := i.HandleSettledState(c.msg)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
@@ -279,17 +268,17 @@ func TestSettledStateRejections(t *testing.T) {
 	}
 
 	// The genuine offer: taken once, answered once with i's signature.
-	out, err := i.HandleSettledState(sc.offer.Env)
+	out, err := i.HandleSettledState(sc.offer.Msg)
 	if err != nil || len(out.Channels) != 1 || len(out.Peer) != 1 || out.Peer[0].To != w.Addr("s") {
 		t.Fatalf("genuine offer: %v, %d records, %d answers", err, len(out.Channels), len(out.Peer))
 	}
-	answer := out.Peer[0].Env
+	answer := out.Peer[0].Msg
 	if v, _ := i.Evidence(sc.channel); v != sc.settled.Version {
 		t.Fatalf("evidence at %d, want the settled %d", v, sc.settled.Version)
 	}
 	// The same offer again (s lost our answer): answered again, no change.
 	held := i.Channel(sc.channel)
-	out, err = i.HandleSettledState(sc.offer.Env)
+	out, err = i.HandleSettledState(sc.offer.Msg)
 	if err != nil || len(out.Channels) != 0 || len(out.Peer) != 1 || !proto.Equal(held, i.Channel(sc.channel)) {
 		t.Fatalf("resent offer: %v, %d records, %d answers", err, len(out.Channels), len(out.Peer))
 	}
@@ -306,14 +295,9 @@ func TestSettledStateRejections(t *testing.T) {
 	}
 	// Nothing left to resend for the channel on either side.
 	for _, name := range []string{"s", "i"} {
-		offers, err := w.Terminal(name).SettledOffers()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range offers {
-			var st messages.SettledState
-			if _, err := o.Env.Open(messages.Kind_KIND_SETTLED_STATE, &st); err != nil || [32]byte(st.State.State.ChannelId) == sc.channel {
-				t.Fatalf("%s still offers channel s-i (%v)", name, err)
+		for _, o := range w.Terminal(name).SettledOffers() {
+			if [32]byte(o.Msg.State.State.ChannelId) == sc.channel {
+				t.Fatalf("%s still offers channel s-i", name)
 			}
 		}
 	}
@@ -333,16 +317,10 @@ func TestSettledStateResentAfterLossAndCrash(t *testing.T) {
 	w.Crash("i")
 	w.Crash("s")
 	for _, name := range []string{"s", "i", "r"} {
-		offers, err := w.Terminal(name).SettledOffers()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range offers {
-			w.Settlements = append(w.Settlements, protocoltest.Message{From: w.Addr(name), To: o.To, Env: o.Env})
-		}
+		w.OfferSettled(name)
 	}
 	if len(w.Settlements) != 4 {
-		t.Fatalf("%d offers resent, want 4", len(w.Settlements))
+		t.Fatalf("%d offers resent, want one per party per channel", len(w.Settlements))
 	}
 	stale := w.Settlements[0]
 	w.DeliverSettlements()
@@ -355,7 +333,7 @@ func TestSettledStateResentAfterLossAndCrash(t *testing.T) {
 	w.DeliverAll()
 	w.Settlements = nil
 	to := w.Terminal(w.Names[stale.To])
-	if _, err := to.HandleSettledState(stale.Env); !errors.Is(err, terminal.ErrStaleVersion) {
+	if _, err := to.HandleSettledState(stale.Msg); !errors.Is(err, terminal.ErrStaleVersion) {
 		t.Fatalf("stale offer: %v, want %v", err, terminal.ErrStaleVersion)
 	}
 }

@@ -47,6 +47,13 @@ type Message struct {
 	Env      *messages.Envelope
 }
 
+// Settlement is one settled state in flight from a terminal to its
+// counterparty.
+type Settlement struct {
+	From, To common.Address
+	Msg      *messages.SettledState
+}
+
 // World is a set of terminals, one coordinator and the messages between
 // them. Everything in it derives from Seed.
 type World struct {
@@ -60,12 +67,12 @@ type World struct {
 	Names     map[common.Address]string
 	Chains    []Chain
 	Queue     []Message
-	// Settlements are the settled-state envelopes (terminal to
-	// terminal) in flight, apart from Queue: DeliverSettlements delivers
-	// them. The Explorer neither delivers nor keeps them (a lost settled
-	// state only leaves older evidence), so its state space is unchanged.
-	Settlements []Message
-	// discardPeer drops settled-state envelopes instead of keeping them.
+	// Settlements are the settled states (terminal to terminal) in
+	// flight, apart from Queue: DeliverSettlements delivers them. The
+	// Explorer neither delivers nor keeps them (a lost settled state only
+	// leaves older evidence), so its state space is unchanged.
+	Settlements []Settlement
+	// discardPeer drops settled states instead of keeping them.
 	discardPeer bool
 
 	// ConfirmSigned and RefundSigned record every outcome the coordinator
@@ -261,18 +268,38 @@ func (w *World) queueTerminal(from common.Address, o terminal.Output) {
 	}
 	if !w.discardPeer {
 		for _, p := range o.Peer {
-			w.Settlements = append(w.Settlements, Message{From: from, To: p.To, Env: p.Env})
+			w.Settlements = append(w.Settlements, Settlement{From: from, To: p.To, Msg: p.Msg})
 		}
 	}
 }
 
-// DeliverSettlements delivers settled-state envelopes, and the answers
-// they draw, in FIFO order until none is left.
+// DeliverSettlements delivers settled states, and the answers they draw,
+// in FIFO order until none is left. Rejections are recorded.
 func (w *World) DeliverSettlements() {
 	for len(w.Settlements) > 0 {
 		m := w.Settlements[0]
 		w.Settlements = w.Settlements[1:]
-		w.Deliver(m)
+		t := w.Terminals[w.Names[m.To]]
+		if t == nil {
+			w.Rejected = append(w.Rejected, fmt.Errorf("no terminal %s", m.To))
+			continue
+		}
+		out, err := t.HandleSettledState(m.Msg)
+		if err != nil {
+			w.Rejected = append(w.Rejected, err)
+			continue
+		}
+		w.persist(t, out)
+		w.queueTerminal(t.Address(), out)
+	}
+}
+
+// OfferSettled queues every settled state the named terminal holds
+// without its counterparty's signature, as its shell's resend does.
+func (w *World) OfferSettled(name string) {
+	t := w.Terminals[name]
+	for _, p := range t.SettledOffers() {
+		w.Settlements = append(w.Settlements, Settlement{From: t.Address(), To: p.To, Msg: p.Msg})
 	}
 }
 
@@ -307,8 +334,6 @@ func (w *World) Deliver(msg Message) {
 		out, err = t.HandleRefundAuthorized(msg.Env)
 	case messages.Kind_KIND_REFUND_DENIED:
 		return
-	case messages.Kind_KIND_SETTLED_STATE:
-		out, err = t.HandleSettledState(msg.Env)
 	default:
 		err = fmt.Errorf("unexpected %v at a terminal", msg.Env.Kind)
 	}

@@ -340,12 +340,11 @@ func (ft *fuzzTerminal) step(t *testing.T, out terminal.Output, err error, depos
 			}
 		}
 		for _, p := range out.Peer {
-			var st messages.SettledState
-			if s, err := p.Env.Open(messages.Kind_KIND_SETTLED_STATE, &st); err != nil || s != ft.m.Address() {
+			if s, err := p.Msg.GetState().Verify(); err != nil || s != ft.m.Address() {
 				t.Fatalf("offered a settled state signed by %s (%v), not this terminal", s, err)
 			}
-			c := ft.m.Channel([32]byte(st.GetState().GetState().GetChannelId()))
-			if c == nil || !proto.Equal(c.Settled, st.State.State) || common.BytesToAddress(peerOf(c, ft.m.Address())) != p.To {
+			c := ft.m.Channel([32]byte(p.Msg.State.State.ChannelId))
+			if c == nil || !proto.Equal(c.Settled, p.Msg.State.State) || common.BytesToAddress(peerOf(c, ft.m.Address())) != p.To {
 				t.Fatalf("offered a settled state that is not the channel's, or to another than its counterparty %s", p.To)
 			}
 		}
@@ -578,8 +577,8 @@ func FuzzHandleConfirm(f *testing.F) {
 			}
 			checkSettled(t, ft.m, ch, l.Prepared.Version, unlocked(l.Committed))
 		}
-		if len(out.Peer) != len(pre.Legs) {
-			t.Fatalf("%d settled-state offers for %d channels", len(out.Peer), len(pre.Legs))
+		if want := partyA(ft.m, pre.Legs); len(out.Peer) != want {
+			t.Fatalf("%d settled-state offers, want one per channel this terminal is party A of (%d)", len(out.Peer), want)
 		}
 	})
 }
@@ -622,8 +621,8 @@ func FuzzHandleRefundAuthorized(f *testing.F) {
 			}
 			checkSettled(t, ft.m, ch, l.Prepared.Version, unlocked(l.Prepared))
 		}
-		if len(out.Peer) != len(pre.GetLegs()) {
-			t.Fatalf("%d settled-state offers for %d channels", len(out.Peer), len(pre.GetLegs()))
+		if want := partyA(ft.m, pre.GetLegs()); len(out.Peer) != want {
+			t.Fatalf("%d settled-state offers, want one per channel this terminal is party A of (%d)", len(out.Peer), want)
 		}
 	})
 }
@@ -647,57 +646,67 @@ func checkSettled(t *testing.T, m *terminal.Machine, ch *messages.ChannelRecord,
 	}
 }
 
-// FuzzHandleSettledState: a settled-state offer at any point of the run,
-// sealed by any terminal of the run or by an outsider, or a raw envelope.
-// Seeds are the offers every terminal made after CONFIRM and after the
-// refund. An accepted offer comes from the channel's counterparty, is
-// exactly the receiver's settled state and only adds the counterparty's
-// signature.
+// partyA counts the legs whose channel names m as party A: the channels
+// whose settled state m offers first.
+func partyA(m *terminal.Machine, legs []*messages.ChannelLeg) int {
+	n := 0
+	for _, l := range legs {
+		if common.BytesToAddress(m.Channel([32]byte(l.ChannelId)).PartyA) == m.Address() {
+			n++
+		}
+	}
+	return n
+}
+
+// FuzzHandleSettledState: a settled state at any point of the run, as
+// given or with its state re-signed by any terminal of the run or an
+// outsider. Seeds are every offer the terminals would send after CONFIRM
+// and after the refund. An accepted one is signed by the channel's
+// counterparty, is exactly the receiver's settled state and only adds the
+// counterparty's signature.
 func FuzzHandleSettledState(f *testing.F) {
 	fx := fixture()
 	names := protocoltest.FuzzTerminalNames
 	for _, p := range []string{protocoltest.FuzzConfirmed, protocoltest.FuzzRefunded} {
 		for si, sender := range names {
-			offers, err := fx.Terminals[p][sender].SettledOffers()
-			if err != nil {
-				f.Fatal(err)
-			}
-			for _, o := range offers {
+			for _, o := range fx.Terminals[p][sender].SettledOffers() {
 				to := indexOf(names, fx.World.Names[o.To])
-				f.Add(pointOf(p), to, uint32(si), false, o.Env.Payload)
-				f.Add(pointOf(p), to, uint32(si), true, mustDet(f, o.Env))
+				f.Add(pointOf(p), to, uint32(si), false, mustDet(f, o.Msg))
+				f.Add(pointOf(p), to, uint32(si), true, mustDet(f, o.Msg))
 			}
 		}
 	}
-	f.Fuzz(func(t *testing.T, point, who, signer uint32, raw bool, data []byte) {
-		env := &messages.Envelope{}
-		if raw {
-			if proto.Unmarshal(data, env) != nil {
-				return
-			}
-		} else {
+	f.Fuzz(func(t *testing.T, point, who, signer uint32, resign bool, data []byte) {
+		var msg messages.SettledState
+		if proto.Unmarshal(data, &msg) != nil {
+			return
+		}
+		if resign && msg.GetState().GetState() != nil {
 			key := fx.Mallory
 			if i := signer % uint32(len(names)+1); i < uint32(len(names)) {
 				key = fx.World.Keys[names[i]]
 			}
-			env = protocoltest.SealPayload(key, messages.Kind_KIND_SETTLED_STATE, data)
+			signed, err := messages.SignChannelState(key, msg.State.State)
+			if err != nil {
+				return
+			}
+			msg.State = signed
 		}
 		ft := pick(point, who)
-		out, err := ft.m.HandleSettledState(env)
+		out, err := ft.m.HandleSettledState(&msg)
 		ft.step(t, out, err, false)
 		if err != nil {
 			return
 		}
-		offer := decoded(t, env, &messages.SettledState{})
-		id := [32]byte(offer.State.State.ChannelId)
+		id := [32]byte(msg.State.State.ChannelId)
 		c := ft.m.Channel(id)
-		if s, _ := env.Verify(); common.BytesToAddress(peerOf(c, ft.m.Address())) != s {
-			t.Fatalf("took a settled state of channel %x from %s, not the counterparty", id[:4], s)
+		if s, _ := msg.State.Verify(); common.BytesToAddress(peerOf(c, ft.m.Address())) != s {
+			t.Fatalf("took a settled state of channel %x signed by %s, not the counterparty", id[:4], s)
 		}
 		var old messages.ChannelRecord
 		_ = proto.Unmarshal(ft.before.channels[id], &old)
-		if !proto.Equal(old.Settled, c.Settled) || !proto.Equal(c.Settled, offer.State.State) || len(c.SettledSigA) == 0 || len(c.SettledSigB) == 0 {
-			t.Fatalf("channel %x: accepted offer %v, settled was %v and is %v", id[:4], offer.State.State, old.Settled, c.Settled)
+		if !proto.Equal(old.Settled, c.Settled) || !proto.Equal(c.Settled, msg.State.State) || len(c.SettledSigA) == 0 || len(c.SettledSigB) == 0 {
+			t.Fatalf("channel %x: accepted offer %v, settled was %v and is %v", id[:4], msg.State.State, old.Settled, c.Settled)
 		}
 		old.SettledSigA, old.SettledSigB = c.SettledSigA, c.SettledSigB
 		if !proto.Equal(&old, c) {

@@ -13,21 +13,22 @@ import (
 // Settled states (issue 9, teeswap's addition to the patent protocol).
 // Once an outcome is applied, each party of a channel of the instance
 // signs the lock-free state the outcome leads to, at the hop's version + 2
-// (the coordinator reserves it), and sends its signature to the
-// counterparty in a SettledState. With both signatures it is the newest
-// evidence of the channel, so a lock is never what a close or a challenge
-// has to stand on. A settled state that never gets the counterparty's
-// signature only leaves the older evidence in place: it is safe to lose.
+// (the coordinator reserves it). Party A offers its signature to the
+// counterparty at once; B answers with its own. With both signatures it
+// is the newest evidence of the channel, so a lock is never what a close
+// or a challenge has to stand on. A settled state that never gets the
+// counterparty's signature only leaves the older evidence in place: it is
+// safe to lose, and SettledOffers offers it again.
 
-// ErrNotCounterparty: a settled state from someone who is not the
+// ErrNotCounterparty: a settled state signed by someone who is not the
 // channel's other party.
-var ErrNotCounterparty = errors.New("terminal: sender is not the channel's counterparty")
+var ErrNotCounterparty = errors.New("terminal: settled state not signed by the channel's counterparty")
 
-// PeerMessage is an envelope for another terminal: a channel's
+// PeerMessage is a settled state for another terminal: a channel's
 // counterparty.
 type PeerMessage struct {
 	To  common.Address
-	Env *messages.Envelope
+	Msg *messages.SettledState
 }
 
 // settledState is the lock-free state leg's channel reaches under the
@@ -45,9 +46,10 @@ func settledState(leg *messages.ChannelLeg, confirmed bool) *messages.ChannelSta
 
 // settle signs the settled state of every channel of an ended instance
 // into chans (fresh copies, legs in the same order) and returns the offers
-// for the counterparties.
+// of the channels where this terminal is party A: one party opens the
+// exchange, so the honest pair sends two messages, not four.
 func (m *Machine) settle(chans []*messages.ChannelRecord, legs []*messages.ChannelLeg, confirmed bool) ([]PeerMessage, error) {
-	offers := make([]PeerMessage, 0, len(chans))
+	var offers []PeerMessage
 	for i, nc := range chans {
 		st := settledState(legs[i], confirmed)
 		signed, err := messages.SignChannelState(m.signer, st)
@@ -55,29 +57,15 @@ func (m *Machine) settle(chans []*messages.ChannelRecord, legs []*messages.Chann
 			return nil, err
 		}
 		nc.Settled = st
+		nc.MaxSignedVersion = max(nc.MaxSignedVersion, st.Version)
 		if common.BytesToAddress(nc.PartyA) == m.self {
 			nc.SettledSigA, nc.SettledSigB = signed.Signature, nil
+			offers = append(offers, PeerMessage{To: peerOf(nc, m.self), Msg: &messages.SettledState{State: signed}})
 		} else {
 			nc.SettledSigA, nc.SettledSigB = nil, signed.Signature
 		}
-		nc.MaxSignedVersion = max(nc.MaxSignedVersion, st.Version)
-		offer, err := m.offer(nc, signed, false)
-		if err != nil {
-			return nil, err
-		}
-		offers = append(offers, offer)
 	}
 	return offers, nil
-}
-
-// offer seals this terminal's signature over c's settled state for the
-// counterparty.
-func (m *Machine) offer(c *messages.ChannelRecord, signed *messages.SignedChannelState, haveYours bool) (PeerMessage, error) {
-	env, err := messages.Seal(m.signer, messages.Kind_KIND_SETTLED_STATE, &messages.SettledState{State: signed, HaveYours: haveYours})
-	if err != nil {
-		return PeerMessage{}, err
-	}
-	return PeerMessage{To: peerOf(c, m.self), Env: env}, nil
 }
 
 // settledSigs returns this terminal's and the counterparty's signatures
@@ -89,19 +77,21 @@ func (m *Machine) settledSigs(c *messages.ChannelRecord) (own, peer []byte) {
 	return c.SettledSigB, c.SettledSigA
 }
 
+// ownOffer is this terminal's signature over c's settled state, for the
+// counterparty.
+func (m *Machine) ownOffer(c *messages.ChannelRecord, own []byte, haveYours bool) PeerMessage {
+	return PeerMessage{To: peerOf(c, m.self), Msg: &messages.SettledState{
+		State: &messages.SignedChannelState{State: c.Settled, Signer: m.self.Bytes(), Signature: own}, HaveYours: haveYours}}
+}
+
 // HandleSettledState takes the counterparty's signature over a channel's
-// settled state. It accepts only the channel's other party, and only for
-// exactly the settled state this terminal computed and signed itself:
-// same version, deposits and balances, no lock. Unless the sender says it
-// already holds ours, it answers once with this terminal's signature. A
-// resent offer for a state already doubly signed is answered again (our
-// answer may have been lost) and changes nothing.
-func (m *Machine) HandleSettledState(env *messages.Envelope) (Output, error) {
-	var s messages.SettledState
-	sender, err := env.Open(messages.Kind_KIND_SETTLED_STATE, &s)
-	if err != nil {
-		return Output{}, wrapEnvelopeErr(err)
-	}
+// settled state. It accepts only a state signed by the channel's other
+// party, and only exactly the settled state this terminal computed and
+// signed itself: same version, deposits and balances, no lock. Unless the
+// sender says it already holds ours, it answers with this terminal's
+// signature. A resent offer for a state already doubly signed is answered
+// again (our answer may have been lost) and changes nothing.
+func (m *Machine) HandleSettledState(s *messages.SettledState) (Output, error) {
 	st := s.GetState().GetState()
 	if st == nil {
 		return Output{}, fmt.Errorf("%w: settled state missing", ErrMalformed)
@@ -115,11 +105,12 @@ func (m *Machine) HandleSettledState(env *messages.Envelope) (Output, error) {
 		return Output{}, fmt.Errorf("%w: %x", ErrUnknownChannel, id)
 	}
 	peer := peerOf(c, m.self)
-	if sender != peer {
-		return Output{}, fmt.Errorf("%w: %s offers a settled state of channel %x, whose counterparty is %s", ErrNotCounterparty, sender, id, peer)
+	signer, err := s.State.Verify()
+	if err != nil {
+		return Output{}, fmt.Errorf("%w: settled state of channel %x: %v", ErrBadSignature, id, err)
 	}
-	if signer, err := s.State.Verify(); err != nil || signer != peer {
-		return Output{}, fmt.Errorf("%w: settled state of channel %x not signed by %s", ErrBadSignature, id, peer)
+	if signer != peer {
+		return Output{}, fmt.Errorf("%w: %s signed a settled state of channel %x, whose counterparty is %s", ErrNotCounterparty, signer, id, peer)
 	}
 	pending := c.Settled
 	switch {
@@ -136,26 +127,15 @@ func (m *Machine) HandleSettledState(env *messages.Envelope) (Output, error) {
 	if len(own) == 0 {
 		return Output{}, fmt.Errorf("%w: channel %x has no settled state signed here", ErrWrongPhase, id)
 	}
-	reply := func() ([]PeerMessage, error) {
-		if s.HaveYours {
-			return nil, nil
-		}
-		o, err := m.offer(c, &messages.SignedChannelState{State: pending, Signer: m.self.Bytes(), Signature: own}, true)
-		if err != nil {
-			return nil, err
-		}
-		return []PeerMessage{o}, nil
+	var reply []PeerMessage
+	if !s.HaveYours {
+		reply = []PeerMessage{m.ownOffer(c, own, true)}
 	}
 	if len(held) > 0 {
 		if s.HaveYours {
 			return Output{}, fmt.Errorf("%w: settled state of channel %x at %d", ErrDuplicate, id, st.Version)
 		}
-		send, err := reply()
-		return Output{Peer: send}, err
-	}
-	send, err := reply()
-	if err != nil {
-		return Output{}, err
+		return Output{Peer: reply}, nil
 	}
 	nc := shallow(c)
 	if common.BytesToAddress(nc.PartyA) == m.self {
@@ -164,28 +144,23 @@ func (m *Machine) HandleSettledState(env *messages.Envelope) (Output, error) {
 		nc.SettledSigA = s.State.Signature
 	}
 	m.channels[id] = nc
-	return Output{Channels: []*messages.ChannelRecord{nc}, Peer: send}, nil
+	return Output{Channels: []*messages.ChannelRecord{nc}, Peer: reply}, nil
 }
 
-// SettledOffers seals again this terminal's signature over every settled
-// state the counterparty has not countersigned yet, for the shell to
-// resend (the first offer may have been lost, or the counterparty had not
-// applied the outcome yet). It changes nothing.
-func (m *Machine) SettledOffers() ([]PeerMessage, error) {
+// SettledOffers returns this terminal's signature over every settled
+// state the counterparty has not countersigned yet, for the shell to send
+// again (the first offer or its answer may have been lost, the
+// counterparty may not have applied the outcome yet, or this is party B,
+// which waits for A's offer first). It changes nothing and signs nothing.
+func (m *Machine) SettledOffers() []PeerMessage {
 	var out []PeerMessage
 	for _, c := range m.Channels() {
 		if c.Settled == nil || c.ClosedOnChain {
 			continue
 		}
-		own, held := m.settledSigs(c)
-		if len(own) == 0 || len(held) > 0 {
-			continue
+		if own, held := m.settledSigs(c); len(own) > 0 && len(held) == 0 {
+			out = append(out, m.ownOffer(c, own, false))
 		}
-		o, err := m.offer(c, &messages.SignedChannelState{State: c.Settled, Signer: m.self.Bytes(), Signature: own}, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
 	}
-	return out, nil
+	return out
 }

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/teeswap/teeswap/actors"
 	"github.com/teeswap/teeswap/enclave"
@@ -244,4 +246,64 @@ func TestCredentialFileIsMadeOnceAndPrivate(t *testing.T) {
 	if err := actors.CheckCredential(c1, &messages.ChannelListRequest{}); err != actors.ErrUnauthenticated {
 		t.Fatalf("no credential: %v", err)
 	}
+}
+
+// TestRoleStrangerCannotRelayASettledState: a stranger's node replays a
+// genuine settled-state offer of s1 (captured on its way to i1, and every
+// offer of s1's own node to i1 is lost) to i1. It carries the
+// counterparty's signatures, so only the sender binding stops it: i1 does
+// not take it from the stranger's node, and takes the very same envelope
+// when the harness hands it over in-process.
+func TestRoleStrangerCannotRelayASettledState(t *testing.T) {
+	var captured atomic.Pointer[messages.SettledState]
+	sys := actors.NewSystem(testLogger())
+	r, _, err := actors.StartRemote(sys, actors.RemoteConfig{Host: "127.0.0.1", InsecurePlaintext: true, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Shutdown(false) })
+	// tap loses at i1 every settled state s1's terminal (an actor of this
+	// node) sends, keeping the first; others pass.
+	var s1 atomic.Pointer[common.Address]
+	tap := func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			if m, ok := env.Message.(*messages.SettledState); ok && c.Self().Id == "terminal-i1" &&
+				s1.Load() != nil && common.BytesToAddress(m.GetState().GetSigner()) == *s1.Load() &&
+				env.Sender != nil && env.Sender.Address == c.Self().Address {
+				captured.CompareAndSwap(nil, m)
+				return
+			}
+			next(c, env)
+		}
+	}
+	w := newOffChainWorld(t, 1000, func(c *actors.LocalConfig) {
+		c.System, c.Middleware = sys, append(c.Middleware, tap)
+	})
+	addr := w.names["s1"]
+	s1.Store(&addr)
+	res, err := signedSubmit(w.local, &messages.SwapRequest{RequestId: "relay", Kind: messages.InstanceKind_INSTANCE_KIND_PAYMENT,
+		Legs: []*messages.Leg{w.leg(1, 50)}}, 10*time.Second)
+	if err != nil || res.Outcome != messages.InstancePhase_INSTANCE_PHASE_COMMITTED {
+		t.Fatalf("payment: %v %v", res.GetOutcome(), err)
+	}
+	waitFor(t, func() bool { return captured.Load() != nil })
+	hasS1 := func() bool {
+		c := w.persistedChannel(t, "i1", "s1")
+		sig := c.SettledSigA
+		if common.BytesToAddress(c.PartyB) == w.names["s1"] {
+			sig = c.SettledSigB
+		}
+		return c.Settled != nil && len(sig) > 0
+	}
+
+	st := strangerNode(t)
+	target := fresh(w.local.Peer(w.names["i1"]))
+	st.Root.Send(target, captured.Load())
+	// An answer on the same connection orders the check after the replay.
+	askRemote[*messages.ChannelList](t, st, target, &messages.ChannelListRequest{})
+	if hasS1() {
+		t.Fatal("i1 took s1's settled state from a stranger's node")
+	}
+	w.local.Tell(w.names["i1"], captured.Load())
+	waitFor(t, hasS1)
 }

@@ -37,13 +37,15 @@ var (
 		"teeswap.v1.AssetInfoRequest",
 	}
 	// TerminalAccepts: a terminal, and the answers to its own requests
-	// (peer discovery, close co-signatures).
+	// (peer discovery, close co-signatures), and its counterparties'
+	// settled states.
 	TerminalAccepts = []string{
 		"teeswap.v1.Envelope", "teeswap.v1.Registered", "teeswap.v1.ChainEvent",
 		"teeswap.v1.ChannelListRequest", "teeswap.v1.ChannelOpen", "teeswap.v1.ChannelClose",
 		"teeswap.v1.CloseSignature", "teeswap.v1.SignOrder", "teeswap.v1.AttestationRequest",
 		"teeswap.v1.ChannelList", "teeswap.v1.CloseSigned", "teeswap.v1.RegistrationRequest",
 		"teeswap.v1.ChannelTopUp", "teeswap.v1.NodeStatusRequest", "teeswap.v1.AssetInfoRequest",
+		"teeswap.v1.SettledState", // from a channel's counterparty (issue 9)
 	}
 	// WatcherAccepts: a watcher node (subscriptions and routes).
 	WatcherAccepts = []string{"teeswap.v1.Subscribe", "teeswap.v1.RouteRequest", "teeswap.v1.NodeStatusRequest", "teeswap.v1.AssetInfoRequest"}

@@ -98,6 +98,7 @@ type TerminalActor struct {
 	cancel     func()
 	tx         *actorTx       // the enclave's transaction entry point, once started
 	arb        *arbitrator    // nil without DisputeOps
+	settle     settleResend   // settled states the counterparties have not countersigned
 	faults     terminalFaults // issue 11: terminal_faults.go
 }
 
@@ -159,6 +160,8 @@ func (a *TerminalActor) Receive(ctx actor.Context) {
 		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
 			a.admit(m)
 		}
+	case *messages.SettledState:
+		a.settledState(ctx, m) // from a counterparty, not the coordinator
 	case *messages.Envelope:
 		if a.allowed(ctx, m, a.fromCoordinator(ctx)) {
 			a.handle(ctx, m)
@@ -280,8 +283,8 @@ func (a *TerminalActor) fromWatcher(ctx actor.Context) bool {
 	return false
 }
 
-// fromCounterparty: a close co-signature request comes from the node of
-// the channel's counterparty.
+// fromCounterparty: a close co-signature request or a settled state
+// comes from the node of the channel's counterparty.
 func (a *TerminalActor) fromCounterparty(ctx actor.Context, channelID []byte) error {
 	id, err := messages.Hash32(channelID)
 	if err != nil {
@@ -303,7 +306,7 @@ func (a *TerminalActor) fromCounterparty(ctx actor.Context, channelID []byte) er
 		peer = a.cfg.Peers.Peer(peerAddr)
 	}
 	if peer == nil || ctx.Sender().Address != peer.Address {
-		return fmt.Errorf("%w: a close co-signature is asked only by the counterparty %s", ErrSenderNotAllowed, peerAddr)
+		return fmt.Errorf("%w: only the counterparty %s may send this for channel %x", ErrSenderNotAllowed, peerAddr, id)
 	}
 	return nil
 }
@@ -344,6 +347,12 @@ func (a *TerminalActor) step(ctx actor.Context, out terminal.Output) bool {
 		ctx.Send(a.cfg.Coordinator, env)
 		countOut(roleTerminal, env)
 	}
+	if a.settle.idle && len(out.Channels) > 0 {
+		// An outcome may have left a settled state waiting for the
+		// counterparty: look again one retry interval from now.
+		a.settle.sent(a.cfg.Clock.nowMs(), a.cfg.RetryInterval)
+	}
+	a.sendPeers(ctx, out.Peer)
 	return true
 }
 
@@ -466,6 +475,7 @@ func (a *TerminalActor) tick(ctx actor.Context) {
 	if a.arb != nil {
 		a.arbitrate(ctx, a.m.Disputes())
 	}
+	a.resendSettled(ctx)
 }
 
 func (a *TerminalActor) chainEvent(ctx actor.Context, ev *messages.ChainEvent) {

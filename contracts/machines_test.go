@@ -117,10 +117,12 @@ func runMachines(t *testing.T, seed int64, amount int64, refund bool) *machineRu
 				}
 			}
 			for _, c := range r.w.Terminal(n).Channels() {
-				if len(c.LatestSigA) == 0 || len(c.LatestSigB) == 0 {
-					continue
+				if len(c.LatestSigA) > 0 && len(c.LatestSigB) > 0 {
+					add([32]byte(c.ChannelId), c.Latest, c.LatestSigA, c.LatestSigB)
 				}
-				add([32]byte(c.ChannelId), c.Latest, c.LatestSigA, c.LatestSigB)
+				if c.Settled != nil && len(c.SettledSigA) > 0 && len(c.SettledSigB) > 0 {
+					add([32]byte(c.ChannelId), c.Settled, c.SettledSigA, c.SettledSigB)
+				}
 			}
 		}
 	}
@@ -146,6 +148,7 @@ func runMachines(t *testing.T, seed int64, amount int64, refund bool) *machineRu
 		r.w.Queue = append(r.w.Queue[len(r.w.Queue)-1:], r.w.Queue[:len(r.w.Queue)-1]...)
 	}
 	r.w.DeliverUntil(func() bool { record(); return false })
+	r.w.DeliverSettlements() // the parties countersign the settled states
 	record()
 	for _, h := range r.w.Chains[0].Hops {
 		for v, sigs := range own[h.Channel] {
@@ -322,11 +325,11 @@ func TestMachinesConfirmedPaymentDisputed(t *testing.T) {
 
 // TestMachinesRefundedPaymentDisputed: i asks for a refund once it has
 // signed its committed states, and the refund is granted. Both payees
-// close on the committed lock state, doubly signed with the payer's
-// signature read off its relayed ack (the newest evidence there is: no
-// lock-free state follows a refund yet). The payer upstream submits the
-// REFUND outcome its terminal received; the one downstream does nothing.
-// Everyone gets its deposit back.
+// close on the newest lock state, the committed one, doubly signed with
+// the payer's signature read off its relayed ack, and nobody challenges
+// with the settled state. The payer upstream submits the REFUND outcome
+// its terminal received; the one downstream does nothing. Everyone gets
+// its deposit back.
 func TestMachinesRefundedPaymentDisputed(t *testing.T) {
 	r := runMachines(t, 42, 100, true)
 	e := r.chainFor(t)
@@ -350,4 +353,59 @@ func TestMachinesRefundedPaymentDisputed(t *testing.T) {
 	e.wantPayouts(r.hop(0), big.NewInt(1000), big.NewInt(1000))
 	e.wantPayouts(r.hop(1), big.NewInt(1000), big.NewInt(1000))
 	eq(t, "contract", e.balance(e.addr), new(big.Int))
+}
+
+// TestMachinesSettledStateBeatsStaleLock: after the outcome the terminals
+// countersigned the lock-free settled state (issue 9), so neither party
+// needs the coordinator's outcome on chain. After a REFUND the payee of
+// each hop closes on its stalest doubly-signed lock state (the prepared
+// lock); the payer challenges with the settled state, which is newer, and
+// the channel pays exactly the deposits back with no outcome recorded.
+// After a CONFIRM the payer closes stale and the payee's settled state
+// pays it the amount, again with no outcome recorded.
+func TestMachinesSettledStateBeatsStaleLock(t *testing.T) {
+	for _, refund := range []bool{true, false} {
+		name := map[bool]string{true: "refunded", false: "confirmed"}[refund]
+		t.Run(name, func(t *testing.T) {
+			r := runMachines(t, 43, 100, refund)
+			e := r.chainFor(t)
+			for i := range 2 {
+				h := r.hop(i)
+				stale, newest := r.lockedStalest(t, h.id), r.newest(h.id)
+				want := r.w.Instances[r.id].Record().Networks[0].Network.Hops[i].Version + messages.SettledVersionOffset
+				h.wantSettledAt(t, r, want)
+				if newest.st.Version != want || newest.st.LockStage != 0 || newest.st.Version <= stale.st.Version {
+					t.Fatalf("hop %d: newest state at %d with lock stage %d, want the lock-free settled state at %d above the stale lock at %d",
+						i, newest.st.Version, newest.st.LockStage, want, stale.st.Version)
+				}
+				closer, defender := h.payee, h.payer
+				if !refund {
+					closer, defender = h.payer, h.payee
+				}
+				e.do(closer, nil, pc.PackCloseUnilateral(h.id, stale.st, stale.sigA, stale.sb))
+				e.do(defender, nil, pc.PackChallenge(h.id, newest.st, newest.sigA, newest.sb))
+				if refund {
+					e.wantPayouts(h, big.NewInt(1000), big.NewInt(1000))
+				} else {
+					e.wantPayouts(h, big.NewInt(900), big.NewInt(1100))
+				}
+			}
+			if got := e.outcome(r.w.Coord.Address(), r.id); got != 0 {
+				t.Fatalf("an outcome (%d) is on chain; the test must settle without one", got)
+			}
+			eq(t, "contract", e.balance(e.addr), new(big.Int))
+		})
+	}
+}
+
+// wantSettledAt checks that both terminals of the hop hold its settled
+// state at version, signed by both.
+func (h hop) wantSettledAt(t *testing.T, r *machineRun, version uint64) {
+	t.Helper()
+	for _, p := range []*party{h.payer, h.payee} {
+		c := r.w.Terminal(p.name).Channel(h.id)
+		if c.Settled == nil || c.Settled.Version != version || len(c.SettledSigA) == 0 || len(c.SettledSigB) == 0 {
+			t.Fatalf("channel %x: %s holds no doubly-signed settled state at %d", h.id, p.name, version)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package messages_test
 
 import (
 	"errors"
+	"math"
 	"math/big"
 	"testing"
 
@@ -112,20 +113,26 @@ func TestNetworkValidateChecks(t *testing.T) {
 	if err := good().Validate(); err != nil {
 		t.Fatal(err)
 	}
+	highest := good()
+	highest.Hops[0].Version = math.MaxUint64 - 2 // settled at 2^64-1
+	if err := highest.Validate(); err != nil {
+		t.Fatalf("the highest version with room for its settled state: %v", err)
+	}
 	for name, edit := range map[string]func(n *messages.Network){
-		"contract":        func(n *messages.Network) { n.Contract = nil },
-		"asset":           func(n *messages.Network) { n.Asset = []byte{1} },
-		"amount encoding": func(n *messages.Network) { n.Amount = []byte{0, 5} },
-		"zero amount":     func(n *messages.Network) { n.Amount = nil },
-		"no hops":         func(n *messages.Network) { n.Hops = nil },
-		"channel id":      func(n *messages.Network) { n.Hops[1].ChannelId = []byte{1} },
-		"channel twice":   func(n *messages.Network) { n.Hops[1].ChannelId = n.Hops[0].ChannelId },
-		"payer":           func(n *messages.Network) { n.Hops[0].Payer = nil },
-		"payee":           func(n *messages.Network) { n.Hops[1].Payee = []byte{1} },
-		"pays itself":     func(n *messages.Network) { n.Hops[1].Payee = b.Bytes() },
-		"broken path":     func(n *messages.Network) { n.Hops[1].Payer = c.Bytes(); n.Hops[1].Payee = a.Bytes() },
-		"version zero":    func(n *messages.Network) { n.Hops[1].Version = 0 },
-		"missing network": nil,
+		"contract":          func(n *messages.Network) { n.Contract = nil },
+		"asset":             func(n *messages.Network) { n.Asset = []byte{1} },
+		"amount encoding":   func(n *messages.Network) { n.Amount = []byte{0, 5} },
+		"zero amount":       func(n *messages.Network) { n.Amount = nil },
+		"no hops":           func(n *messages.Network) { n.Hops = nil },
+		"channel id":        func(n *messages.Network) { n.Hops[1].ChannelId = []byte{1} },
+		"channel twice":     func(n *messages.Network) { n.Hops[1].ChannelId = n.Hops[0].ChannelId },
+		"payer":             func(n *messages.Network) { n.Hops[0].Payer = nil },
+		"payee":             func(n *messages.Network) { n.Hops[1].Payee = []byte{1} },
+		"pays itself":       func(n *messages.Network) { n.Hops[1].Payee = b.Bytes() },
+		"broken path":       func(n *messages.Network) { n.Hops[1].Payer = c.Bytes(); n.Hops[1].Payee = a.Bytes() },
+		"version zero":      func(n *messages.Network) { n.Hops[1].Version = 0 },
+		"no room to settle": func(n *messages.Network) { n.Hops[0].Version = math.MaxUint64 - 1 },
+		"missing network":   nil,
 	} {
 		t.Run(name, func(t *testing.T) {
 			n := good()

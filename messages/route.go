@@ -2,6 +2,7 @@ package messages
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -75,6 +76,19 @@ func (n *Network) Validate() error {
 		if h.Version == 0 {
 			return fmt.Errorf("%w: hop %d has version 0", ErrMalformed, i)
 		}
+		if h.Version > math.MaxUint64-(VersionsPerHop-1) {
+			return fmt.Errorf("%w: hop %d version %d leaves no room for its committed and settled states", ErrMalformed, i, h.Version)
+		}
 	}
 	return nil
 }
+
+// A channel's versions for one hop of an instance (issue 9): the prepared
+// state at the hop's version, the committed state one above, the settled
+// lock-free state after the outcome at SettledVersionOffset above. The
+// coordinator reserves VersionsPerHop versions per hop, so the next
+// instance on the channel starts above the settled state.
+const (
+	SettledVersionOffset = 2
+	VersionsPerHop       = SettledVersionOffset + 1
+)

@@ -218,7 +218,15 @@ type ChannelRecord struct {
 	EvidenceSigB []byte        `protobuf:"bytes,32,opt,name=evidence_sig_b,json=evidenceSigB,proto3" json:"evidence_sig_b,omitempty"`
 	// dispute is set once a close of the channel is seen on chain or this
 	// terminal closed it unilaterally.
-	Dispute       *ChannelDispute `protobuf:"bytes,33,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	Dispute *ChannelDispute `protobuf:"bytes,33,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	// settled is the lock-free state after the last outcome applied to the
+	// channel, at its hop's version + 2 (issue 9): the lock resolved as the
+	// outcome says. This party signs it when it applies the outcome; the
+	// counterparty's signature arrives in a SettledState. Evidence only
+	// once both signatures are present.
+	Settled       *ChannelState `protobuf:"bytes,34,opt,name=settled,proto3" json:"settled,omitempty"`
+	SettledSigA   []byte        `protobuf:"bytes,35,opt,name=settled_sig_a,json=settledSigA,proto3" json:"settled_sig_a,omitempty"`
+	SettledSigB   []byte        `protobuf:"bytes,36,opt,name=settled_sig_b,json=settledSigB,proto3" json:"settled_sig_b,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -389,6 +397,27 @@ func (x *ChannelRecord) GetEvidenceSigB() []byte {
 func (x *ChannelRecord) GetDispute() *ChannelDispute {
 	if x != nil {
 		return x.Dispute
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetSettled() *ChannelState {
+	if x != nil {
+		return x.Settled
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetSettledSigA() []byte {
+	if x != nil {
+		return x.SettledSigA
+	}
+	return nil
+}
+
+func (x *ChannelRecord) GetSettledSigB() []byte {
+	if x != nil {
+		return x.SettledSigB
 	}
 	return nil
 }
@@ -1009,7 +1038,7 @@ var File_state_proto protoreflect.FileDescriptor
 const file_state_proto_rawDesc = "" +
 	"\n" +
 	"\vstate.proto\x12\n" +
-	"teeswap.v1\x1a\rteeswap.proto\"\xeb\x05\n" +
+	"teeswap.v1\x1a\rteeswap.proto\"\xe7\x06\n" +
 	"\rChannelRecord\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\x04R\achainId\x12\x1a\n" +
 	"\bcontract\x18\x02 \x01(\fR\bcontract\x12\x1d\n" +
@@ -1034,7 +1063,10 @@ const file_state_proto_rawDesc = "" +
 	"\bevidence\x18\x1e \x01(\v2\x18.teeswap.v1.ChannelStateR\bevidence\x12$\n" +
 	"\x0eevidence_sig_a\x18\x1f \x01(\fR\fevidenceSigA\x12$\n" +
 	"\x0eevidence_sig_b\x18  \x01(\fR\fevidenceSigB\x124\n" +
-	"\adispute\x18! \x01(\v2\x1a.teeswap.v1.ChannelDisputeR\adispute\"\xa3\x01\n" +
+	"\adispute\x18! \x01(\v2\x1a.teeswap.v1.ChannelDisputeR\adispute\x122\n" +
+	"\asettled\x18\" \x01(\v2\x18.teeswap.v1.ChannelStateR\asettled\x12\"\n" +
+	"\rsettled_sig_a\x18# \x01(\fR\vsettledSigA\x12\"\n" +
+	"\rsettled_sig_b\x18$ \x01(\fR\vsettledSigB\"\xa3\x01\n" +
 	"\x0eChannelDispute\x12\x14\n" +
 	"\x05force\x18\x01 \x01(\bR\x05force\x12'\n" +
 	"\x0fclosing_version\x18\x02 \x01(\x04R\x0eclosingVersion\x12\x1a\n" +
@@ -1150,29 +1182,30 @@ var file_state_proto_depIdxs = []int32{
 	0,  // 1: teeswap.v1.ChannelRecord.phase:type_name -> teeswap.v1.ChannelPhase
 	10, // 2: teeswap.v1.ChannelRecord.evidence:type_name -> teeswap.v1.ChannelState
 	4,  // 3: teeswap.v1.ChannelRecord.dispute:type_name -> teeswap.v1.ChannelDispute
-	10, // 4: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
-	10, // 5: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
-	1,  // 6: teeswap.v1.TerminalInstance.phase:type_name -> teeswap.v1.TerminalPhase
-	11, // 7: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
-	12, // 8: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
-	12, // 9: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
-	5,  // 10: teeswap.v1.TerminalInstance.legs:type_name -> teeswap.v1.ChannelLeg
-	13, // 11: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
-	12, // 12: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
-	12, // 13: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
-	12, // 14: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
-	12, // 15: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
-	12, // 16: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
-	12, // 17: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
-	14, // 18: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
-	2,  // 19: teeswap.v1.CoordinatorInstance.phase:type_name -> teeswap.v1.InstancePhase
-	7,  // 20: teeswap.v1.CoordinatorInstance.networks:type_name -> teeswap.v1.NetworkProgress
-	15, // 21: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	10, // 4: teeswap.v1.ChannelRecord.settled:type_name -> teeswap.v1.ChannelState
+	10, // 5: teeswap.v1.ChannelLeg.prepared:type_name -> teeswap.v1.ChannelState
+	10, // 6: teeswap.v1.ChannelLeg.committed:type_name -> teeswap.v1.ChannelState
+	1,  // 7: teeswap.v1.TerminalInstance.phase:type_name -> teeswap.v1.TerminalPhase
+	11, // 8: teeswap.v1.TerminalInstance.prepare:type_name -> teeswap.v1.Prepare
+	12, // 9: teeswap.v1.TerminalInstance.prepared_ack:type_name -> teeswap.v1.Envelope
+	12, // 10: teeswap.v1.TerminalInstance.committed_ack:type_name -> teeswap.v1.Envelope
+	5,  // 11: teeswap.v1.TerminalInstance.legs:type_name -> teeswap.v1.ChannelLeg
+	13, // 12: teeswap.v1.NetworkProgress.network:type_name -> teeswap.v1.Network
+	12, // 13: teeswap.v1.NetworkProgress.prepare:type_name -> teeswap.v1.Envelope
+	12, // 14: teeswap.v1.NetworkProgress.prepared_acks:type_name -> teeswap.v1.Envelope
+	12, // 15: teeswap.v1.NetworkProgress.commit:type_name -> teeswap.v1.Envelope
+	12, // 16: teeswap.v1.NetworkProgress.committed_acks:type_name -> teeswap.v1.Envelope
+	12, // 17: teeswap.v1.NetworkProgress.confirm:type_name -> teeswap.v1.Envelope
+	12, // 18: teeswap.v1.NetworkProgress.refund:type_name -> teeswap.v1.Envelope
+	14, // 19: teeswap.v1.CoordinatorInstance.kind:type_name -> teeswap.v1.InstanceKind
+	2,  // 20: teeswap.v1.CoordinatorInstance.phase:type_name -> teeswap.v1.InstancePhase
+	7,  // 21: teeswap.v1.CoordinatorInstance.networks:type_name -> teeswap.v1.NetworkProgress
+	15, // 22: teeswap.v1.CoordinatorInstance.refund_reason:type_name -> teeswap.v1.RefundReason
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_state_proto_init() }

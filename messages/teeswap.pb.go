@@ -578,8 +578,10 @@ type Hop struct {
 	Payer     []byte                 `protobuf:"bytes,2,opt,name=payer,proto3" json:"payer,omitempty"` // pays `amount` to payee over this channel
 	Payee     []byte                 `protobuf:"bytes,3,opt,name=payee,proto3" json:"payee,omitempty"`
 	// version is the channel-state version the parties sign at PREPARED;
-	// they sign version+1 at COMMITTED. The coordinator hands versions out
-	// per channel, so both parties of a channel sign the same state.
+	// they sign version+1 at COMMITTED and the lock-free settled state at
+	// version+2 once the outcome is applied (issue 9). The coordinator hands
+	// versions out per channel, three per hop, so both parties of a channel
+	// sign the same state.
 	Version       uint64 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1692,6 +1694,68 @@ func (x *OutcomeQuery) GetTerminal() []byte {
 	return nil
 }
 
+// SettledState is sent by a channel's party to its counterparty once an
+// instance's outcome is applied (teeswap's addition, issue 9): its
+// signature over the channel's lock-free state at the hop's version + 2,
+// the lock paid out as the outcome says. Once both parties signed it, a
+// lock is never the newest evidence of the channel. It travels terminal
+// to terminal as it is, not in an Envelope: the state's own EIP-712
+// signature names and authenticates the sender, and a second signature
+// per message would cost the exchange half again.
+type SettledState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	State *SignedChannelState    `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	// have_yours: the sender already holds the receiver's signature over
+	// this state, so the receiver does not answer.
+	HaveYours     bool `protobuf:"varint,2,opt,name=have_yours,json=haveYours,proto3" json:"have_yours,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettledState) Reset() {
+	*x = SettledState{}
+	mi := &file_teeswap_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettledState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettledState) ProtoMessage() {}
+
+func (x *SettledState) ProtoReflect() protoreflect.Message {
+	mi := &file_teeswap_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettledState.ProtoReflect.Descriptor instead.
+func (*SettledState) Descriptor() ([]byte, []int) {
+	return file_teeswap_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SettledState) GetState() *SignedChannelState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+func (x *SettledState) GetHaveYours() bool {
+	if x != nil {
+		return x.HaveYours
+	}
+	return false
+}
+
 var File_teeswap_proto protoreflect.FileDescriptor
 
 const file_teeswap_proto_rawDesc = "" +
@@ -1822,7 +1886,11 @@ const file_teeswap_proto_rawDesc = "" +
 	"\fOutcomeQuery\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\fR\n" +
 	"instanceId\x12\x1a\n" +
-	"\bterminal\x18\x02 \x01(\fR\bterminal*\x9e\x02\n" +
+	"\bterminal\x18\x02 \x01(\fR\bterminal\"c\n" +
+	"\fSettledState\x124\n" +
+	"\x05state\x18\x01 \x01(\v2\x1e.teeswap.v1.SignedChannelStateR\x05state\x12\x1d\n" +
+	"\n" +
+	"have_yours\x18\x02 \x01(\bR\thaveYours*\x9e\x02\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11KIND_SWAP_REQUEST\x10\x01\x12\x10\n" +
@@ -1866,7 +1934,7 @@ func file_teeswap_proto_rawDescGZIP() []byte {
 }
 
 var file_teeswap_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_teeswap_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_teeswap_proto_goTypes = []any{
 	(Kind)(0),                  // 0: teeswap.v1.Kind
 	(InstanceKind)(0),          // 1: teeswap.v1.InstanceKind
@@ -1891,6 +1959,7 @@ var file_teeswap_proto_goTypes = []any{
 	(*RefundDenied)(nil),       // 20: teeswap.v1.RefundDenied
 	(*OutcomeApplied)(nil),     // 21: teeswap.v1.OutcomeApplied
 	(*OutcomeQuery)(nil),       // 22: teeswap.v1.OutcomeQuery
+	(*SettledState)(nil),       // 23: teeswap.v1.SettledState
 }
 var file_teeswap_proto_depIdxs = []int32{
 	0,  // 0: teeswap.v1.Envelope.kind:type_name -> teeswap.v1.Kind
@@ -1912,11 +1981,12 @@ var file_teeswap_proto_depIdxs = []int32{
 	13, // 16: teeswap.v1.Committed.channel_states:type_name -> teeswap.v1.SignedChannelState
 	4,  // 17: teeswap.v1.Confirm.committed_acks:type_name -> teeswap.v1.Envelope
 	3,  // 18: teeswap.v1.RefundAuthorized.reason:type_name -> teeswap.v1.RefundReason
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	13, // 19: teeswap.v1.SettledState.state:type_name -> teeswap.v1.SignedChannelState
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_teeswap_proto_init() }
@@ -1930,7 +2000,7 @@ func file_teeswap_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_teeswap_proto_rawDesc), len(file_teeswap_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

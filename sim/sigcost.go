@@ -29,21 +29,24 @@ func (s SigCount) Total() int { return s.Signs + s.Verifies }
 // enclave/terminal. With T = h+1 terminals and L = 2h channel ends:
 //
 //	signs: the sender's order (1); coordinator PREPARE, COMMIT, outcome
-//	  + CONFIRM (4); each terminal one prepared and one committed state
-//	  per channel end and one PREPARED and one COMMITTED ack (2L + 2T).
+//	  + CONFIRM (4); each terminal one prepared, one committed and one
+//	  settled state per channel end and one PREPARED and one COMMITTED ack
+//	  (3L + 2T).
 //	verifications: the order at the coordinator and at the sender (2);
 //	  PREPARE at each terminal (T); each PREPARED ack and its
 //	  states at the coordinator (T + L); each terminal checks COMMIT, all T
 //	  PREPARED acks of its network and its peers' prepared states
 //	  (T + T*T + L); the COMMITTED acks at the coordinator (T + L); each
 //	  terminal checks CONFIRM, all T COMMITTED acks, the outcome signature
-//	  and its peers' committed states (2T + T*T + L).
+//	  and its peers' committed states (2T + T*T + L); each terminal its
+//	  peers' settled states (L).
 //
-// A 6-party 2-chain swap (two networks of 2 hops, two payers) makes 38
-// signatures and 108 verifications (36 and 104 before orders).
+// A 6-party 2-chain swap (two networks of 2 hops, two payers) makes 46
+// signatures and 116 verifications (38 and 108 before the settled states
+// of issue 9, 36 and 104 before orders).
 func ConfirmedCount(hops int) SigCount {
 	t, l := hops+1, 2*hops
-	return SigCount{Signs: 5 + 2*l + 2*t, Verifies: 2 + 6*t + 2*t*t + 4*l}
+	return SigCount{Signs: 5 + 3*l + 2*t, Verifies: 2 + 6*t + 2*t*t + 5*l}
 }
 
 // RefundedCount approximates one network refunded before PREPARED (the

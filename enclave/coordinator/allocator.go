@@ -136,7 +136,9 @@ func (a *Allocator) create(req *messages.SwapRequest, routes []*messages.Network
 				v = 1
 			}
 			h.Version = v
-			versions[key] = v + 2
+			// v prepared, v+1 committed, v+2 the settled state after
+			// the outcome: the next instance starts above all three.
+			versions[key] = v + messages.VersionsPerHop
 		}
 		if err := n.Validate(); err != nil {
 			return nil, Output{}, fmt.Errorf("%w: %v", ErrInvalidRoute, err)

@@ -629,7 +629,7 @@ func FuzzCreate(f *testing.F) {
 		}
 		for i, np := range in2.Record().Networks {
 			for j, h := range np.Network.Hops {
-				if h.Version <= in.Record().Networks[i].Network.Hops[j].Version+1 {
+				if h.Version <= in.Record().Networks[i].Network.Hops[j].Version+messages.SettledVersionOffset {
 					t.Fatalf("channel %x: version %d reused after %d", h.ChannelId, h.Version, in.Record().Networks[i].Network.Hops[j].Version)
 				}
 			}
@@ -696,7 +696,7 @@ func checkCreated(t *testing.T, old *messages.CoordinatorMeta, alloc *coordinato
 				t.Fatalf("channel %s used twice in one instance", key)
 			}
 			used[key] = true
-			if h.Version != want || meta.NextVersion[key] != want+2 {
+			if h.Version != want || meta.NextVersion[key] != want+messages.VersionsPerHop {
 				t.Fatalf("channel %s: version %d (want %d), next %d", key, h.Version, want, meta.NextVersion[key])
 			}
 		}

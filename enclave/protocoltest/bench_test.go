@@ -23,7 +23,8 @@ const swapBenchHops = 2
 
 // expectedSwapCount is the signature work of one confirmed 6-party 2-chain
 // swap by the protocol's count (docs/PERFORMANCE.md, sim.ConfirmedCount):
-// 38 signatures and 108 verifications (two of each are the orders').
+// 46 signatures and 116 verifications (two of each are the orders', eight
+// the settled states').
 func expectedSwapCount() sim.SigCount {
 	return sim.ConfirmedCount(swapBenchHops).Add(sim.ConfirmedCount(swapBenchHops))
 }
@@ -94,8 +95,8 @@ func TestSwapBenchmarkCountsMatch(t *testing.T) {
 	var signs int64
 	w := countingFig1(t, swaps, amount, &signs)
 	want := expectedSwapCount()
-	if want.Signs != 38 || want.Verifies != 108 {
-		t.Fatalf("protocol count %+v, docs/PERFORMANCE.md says 38 signs and 108 verifies", want)
+	if want.Signs != 46 || want.Verifies != 116 {
+		t.Fatalf("protocol count %+v, docs/PERFORMANCE.md says 46 signs and 116 verifies", want)
 	}
 	for i := range swaps {
 		before := signs

@@ -187,6 +187,7 @@ func (w *World) Clone() *World {
 		c.Terminals[n] = t.Clone()
 	}
 	c.Queue = append([]Message(nil), w.Queue...)
+	c.Settlements = append([]Settlement(nil), w.Settlements...)
 	c.ConfirmSigned = copySet(w.ConfirmSigned)
 	c.RefundSigned = copySet(w.RefundSigned)
 	c.Rejected = nil

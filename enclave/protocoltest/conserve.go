@@ -37,6 +37,18 @@ func (w *World) channelViolations(ci, hi int, name string, t *terminal.Machine, 
 		}
 	}
 	holds("latest", c.Latest)
+	if st := c.Settled; st != nil {
+		// The settled state after the last outcome: lock-free, above the
+		// latest, and (idle, no top-up since) the latest's balances.
+		holds("settled", st)
+		if st.Lock != nil || st.Version <= c.Latest.Version {
+			bad("settled state at version %d holds a lock or is not past the latest %d", st.Version, c.Latest.Version)
+		}
+		sameDeposits := bytes.Equal(st.DepositA, c.Latest.DepositA) && bytes.Equal(st.DepositB, c.Latest.DepositB)
+		if c.Phase == messages.ChannelPhase_CHANNEL_PHASE_IDLE && sameDeposits && !sameBalances(st, terminal.Resolved(c.Latest)) {
+			bad("settled state at version %d moves value the latest does not", st.Version)
+		}
+	}
 	self := t.Address()
 	isA := common.BytesToAddress(c.PartyA) == self
 	avail, reserved, err := t.Balances([32]byte(c.ChannelId))
@@ -118,6 +130,9 @@ func (w *World) agreementViolations(ci, hi int, delivered bool) []string {
 	var v []string
 	if a.Latest.Version == b.Latest.Version && !proto.Equal(a.Latest, b.Latest) {
 		v = append(v, fmt.Sprintf("chain %d hop %d: the parties hold different states at version %d", ci, hi, a.Latest.Version))
+	}
+	if a.Settled != nil && b.Settled != nil && a.Settled.Version == b.Settled.Version && !proto.Equal(a.Settled, b.Settled) {
+		v = append(v, fmt.Sprintf("chain %d hop %d: the parties settled different states at version %d", ci, hi, a.Settled.Version))
 	}
 	if !delivered {
 		return v

@@ -442,8 +442,8 @@ func TestCreateRejections(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, v2 := in.Record().Networks[0].Network.Hops[0].Version, in2.Record().Networks[0].Network.Hops[0].Version
-	if v1 != 1 || v2 != 3 {
-		t.Fatalf("versions %d then %d, want 1 then 3 (a prepared and a committed state each)", v1, v2)
+	if v1 != 1 || v2 != 4 {
+		t.Fatalf("versions %d then %d, want 1 then 4 (a prepared, a committed and a settled state each)", v1, v2)
 	}
 	if in.Record().Kind != messages.InstanceKind_INSTANCE_KIND_CROSS_CHAIN_SWAP || in2.Record().Kind != messages.InstanceKind_INSTANCE_KIND_PAYMENT {
 		t.Fatalf("kinds %v %v", in.Record().Kind, in2.Record().Kind)

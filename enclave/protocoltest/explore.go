@@ -120,6 +120,9 @@ type node struct {
 func (e *Explorer) Explore(w *World) Result {
 	e.reset(w)
 	start := node{w.Clone(), e.Budgets}
+	// Settled-state envelopes are not explored: losing one only leaves
+	// older evidence, and delivering them is checked in role tests.
+	start.w.discardPeer, start.w.Settlements = true, nil
 	e.flushDead(start.w)
 	e.visited[e.hash(start)] = []Budgets{start.b}
 	e.res.States = 1

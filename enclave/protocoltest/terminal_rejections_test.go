@@ -555,8 +555,8 @@ func TestTerminalRejectsStaleVersion(t *testing.T) {
 		t.Fatal("first swap did not confirm")
 	}
 	max := w.Terminal("s1").Channel(w.Chains[0].Hops[0].Channel).MaxSignedVersion
-	if max != 2 {
-		t.Fatalf("highest signed version %d, want 2", max)
+	if max != 3 {
+		t.Fatalf("highest signed version %d, want 3 (the settled state after CONFIRM)", max)
 	}
 	if _, err := w.Start(100, 0, 1); err != nil {
 		t.Fatal(err)

@@ -47,6 +47,13 @@ type Message struct {
 	Env      *messages.Envelope
 }
 
+// Settlement is one settled state in flight from a terminal to its
+// counterparty.
+type Settlement struct {
+	From, To common.Address
+	Msg      *messages.SettledState
+}
+
 // World is a set of terminals, one coordinator and the messages between
 // them. Everything in it derives from Seed.
 type World struct {
@@ -60,6 +67,13 @@ type World struct {
 	Names     map[common.Address]string
 	Chains    []Chain
 	Queue     []Message
+	// Settlements are the settled states (terminal to terminal) in
+	// flight, apart from Queue: DeliverSettlements delivers them. The
+	// Explorer neither delivers nor keeps them (a lost settled state only
+	// leaves older evidence), so its state space is unchanged.
+	Settlements []Settlement
+	// discardPeer drops settled states instead of keeping them.
+	discardPeer bool
 
 	// ConfirmSigned and RefundSigned record every outcome the coordinator
 	// ever signed, per instance: the central safety property is that no
@@ -251,6 +265,41 @@ func (w *World) queueCoord(o coordinator.Output) {
 func (w *World) queueTerminal(from common.Address, o terminal.Output) {
 	for _, e := range o.Send {
 		w.Queue = append(w.Queue, Message{From: from, To: w.Coord.Address(), Env: e})
+	}
+	if !w.discardPeer {
+		for _, p := range o.Peer {
+			w.Settlements = append(w.Settlements, Settlement{From: from, To: p.To, Msg: p.Msg})
+		}
+	}
+}
+
+// DeliverSettlements delivers settled states, and the answers they draw,
+// in FIFO order until none is left. Rejections are recorded.
+func (w *World) DeliverSettlements() {
+	for len(w.Settlements) > 0 {
+		m := w.Settlements[0]
+		w.Settlements = w.Settlements[1:]
+		t := w.Terminals[w.Names[m.To]]
+		if t == nil {
+			w.Rejected = append(w.Rejected, fmt.Errorf("no terminal %s", m.To))
+			continue
+		}
+		out, err := t.HandleSettledState(m.Msg)
+		if err != nil {
+			w.Rejected = append(w.Rejected, err)
+			continue
+		}
+		w.persist(t, out)
+		w.queueTerminal(t.Address(), out)
+	}
+}
+
+// OfferSettled queues every settled state the named terminal holds
+// without its counterparty's signature, as its shell's resend does.
+func (w *World) OfferSettled(name string) {
+	t := w.Terminals[name]
+	for _, p := range t.SettledOffers() {
+		w.Settlements = append(w.Settlements, Settlement{From: t.Address(), To: p.To, Msg: p.Msg})
 	}
 }
 

@@ -52,6 +52,7 @@ var terminalErrors = []error{
 	terminal.ErrExpired, terminal.ErrMissingAck, terminal.ErrForgedAck, terminal.ErrAmountMismatch,
 	terminal.ErrStateMismatch, terminal.ErrDuplicate, terminal.ErrConflictingOutcome, terminal.ErrCloseMismatch,
 	terminal.ErrUnauthorised, terminal.ErrOrderExpired, terminal.ErrOrderReplayed, terminal.ErrOrderMismatch, terminal.ErrNotPayer,
+	terminal.ErrNotCounterparty,
 }
 
 func typed(err error) bool {
@@ -196,6 +197,17 @@ func invariants(t *testing.T, m *terminal.Machine) {
 		}
 		checkSig(t, c.Latest, c.LatestSigA, c.PartyA, "latest sig A")
 		checkSig(t, c.Latest, c.LatestSigB, c.PartyB, "latest sig B")
+		if st := c.Settled; st != nil {
+			if !conserves(st) || st.Lock != nil || st.Version > c.MaxSignedVersion || st.Version <= c.Latest.Version {
+				t.Fatalf("channel %x: settled state %v (latest at %d, max signed %d)", id[:4], st, c.Latest.Version, c.MaxSignedVersion)
+			}
+			topUp := !bytes.Equal(st.DepositA, c.Latest.DepositA) || !bytes.Equal(st.DepositB, c.Latest.DepositB)
+			if c.Phase == messages.ChannelPhase_CHANNEL_PHASE_IDLE && !topUp && !sameBalances(st, c.Latest) {
+				t.Fatalf("channel %x: settled state %v is not the latest %v resolved", id[:4], st, c.Latest)
+			}
+			checkSig(t, st, c.SettledSigA, c.PartyA, "settled sig A")
+			checkSig(t, st, c.SettledSigB, c.PartyB, "settled sig B")
+		}
 		avail, reserved, err := m.Balances(id)
 		if err != nil || avail.Sign() < 0 || reserved.Sign() < 0 {
 			t.Fatalf("channel %x: balances %v/%v, %v", id[:4], avail, reserved, err)
@@ -325,6 +337,15 @@ func (ft *fuzzTerminal) step(t *testing.T, out terminal.Output, err error, depos
 		for _, e := range out.Send {
 			if s, err := e.Verify(); err != nil || s != ft.m.Address() {
 				t.Fatalf("sent %v signed by %s (%v), not this terminal", e.Kind, s, err)
+			}
+		}
+		for _, p := range out.Peer {
+			if s, err := p.Msg.GetState().Verify(); err != nil || s != ft.m.Address() {
+				t.Fatalf("offered a settled state signed by %s (%v), not this terminal", s, err)
+			}
+			c := ft.m.Channel([32]byte(p.Msg.State.State.ChannelId))
+			if c == nil || !proto.Equal(c.Settled, p.Msg.State.State) || common.BytesToAddress(peerOf(c, ft.m.Address())) != p.To {
+				t.Fatalf("offered a settled state that is not the channel's, or to another than its counterparty %s", p.To)
 			}
 		}
 	}
@@ -554,6 +575,10 @@ func FuzzHandleConfirm(f *testing.F) {
 				len(ch.LatestSigA) == 0 || len(ch.LatestSigB) == 0 {
 				t.Fatalf("confirmed channel %x is not idle at the doubly signed committed state", l.ChannelId[:4])
 			}
+			checkSettled(t, ft.m, ch, l.Prepared.Version, unlocked(l.Committed))
+		}
+		if want := partyA(ft.m, pre.Legs); len(out.Peer) != want {
+			t.Fatalf("%d settled-state offers, want one per channel this terminal is party A of (%d)", len(out.Peer), want)
 		}
 	})
 }
@@ -594,6 +619,98 @@ func FuzzHandleRefundAuthorized(f *testing.F) {
 			if ch.Phase != messages.ChannelPhase_CHANNEL_PHASE_IDLE || !proto.Equal(ch.Latest, old.Latest) {
 				t.Fatalf("refunded channel %x is not idle at its state before the instance", l.ChannelId[:4])
 			}
+			checkSettled(t, ft.m, ch, l.Prepared.Version, unlocked(l.Prepared))
+		}
+		if want := partyA(ft.m, pre.GetLegs()); len(out.Peer) != want {
+			t.Fatalf("%d settled-state offers, want one per channel this terminal is party A of (%d)", len(out.Peer), want)
+		}
+	})
+}
+
+// checkSettled checks the settled state an outcome just left on ch: the
+// outcome's balances, no lock, at the hop's version + 2, signed by this
+// terminal only so far.
+func checkSettled(t *testing.T, m *terminal.Machine, ch *messages.ChannelRecord, hopVersion uint64, want *messages.ChannelState) {
+	t.Helper()
+	st := ch.Settled
+	if st == nil || st.Lock != nil || st.Version != hopVersion+messages.SettledVersionOffset || !sameBalances(st, want) ||
+		ch.MaxSignedVersion != st.Version {
+		t.Fatalf("channel %x: settled state %v after the outcome, want %v at %d", ch.ChannelId[:4], st, want, hopVersion+messages.SettledVersionOffset)
+	}
+	own, peer := ch.SettledSigA, ch.SettledSigB
+	if common.BytesToAddress(ch.PartyB) == m.Address() {
+		own, peer = peer, own
+	}
+	if len(own) == 0 || len(peer) != 0 {
+		t.Fatalf("channel %x: settled state signed by %d and %d bytes, want this terminal's only", ch.ChannelId[:4], len(own), len(peer))
+	}
+}
+
+// partyA counts the legs whose channel names m as party A: the channels
+// whose settled state m offers first.
+func partyA(m *terminal.Machine, legs []*messages.ChannelLeg) int {
+	n := 0
+	for _, l := range legs {
+		if common.BytesToAddress(m.Channel([32]byte(l.ChannelId)).PartyA) == m.Address() {
+			n++
+		}
+	}
+	return n
+}
+
+// FuzzHandleSettledState: a settled state at any point of the run, as
+// given or with its state re-signed by any terminal of the run or an
+// outsider. Seeds are every offer the terminals would send after CONFIRM
+// and after the refund. An accepted one is signed by the channel's
+// counterparty, is exactly the receiver's settled state and only adds the
+// counterparty's signature.
+func FuzzHandleSettledState(f *testing.F) {
+	fx := fixture()
+	names := protocoltest.FuzzTerminalNames
+	for _, p := range []string{protocoltest.FuzzConfirmed, protocoltest.FuzzRefunded} {
+		for si, sender := range names {
+			for _, o := range fx.Terminals[p][sender].SettledOffers() {
+				to := indexOf(names, fx.World.Names[o.To])
+				f.Add(pointOf(p), to, uint32(si), false, mustDet(f, o.Msg))
+				f.Add(pointOf(p), to, uint32(si), true, mustDet(f, o.Msg))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, point, who, signer uint32, resign bool, data []byte) {
+		var msg messages.SettledState
+		if proto.Unmarshal(data, &msg) != nil {
+			return
+		}
+		if resign && msg.GetState().GetState() != nil {
+			key := fx.Mallory
+			if i := signer % uint32(len(names)+1); i < uint32(len(names)) {
+				key = fx.World.Keys[names[i]]
+			}
+			signed, err := messages.SignChannelState(key, msg.State.State)
+			if err != nil {
+				return
+			}
+			msg.State = signed
+		}
+		ft := pick(point, who)
+		out, err := ft.m.HandleSettledState(&msg)
+		ft.step(t, out, err, false)
+		if err != nil {
+			return
+		}
+		id := [32]byte(msg.State.State.ChannelId)
+		c := ft.m.Channel(id)
+		if s, _ := msg.State.Verify(); common.BytesToAddress(peerOf(c, ft.m.Address())) != s {
+			t.Fatalf("took a settled state of channel %x signed by %s, not the counterparty", id[:4], s)
+		}
+		var old messages.ChannelRecord
+		_ = proto.Unmarshal(ft.before.channels[id], &old)
+		if !proto.Equal(old.Settled, c.Settled) || !proto.Equal(c.Settled, msg.State.State) || len(c.SettledSigA) == 0 || len(c.SettledSigB) == 0 {
+			t.Fatalf("channel %x: accepted offer %v, settled was %v and is %v", id[:4], msg.State.State, old.Settled, c.Settled)
+		}
+		old.SettledSigA, old.SettledSigB = c.SettledSigA, c.SettledSigB
+		if !proto.Equal(&old, c) {
+			t.Fatalf("channel %x: an accepted settled state changed more than its signatures", id[:4])
 		}
 	})
 }

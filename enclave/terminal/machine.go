@@ -32,16 +32,18 @@ type Config struct {
 }
 
 // Output is what a step asks its caller to do: persist the records, then
-// send the envelopes to the coordinator.
+// send the envelopes: Send to the coordinator, Peer to the counterparties
+// they name (settled states).
 type Output struct {
 	Channels  []*messages.ChannelRecord
 	Instances []*messages.TerminalInstance
 	Send      []*messages.Envelope
+	Peer      []PeerMessage
 }
 
 // Empty reports whether the step produced nothing to persist or send.
 func (o Output) Empty() bool {
-	return len(o.Channels) == 0 && len(o.Instances) == 0 && len(o.Send) == 0
+	return len(o.Channels) == 0 && len(o.Instances) == 0 && len(o.Send) == 0 && len(o.Peer) == 0
 }
 
 type instanceKey struct {

@@ -479,6 +479,8 @@ func peerOf(c *messages.ChannelRecord, self common.Address) common.Address {
 // HandleConfirm checks a CONFIRM, every COMMITTED ack in it and the
 // coordinator's outcome signature, then applies the transfer: the
 // reservation goes, the payee's balance grows, the channel is IDLE ([0125]).
+// It signs each channel's settled state and offers it to the counterparty
+// (settle.go).
 func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 	var c messages.Confirm
 	coord, err := m.open(env, messages.Kind_KIND_CONFIRM, &c)
@@ -524,12 +526,16 @@ func (m *Machine) HandleConfirm(env *messages.Envelope) (Output, error) {
 		release(nc)
 		chans = append(chans, nc)
 	}
+	offers, err := m.settle(chans, r.Legs, true)
+	if err != nil {
+		return Output{}, err
+	}
 	for _, nc := range chans {
 		m.channels[[32]byte(nc.ChannelId)] = nc
 	}
 	next := ended(r, messages.TerminalPhase_TERMINAL_PHASE_CONFIRMED, c.OutcomeSignature)
 	m.instances[instanceKey{id, c.NetworkIndex}] = next
-	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}}, nil
+	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}, Peer: offers}, nil
 }
 
 // ended is the record an instance keeps once its outcome is applied: what
@@ -558,7 +564,8 @@ func checkOutcome(n *messages.Network, id [32]byte, confirmed bool, sig []byte, 
 }
 
 // HandleRefundAuthorized rolls every channel of the instance's network
-// back to its state before the instance ([0128]). For an instance this
+// back to its state before the instance ([0128]), and signs and offers
+// each channel's settled state, the lock returned to the payer (settle.go). For an instance this
 // terminal never prepared, it records the id as ended so a late PREPARE
 // for it is refused rather than reserving funds no outcome will release.
 func (m *Machine) HandleRefundAuthorized(env *messages.Envelope) (Output, error) {
@@ -599,11 +606,15 @@ func (m *Machine) HandleRefundAuthorized(env *messages.Envelope) (Output, error)
 		release(nc) // latest is untouched: the state before the instance
 		chans = append(chans, nc)
 	}
+	offers, err := m.settle(chans, r.Legs, false)
+	if err != nil {
+		return Output{}, err
+	}
 	for _, nc := range chans {
 		m.channels[[32]byte(nc.ChannelId)] = nc
 	}
 	m.instances[key] = next
-	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}}, nil
+	return Output{Channels: chans, Instances: []*messages.TerminalInstance{next}, Peer: offers}, nil
 }
 
 // RequestRefund signs a refund request for an instance this terminal is

@@ -358,7 +358,8 @@ func (m *Machine) Evidence(id [32]byte) (uint64, error) {
 }
 
 // evidence picks the newest doubly-signed state among the channel's
-// latest, the one kept across a top-up, and the active instance's leg
+// latest, the one kept across a top-up, the settled lock-free state after
+// the last outcome (settle.go), and the active instance's leg
 // (the prepared state once the peer's signature arrived with COMMIT).
 // Without any, it is the version-0 deposit state, which takes no
 // signatures.
@@ -371,6 +372,7 @@ func evidence(c *messages.ChannelRecord, self common.Address, leg *messages.Chan
 	}
 	consider(c.Latest, c.LatestSigA, c.LatestSigB)
 	consider(c.Evidence, c.EvidenceSigA, c.EvidenceSigB)
+	consider(c.Settled, c.SettledSigA, c.SettledSigB) // only once both parties signed it
 	if leg != nil {
 		selfIsA := common.BytesToAddress(c.PartyA) == self
 		pair := func(own, peer []byte) ([]byte, []byte) {

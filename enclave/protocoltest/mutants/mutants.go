@@ -18,6 +18,8 @@ const (
 	term  = "enclave/terminal/protocol.go"
 	chans = "enclave/terminal/channels.go"
 	mach  = "enclave/terminal/machine.go"
+	settl = "enclave/terminal/settle.go"
+	txgo  = "enclave/terminal/tx.go"
 	inst  = "enclave/coordinator/instance.go"
 	alloc = "enclave/coordinator/allocator.go"
 	env   = "messages/envelope.go"
@@ -92,6 +94,14 @@ var List = []Mutant{
 	{File: term, Old: "fmt.Errorf(\"%w: %x was confirmed\", ErrConflictingOutcome, id)", New: "error(nil)", Kill: "TestTerminalRejectsForgedOutcome"},
 	{File: term, Old: "case messages.TerminalPhase_TERMINAL_PHASE_PREPARED, messages.TerminalPhase_TERMINAL_PHASE_COMMITTED:\n\t\t\tcoord = r.Coordinator", New: "default:\n\t\t\tcoord = r.Coordinator", Kill: "TestTerminalRefundRequestAndDeclineRejections"},
 	{File: term, Old: "r != nil && r.Phase != messages.TerminalPhase_TERMINAL_PHASE_REFUNDED {", New: "r == nil && false {", Kill: "TestTerminalRefundRequestAndDeclineRejections"},
+	// terminal: settled states (issue 9).
+	{File: settl, Old: "if signer != peer {", New: "if false {", Kill: "TestSettledStateRejections", CI: true},
+	{File: settl, Old: "signer, err := s.State.Verify()\n\tif err != nil {", New: "signer, _ := s.State.Verify()\n\tif false {", Kill: "TestSettledStateRejections"},
+	{File: settl, Old: "case st.Lock != nil || !proto.Equal(st, pending):", New: "case st.Lock != nil || proto.Size(st) < 0:", Kill: "TestSettledStateRejections", CI: true},
+	{File: settl, Old: "case st.Version < pending.Version:", New: "case false:", Kill: "TestSettledStateRejections|TestSettledStateResentAfterLossAndCrash"},
+	{File: settl, Old: "if s.HaveYours {\n\t\t\treturn Output{}", New: "if false {\n\t\t\treturn Output{}", Kill: "TestSettledStateRejections"},
+	{File: settl, Old: "st.Version = leg.Prepared.Version + messages.SettledVersionOffset", New: "st.Version = leg.Prepared.Version + 1", Kill: "TestSettledStateAfterConfirm|TestSettledStateAfterRefund"},
+	{File: txgo, Old: "consider(c.Settled, c.SettledSigA, c.SettledSigB)", New: "consider(c.Settled, c.SettledSigA, nil)", Kill: "TestSettledStateAfterConfirm"},
 	// terminal: channel events and balances.
 	{File: chans, Old: "if ev.A != m.self && ev.B != m.self {", New: "if false {", Kill: "TestTerminalChannelEventRejections", CI: true},
 	{File: chans, Old: "if ev.A == ev.B {", New: "if false {", Kill: "TestTerminalChannelEventRejections"},
@@ -166,7 +176,7 @@ var List = []Mutant{
 	{File: alloc, Old: "if timeout > MaxTimeoutMs {", New: "if timeout >= MaxTimeoutMs {", Kill: "TestCreateRejectsOverlongTimeout"},
 	{File: alloc, Old: "if timeout > MaxTimeoutMs {", New: "if false {", Kill: "TestCreateRejectsOverlongTimeout"},
 	{File: alloc, Old: "if timeout <= 0 {", New: "if timeout < 0 {", Kill: "TestCreateRejections"},
-	{File: alloc, Old: "versions[key] = v + 2", New: "versions[key] = v + 1", Kill: "TestCreateRejections"},
+	{File: alloc, Old: "versions[key] = v + messages.VersionsPerHop", New: "versions[key] = v + messages.VersionsPerHop - 1", Kill: "TestCreateRejections"},
 	{File: alloc, Old: "} else if common.BytesToAddress(meta.Coordinator) != self {", New: "} else if false {", Kill: "TestCreateRejections"},
 
 	// messages.
@@ -196,6 +206,8 @@ var List = []Mutant{
 	{File: route, Old: "if payer == payee {", New: "if payer == payee && false {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if i > 0 && common.BytesToAddress(n.Hops[i-1].Payee) != payer {", New: "if false {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if h.Version == 0 {", New: "if false {", Kill: "TestNetworkValidateChecks", Pkg: msgs, CI: true},
+	{File: route, Old: "if h.Version > math.MaxUint64-(VersionsPerHop-1) {", New: "if h.Version > math.MaxUint64 {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
+	{File: route, Old: "if h.Version > math.MaxUint64-(VersionsPerHop-1) {", New: "if h.Version >= math.MaxUint64-(VersionsPerHop-1) {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 	{File: route, Old: "if _, err := Address(n.Asset); err != nil {", New: "if _, err := Address(n.Asset); false && err != nil {", Kill: "TestNetworkValidateChecks", Pkg: msgs},
 
 	// enclave: attestation reports.

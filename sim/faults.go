@@ -112,18 +112,35 @@ func (w *world) runChaos(stop <-chan struct{}, done chan<- struct{}) {
 	defer part.stop()
 	t := time.NewTicker(w.cfg.FaultInterval)
 	defer t.Stop()
+	// Restarts that failed (a stop that outlasted its wait on a loaded
+	// machine leaves the name taken) are retried first on every tick, so
+	// no actor stays down for the rest of the run. Retries draw nothing
+	// from rng: a seed replays the same faults.
+	coordinatorDown := false
+	terminalsDown := map[common.Address]bool{}
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
+		if coordinatorDown && w.local.RestartCoordinator() == nil {
+			coordinatorDown = false
+			w.chaos.coordinatorRestarts.Add(1)
+		}
+		for a := range terminalsDown {
+			if _, err := w.local.RestartTerminal(a); err == nil {
+				delete(terminalsDown, a)
+				w.chaos.terminalRestarts.Add(1)
+			}
+		}
 		part.step(all)
 		addr := all[rng.IntN(len(all))]
 		switch x := rng.Float64(); {
 		case x < 0.05:
 			if err := w.local.RestartCoordinator(); err != nil {
-				w.log.Error("chaos: restart coordinator", "err", err)
+				w.log.Warn("chaos: restart coordinator failed; retried on the next tick", "err", err)
+				coordinatorDown = true
 				continue
 			}
 			w.chaos.coordinatorRestarts.Add(1)
@@ -149,7 +166,8 @@ func (w *world) runChaos(stop <-chan struct{}, done chan<- struct{}) {
 				}
 			}
 			if _, err := w.local.RestartTerminal(addr); err != nil {
-				w.log.Error("chaos: restart terminal", "err", err)
+				w.log.Warn("chaos: restart terminal failed; retried on the next tick", "err", err)
+				terminalsDown[addr] = true
 				continue
 			}
 			w.chaos.terminalRestarts.Add(1)

@@ -102,7 +102,7 @@ func clusterMemberCommand() *cobra.Command {
 			// With a SIMULATION enclave the member's sealing key is a plain
 			// file; it protects nothing (docs/OPERATIONS.md). Members need
 			// not share it: the coordinator key is provisioned by attestation.
-			backend, err := openBackend(cfg.Enclave, cfg.AllowSimulation, sealKeyFile, "cluster member (--sim-seal-key-file)", log)
+			backend, err := openBackend(cfg.Enclave, cfg.AllowSimulation, sealKeyFile, "cluster member", log)
 			if err != nil {
 				return err
 			}

@@ -343,7 +343,7 @@ func openBackend(setting string, allowSimulation bool, simSealKeyPath, what stri
 				"allow it with allow_simulation: true, TEESWAP_ALLOW_SIMULATION=1 or --allow-simulation", what)
 		}
 		if simSealKeyPath == "" {
-			return nil, usageError("the %s runs a SIMULATION enclave and needs a file for its sealing key", what)
+			return nil, usageError("the %s runs a SIMULATION enclave and needs a file for its sealing key (--sim-seal-key-file)", what)
 		}
 		// The simulation's sealing key is a plain file: sealed state
 		// survives restarts, and protects nothing (see enclave/sim).

@@ -341,7 +341,7 @@ func (c *clusterRun) startMember(ctx context.Context, m *clusterMember) error {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, c.cfg.Binary, "cluster", "member", "--json", "--etcd", c.etcd.Endpoint, "--name", m.name,
-		"--prefix", c.prefix, "--sim-seal-key-file", c.sealFile, "--ttl", "2", "--port", strconv.Itoa(m.port),
+		"--prefix", c.prefix, "--enclave", "simulation", "--allow-simulation", "--sim-seal-key-file", c.sealFile, "--ttl", "2", "--port", strconv.Itoa(m.port),
 		"--gateway-port", strconv.Itoa(m.gwPort), "--retry", c.cfg.RetryInterval.String(),
 		fmt.Sprint("--insecure-plaintext-loopback=", c.cfg.InsecurePlaintext))
 	cmd.Stderr = logf

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	etcdprovider "github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
@@ -21,7 +22,6 @@ import (
 	"github.com/teeswap/teeswap/chain/directory"
 	"github.com/teeswap/teeswap/enclave"
 	"github.com/teeswap/teeswap/enclave/provision"
-	"github.com/teeswap/teeswap/enclave/sim"
 )
 
 // The coordinator cluster (experimental, opt-in; docs/OPERATIONS.md,
@@ -83,23 +83,41 @@ func clusterMemberCommand() *cobra.Command {
 		ttl                                       int64
 		plaintext                                 bool
 		retry                                     time.Duration
+		chainFlags                                nodeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "member",
-		Short: "Run a coordinator member hosting instance grains (simulation enclave: the key is provisioned by attestation over simulated reports)",
-		RunE: func(*cobra.Command, []string) error {
+		Short: "Run a coordinator member hosting instance grains, following the configured chains (as 'teeswap node --role coordinator')",
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := logger()
-			if name == "" || sealKeyFile == "" {
-				return fmt.Errorf("--name and --sim-seal-key-file are required")
+			if name == "" {
+				return usageError("--name is required")
 			}
-			// SIMULATION: the member's sealing key is a plain file; it
-			// protects nothing (docs/OPERATIONS.md). Members need not share
-			// it: the coordinator key is provisioned by attestation.
-			key, err := sim.SealKeyFile(sealKeyFile)
+			// The chains and the enclave come as for 'teeswap node': the
+			// same config file, TEESWAP_* variables and flags.
+			cfg, err := loadMemberConfig(&chainFlags, cmd.Flags(), os.Getenv)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			// With a SIMULATION enclave the member's sealing key is a plain
+			// file; it protects nothing (docs/OPERATIONS.md). Members need
+			// not share it: the coordinator key is provisioned by attestation.
+			backend, err := openBackend(cfg.Enclave, cfg.AllowSimulation, sealKeyFile, "cluster member", log)
 			if err != nil {
 				return err
 			}
-			backend, err := sim.New(sim.Options{SealKey: key, Logger: log})
+			// Peers' reports (provisioning, member TLS, terminals) are
+			// checked under the node's policy.
+			verifier := enclave.NewVerifier(enclave.Policy{AllowSimulation: cfg.AllowSimulation})
+			var closers []func() error
+			defer func() {
+				for _, c := range closers {
+					_ = c()
+				}
+			}()
+			dctx, cancelDial := context.WithTimeout(context.Background(), time.Minute)
+			chains, chainInfo, err := dialChains(dctx, cfg.Chains, log, func(c func() error) { closers = append(closers, c) })
+			cancelDial()
 			if err != nil {
 				return err
 			}
@@ -119,10 +137,10 @@ func clusterMemberCommand() *cobra.Command {
 			defer cli.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			// Simulation reports only: the policy must allow them (and any
-			// stranger can forge one; the exchange logs it as insecure).
+			// Simulation reports pass only when allowed (and any stranger
+			// can forge one; the exchange logs it as insecure).
 			pcfg := cluster.ProvisionConfig{Client: cli, Prefix: prefix, Member: name, Backend: backend,
-				Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}), Logger: log}
+				Verifier: verifier, Logger: log}
 			signer, err := cluster.ProvisionKey(ctx, pcfg)
 			if err != nil {
 				return err
@@ -148,7 +166,7 @@ func clusterMemberCommand() *cobra.Command {
 			if !plaintext {
 				// Members bind their TLS certificates to the coordinator key
 				// they share, and admit only peers that do the same.
-				memberTLS = &actors.TLSConfig{Backend: backend, Key: signer, Verifier: enclave.NewVerifier(enclave.Policy{AllowSimulation: true}),
+				memberTLS = &actors.TLSConfig{Backend: backend, Key: signer, Verifier: verifier,
 					Enclaves: []common.Address{signer.Address()}}
 			}
 			n, err := cluster.StartNode(cluster.NodeConfig{Member: m, Signer: signer, Provider: prov, Host: host, Port: port, Logger: log,
@@ -157,15 +175,21 @@ func clusterMemberCommand() *cobra.Command {
 				return err
 			}
 			gw, gwAddr, err := startMemberGateway(ctx, memberGateway{node: n, cli: cli, prefix: prefix, backend: backend, signer: signer,
-				host: host, port: gatewayPort, plaintext: plaintext, retry: retry, credential: credential, log: log})
+				verifier: verifier,
+				host:     host, port: gatewayPort, plaintext: plaintext, retry: retry, credential: credential, log: log,
+				chains: chains, chainConfigs: cfg.Chains, poll: time.Duration(cfg.PollInterval)})
 			if err != nil {
 				n.Stop(true)
 				return err
 			}
 			if flagJSON {
-				_ = json.NewEncoder(os.Stdout).Encode(map[string]string{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex(), "gateway": gwAddr})
+				_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"member": m.ID(), "address": n.Address(), "coordinator": signer.Address().Hex(),
+					"gateway": gwAddr, "enclave": backend.Kind().String(), "chains": chainInfo})
 			} else {
-				fmt.Printf("member %s at %s, coordinator %s (SIMULATION enclave), gateway for terminals and clients at %s\n", m.ID(), n.Address(), signer.Address(), gwAddr)
+				fmt.Printf("member %s at %s, coordinator %s (%s enclave), gateway for terminals and clients at %s\n", m.ID(), n.Address(), signer.Address(), backend.Kind(), gwAddr)
+				for _, c := range chainInfo {
+					fmt.Printf("  chain %d: contract %s at %s\n", c.ID, c.Contract, c.RPC)
+				}
 			}
 			waitSignal()
 			gw.Stop()
@@ -195,7 +219,8 @@ func clusterMemberCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&retry, "retry", 500*time.Millisecond, "how often the gateway resends an undecided instance's phase")
 	cmd.Flags().Int64Var(&ttl, "ttl", 5, "lease TTL in seconds: how long a dead member's instances stay fenced")
 	cmd.Flags().BoolVar(&plaintext, "insecure-plaintext-loopback", false, "INSECURE: members and the gateway talk plain gRPC instead of enclave-bound mutual TLS, on a loopback address only")
-	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key of this member (created if missing; members may have their own)")
+	cmd.Flags().StringVar(&sealKeyFile, "sim-seal-key-file", "", "SIMULATION sealing key of this member, needed with a simulation enclave (created if missing; members may have their own)")
+	chainFlags.registerChains(cmd.Flags())
 	return cmd
 }
 
@@ -206,29 +231,27 @@ type memberGateway struct {
 	prefix     string
 	backend    enclave.Backend
 	signer     enclave.Key
+	verifier   *enclave.Verifier
 	host       string
 	port       int
 	plaintext  bool
 	retry      time.Duration
 	credential string
 	log        *slog.Logger
+	// chains are followed by watchers into the gateway's router
+	// (chainConfigs[i] configures chains[i]), polled every poll.
+	chains       []actors.Deployment
+	chainConfigs []chainConfig
+	poll         time.Duration
 }
 
 // startMemberGateway runs the member's gateway: the coordinator actor of
 // 'teeswap node', reachable over node remoting (enclave-bound TLS, or
 // plain text on loopback), with its instances driven through the cluster
-// and its routes over the channels published in etcd.
+// and its routes over the channels its chain watchers see and those
+// published in etcd.
 func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway, string, error) {
-	router, err := directory.NewRouter(directory.NewMemStore())
-	if err != nil {
-		return nil, "", err
-	}
-	// The gateway routes over the channels published in etcd, and those
-	// published later (the watch lives as long as the process).
-	if err := cluster.FollowDirectory(context.Background(), c.cli, c.prefix, router, func(err error) { c.log.Warn("directory", "err", err) }); err != nil {
-		return nil, "", err
-	}
-	verifier := enclave.NewVerifier(enclave.Policy{AllowSimulation: true})
+	verifier := c.verifier
 	rc := actors.RemoteConfig{Host: c.host, Port: c.port, Accept: actors.CoordinatorAccepts, Logger: c.log, InsecurePlaintext: c.plaintext}
 	if !c.plaintext {
 		tlsKey, err := c.backend.NewKey()
@@ -244,6 +267,10 @@ func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway,
 	if _, _, err := actors.StartRemote(sys, rc); err != nil {
 		return nil, "", err
 	}
+	router, err := followChannels(c, sys)
+	if err != nil {
+		return nil, "", err
+	}
 	report, err := enclave.ReportFor(c.backend, c.signer)
 	if err != nil {
 		return nil, "", err
@@ -255,4 +282,25 @@ func startMemberGateway(ctx context.Context, c memberGateway) (*cluster.Gateway,
 		return nil, "", err
 	}
 	return gw, sys.Address(), nil
+}
+
+// followChannels makes the gateway's router: it holds the channels
+// published in etcd under <prefix>directory/ (and those published later:
+// the watch lives as long as the process), and the watchers spawned in sys
+// keep it current with each configured chain, as on a coordinator node.
+func followChannels(c memberGateway, sys *actor.ActorSystem) (*directory.Router, error) {
+	router, err := directory.NewRouter(directory.NewMemStore())
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.FollowDirectory(context.Background(), c.cli, c.prefix, router, func(err error) { c.log.Warn("directory", "err", err) }); err != nil {
+		return nil, err
+	}
+	// The directory is in memory: after a restart the watchers replay the
+	// contract's events from each chain's start block.
+	spawn := func(p *actor.Props, name string) (*actor.PID, error) { return sys.Root.SpawnNamed(p, name) }
+	if err := spawnWatchers(spawn, c.chains, c.chainConfigs, c.poll, router, nil, c.log); err != nil {
+		return nil, err
+	}
+	return router, nil
 }

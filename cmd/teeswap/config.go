@@ -155,29 +155,67 @@ type nodeFlags struct {
 }
 
 func (f *nodeFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.config, "config", "", "JSON config file (env TEESWAP_CONFIG)")
+	f.registerChains(fs)
 	fs.StringVar(&f.role, "role", "", "coordinator, terminal or watcher (env TEESWAP_ROLE)")
 	fs.StringVar(&f.name, "name", "", "node name for logs and output (env TEESWAP_NAME)")
 	fs.StringVar(&f.listen, "listen", "", "remoting host:port, port 0 picks one (env TEESWAP_LISTEN; default 127.0.0.1:0)")
 	fs.StringVar(&f.advertise, "advertise", "", "host:port peers should dial, if not the bound address (env TEESWAP_ADVERTISE)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory for the sealed key and state (env TEESWAP_DATA_DIR)")
-	fs.StringVar(&f.enclave, "enclave", "", "enclave backend: auto, sgx or simulation (env TEESWAP_ENCLAVE)")
-	fs.BoolVar(&f.allowSimulation, "allow-simulation", false, "accept simulated enclaves, this node's and its peers' (env TEESWAP_ALLOW_SIMULATION)")
 	fs.BoolVar(&f.insecurePlaintext, "insecure-plaintext-loopback", false, "INSECURE: remoting without TLS, loopback only (env TEESWAP_INSECURE_PLAINTEXT_LOOPBACK)")
-	fs.StringArrayVar(&f.chains, "chain", nil, "a chain: rpc=URL,contract=0x..[,id=N][,start=BLOCK][,depth=N]; repeat per chain (env TEESWAP_CHAINS, ';'-separated)")
 	fs.StringVar(&f.coordinator, "coordinator", "", "the coordinator node's host:port, for terminals (env TEESWAP_COORDINATOR)")
 	fs.StringVar(&f.trustedCoordinator, "trusted-coordinator", "", "pin the coordinator enclave's 0x address, for terminals (env TEESWAP_TRUSTED_COORDINATOR)")
 	fs.StringArrayVar(&f.peers, "peer", nil, "another terminal node, host:port or 0xADDR@host:port; repeatable (env TEESWAP_PEERS, ','-separated)")
 	fs.StringArrayVar(&f.watchers, "watcher", nil, "a watcher node's host:port to subscribe to; repeatable (env TEESWAP_WATCHERS, ','-separated)")
-	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
 	fs.StringVar(&f.retryInterval, "retry-interval", "", "protocol retry interval (env TEESWAP_RETRY_INTERVAL; default 500ms)")
 	fs.StringVar(&f.refundDeadline, "refund-deadline", "", "coordinator: refund deadline of requests that set none (env TEESWAP_REFUND_DEADLINE; default 10s)")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port/metrics, e.g. 127.0.0.1:9464 (env TEESWAP_METRICS)")
 }
 
+// registerChains registers the flags of the chains followed and of the
+// enclave: those 'teeswap cluster member' shares with 'teeswap node'.
+func (f *nodeFlags) registerChains(fs *pflag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "JSON config file (env TEESWAP_CONFIG)")
+	fs.StringVar(&f.enclave, "enclave", "", "enclave backend: auto, sgx or simulation (env TEESWAP_ENCLAVE)")
+	fs.BoolVar(&f.allowSimulation, "allow-simulation", false, "accept simulated enclaves, this node's and its peers' (env TEESWAP_ALLOW_SIMULATION)")
+	fs.StringArrayVar(&f.chains, "chain", nil, "a chain: rpc=URL,contract=0x..[,id=N][,start=BLOCK][,depth=N]; repeat per chain (env TEESWAP_CHAINS, ';'-separated)")
+	fs.StringVar(&f.pollInterval, "poll-interval", "", "chain polling interval (env TEESWAP_POLL_INTERVAL; default 1s)")
+}
+
 // loadNodeConfig layers defaults, the file, the environment and the
-// flags that were set. getenv is os.Getenv outside tests.
+// flags that were set, and validates the result. getenv is os.Getenv
+// outside tests.
 func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string) (nodeConfig, error) {
+	cfg, err := layerNodeConfig(f, fs, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
+// loadMemberConfig reads a cluster member's chains and enclave settings
+// the way loadNodeConfig does (the same file, TEESWAP_* variables and
+// flags; the file's other keys are ignored). A member may follow no chain:
+// it then routes over the channels published in etcd only.
+func loadMemberConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string) (nodeConfig, error) {
+	cfg, err := layerNodeConfig(f, fs, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.validateEnclave(); err != nil {
+		return cfg, err
+	}
+	if err := cfg.validateChains(); err != nil {
+		return cfg, err
+	}
+	if cfg.PollInterval <= 0 {
+		return cfg, errors.New("poll_interval must be positive")
+	}
+	return cfg, nil
+}
+
+// layerNodeConfig layers defaults, the file, the environment and the
+// flags registered on fs that were set.
+func layerNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string) (nodeConfig, error) {
 	cfg := defaultNodeConfig()
 	path := getenv("TEESWAP_CONFIG")
 	if fs.Changed("config") {
@@ -261,7 +299,7 @@ func loadNodeConfig(f *nodeFlags, fs *pflag.FlagSet, getenv func(string) string)
 			}
 		}
 	}
-	return cfg, cfg.validate()
+	return cfg, nil
 }
 
 func splitList(v, sep string) []string {
@@ -329,28 +367,14 @@ func (c *nodeConfig) validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("no data directory: set data_dir, TEESWAP_DATA_DIR or --data-dir (it keeps the %s's sealed key and state)", c.Role)
 	}
-	switch c.Enclave {
-	case enclave.BackendAuto, enclave.BackendSGX, enclave.BackendSimulation:
-	default:
-		return fmt.Errorf("enclave %q: want auto, sgx or simulation", c.Enclave)
+	if err := c.validateEnclave(); err != nil {
+		return err
 	}
 	if len(c.Chains) == 0 {
 		return fmt.Errorf("no chains: a %s needs at least one (chains in the config, TEESWAP_CHAINS or --chain rpc=URL,contract=0x..)", c.Role)
 	}
-	seen := map[uint64]bool{}
-	for i, ch := range c.Chains {
-		if ch.Embedded {
-			return fmt.Errorf("chain %d: embedded chains live inside one process and cannot be shared between nodes; run 'teeswap demo' for that, or give rpc and contract", i)
-		}
-		if ch.RPC == "" || !common.IsHexAddress(ch.Contract) {
-			return fmt.Errorf("chain %d: needs rpc (ws://, http:// or an IPC path) and contract (0x address; 'teeswap deploy' prints it)", i)
-		}
-		if ch.ID != 0 {
-			if seen[ch.ID] {
-				return fmt.Errorf("chain id %d given twice", ch.ID)
-			}
-			seen[ch.ID] = true
-		}
+	if err := c.validateChains(); err != nil {
+		return err
 	}
 	if c.Role == roleTerminal {
 		if c.Coordinator == "" {
@@ -375,6 +399,36 @@ func (c *nodeConfig) validate() error {
 	}
 	if c.PollInterval <= 0 || c.RetryInterval <= 0 {
 		return errors.New("poll_interval and retry_interval must be positive")
+	}
+	return nil
+}
+
+// validateEnclave checks the enclave backend's name.
+func (c *nodeConfig) validateEnclave() error {
+	switch c.Enclave {
+	case enclave.BackendAuto, enclave.BackendSGX, enclave.BackendSimulation:
+		return nil
+	default:
+		return fmt.Errorf("enclave %q: want auto, sgx or simulation", c.Enclave)
+	}
+}
+
+// validateChains checks each chain: an rpc and a contract, ids given once.
+func (c *nodeConfig) validateChains() error {
+	seen := map[uint64]bool{}
+	for i, ch := range c.Chains {
+		if ch.Embedded {
+			return fmt.Errorf("chain %d: embedded chains live inside one process and cannot be shared between nodes; run 'teeswap demo' for that, or give rpc and contract", i)
+		}
+		if ch.RPC == "" || !common.IsHexAddress(ch.Contract) {
+			return fmt.Errorf("chain %d: needs rpc (ws://, http:// or an IPC path) and contract (0x address; 'teeswap deploy' prints it)", i)
+		}
+		if ch.ID != 0 {
+			if seen[ch.ID] {
+				return fmt.Errorf("chain id %d given twice", ch.ID)
+			}
+			seen[ch.ID] = true
+		}
 	}
 	return nil
 }

@@ -145,3 +145,42 @@ func TestParseLeg(t *testing.T) {
 		}
 	}
 }
+
+// A cluster member reads its chains and enclave like a node: the same
+// file, variables and flags; it needs no role or data directory, and may
+// follow no chain.
+func TestMemberConfigSharesNodeChainsAndEnclave(t *testing.T) {
+	parse := func(env map[string]string, args ...string) (nodeConfig, error) {
+		t.Helper()
+		var f nodeFlags
+		fs := pflag.NewFlagSet("member", pflag.ContinueOnError)
+		f.registerChains(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return loadMemberConfig(&f, fs, func(k string) string { return env[k] })
+	}
+	file := writeConfig(t, `{"role": "coordinator", "data_dir": "/ignored", "enclave": "simulation",
+		"chains": [{"rpc": "ws://file:8546", "contract": "`+testContract+`", "start_block": 7}]}`)
+	cfg, err := parse(map[string]string{"TEESWAP_ALLOW_SIMULATION": "1"}, "--config", file, "--poll-interval", "200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Chains) != 1 || cfg.Chains[0].StartBlock != 7 || cfg.Enclave != "simulation" || !cfg.AllowSimulation ||
+		time.Duration(cfg.PollInterval) != 200*time.Millisecond {
+		t.Fatalf("member config %+v", cfg)
+	}
+	cfg, err = parse(nil, "--chain", "rpc=ws://a:8546,contract="+testContract+",id=5")
+	if err != nil || len(cfg.Chains) != 1 || cfg.Chains[0].ID != 5 || cfg.Enclave != "auto" || cfg.AllowSimulation {
+		t.Fatalf("flag chain, node defaults: %+v (%v)", cfg, err)
+	}
+	if cfg, err = parse(nil); err != nil || len(cfg.Chains) != 0 {
+		t.Fatalf("no chains: %+v (%v)", cfg, err)
+	}
+	if _, err := parse(nil, "--chain", "rpc=ws://a:8546"); err == nil || !strings.Contains(err.Error(), "contract") {
+		t.Fatalf("a chain without contract: %v", err)
+	}
+	if _, err := parse(nil, "--enclave", "tdx"); err == nil {
+		t.Fatal("an unknown enclave backend passed")
+	}
+}

@@ -246,20 +246,33 @@ func (n *node) start(ctx context.Context) error {
 
 // dialChains connects to every configured chain and checks its id.
 func (n *node) dialChains(ctx context.Context) error {
-	seen := map[uint64]bool{}
-	for _, c := range n.cfg.Chains {
+	deps, info, err := dialChains(ctx, n.cfg.Chains, n.log, n.onClose)
+	n.chains, n.info.Chains = deps, info
+	return err
+}
+
+// dialChains connects to each chain and checks its id and contract code;
+// onClose takes each connection's closer. 'teeswap node' and 'teeswap
+// cluster member' both use it.
+func dialChains(ctx context.Context, chains []chainConfig, log *slog.Logger, onClose func(func() error)) ([]actors.Deployment, []nodeChainInfo, error) {
+	var (
+		deps []actors.Deployment
+		info []nodeChainInfo
+		seen = map[uint64]bool{}
+	)
+	for _, c := range chains {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		cl, err := evm.Dial(dctx, c.RPC, evm.Config{Logger: n.log})
+		cl, err := evm.Dial(dctx, c.RPC, evm.Config{Logger: log})
 		cancel()
 		if err != nil {
-			return fmt.Errorf("cannot reach the chain node at %s: %w", c.RPC, err)
+			return deps, info, fmt.Errorf("cannot reach the chain node at %s: %w", c.RPC, err)
 		}
-		n.onClose(cl.Close)
+		onClose(cl.Close)
 		if c.ID != 0 && cl.ChainID() != c.ID {
-			return fmt.Errorf("the node at %s serves chain %d, the config says %d", c.RPC, cl.ChainID(), c.ID)
+			return deps, info, fmt.Errorf("the node at %s serves chain %d, the config says %d", c.RPC, cl.ChainID(), c.ID)
 		}
 		if seen[cl.ChainID()] {
-			return fmt.Errorf("chain %d is configured twice", cl.ChainID())
+			return deps, info, fmt.Errorf("chain %d is configured twice", cl.ChainID())
 		}
 		seen[cl.ChainID()] = true
 		if c.Contract != "" {
@@ -267,13 +280,13 @@ func (n *node) dialChains(ctx context.Context) error {
 			err := checkContractCode(cctx, cl.Backend(), cl.ChainID(), common.HexToAddress(c.Contract))
 			cancel()
 			if err != nil {
-				return err
+				return deps, info, err
 			}
 		}
-		n.chains = append(n.chains, actors.Deployment{Chain: cl, Contract: common.HexToAddress(c.Contract)})
-		n.info.Chains = append(n.info.Chains, nodeChainInfo{ID: cl.ChainID(), Contract: common.HexToAddress(c.Contract).Hex(), RPC: c.RPC})
+		deps = append(deps, actors.Deployment{Chain: cl, Contract: common.HexToAddress(c.Contract)})
+		info = append(info, nodeChainInfo{ID: cl.ChainID(), Contract: common.HexToAddress(c.Contract).Hex(), RPC: c.RPC})
 	}
-	return nil
+	return deps, info, nil
 }
 
 // errNoContractCode: the configured contract address holds no code, so a
@@ -297,30 +310,9 @@ func checkContractCode(ctx context.Context, b interface {
 // openEnclave opens the backend and the node's key: sealed in the data
 // directory, or created and sealed there on first start.
 func (n *node) openEnclave() (enclave.Backend, enclave.Key, error) {
-	kind := enclave.KindSimulation
-	switch n.cfg.Enclave {
-	case enclave.BackendSGX:
-		kind = enclave.KindSGX
-	case enclave.BackendAuto:
-		kind = enclave.Detect()
-	}
-	opts := enclave.Options{Backend: n.cfg.Enclave, Logger: n.log}
-	if kind == enclave.KindSimulation {
-		if !n.cfg.AllowSimulation {
-			return nil, nil, usageError("no SGX here, so the %s would run in a SIMULATION enclave that protects nothing; "+
-				"allow it with allow_simulation: true, TEESWAP_ALLOW_SIMULATION=1 or --allow-simulation", n.cfg.Role)
-		}
-		// The simulation's sealing key is a plain file: sealed state
-		// survives restarts, and protects nothing (see enclave/sim).
-		sk, err := sim.SealKeyFile(filepath.Join(n.cfg.DataDir, fileSimSealKey))
-		if err != nil {
-			return nil, nil, fmt.Errorf("simulation sealing key: %w", err)
-		}
-		opts.SimulationSealKey = sk
-	}
-	backend, err := enclave.Open(opts)
+	backend, err := openBackend(n.cfg.Enclave, n.cfg.AllowSimulation, filepath.Join(n.cfg.DataDir, fileSimSealKey), n.cfg.Role, n.log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("enclave: %w", err)
+		return nil, nil, err
 	}
 	key, restored, err := loadOrCreateKey(backend, filepath.Join(n.cfg.DataDir, fileSealedKey))
 	if err != nil {
@@ -330,6 +322,42 @@ func (n *node) openEnclave() (enclave.Backend, enclave.Key, error) {
 	n.info.ChainAddress = key.Address().Hex()
 	n.info.Restored = restored
 	return backend, key, nil
+}
+
+// openBackend opens the enclave backend the setting names (auto, sgx or
+// simulation). A simulation needs allowSimulation, and keeps its sealing
+// key in the plain file simSealKeyPath; what names the process in the
+// refusal. 'teeswap node' and 'teeswap cluster member' both use it.
+func openBackend(setting string, allowSimulation bool, simSealKeyPath, what string, log *slog.Logger) (enclave.Backend, error) {
+	kind := enclave.KindSimulation
+	switch setting {
+	case enclave.BackendSGX:
+		kind = enclave.KindSGX
+	case enclave.BackendAuto:
+		kind = enclave.Detect()
+	}
+	opts := enclave.Options{Backend: setting, Logger: log}
+	if kind == enclave.KindSimulation {
+		if !allowSimulation {
+			return nil, usageError("no SGX here, so the %s would run in a SIMULATION enclave that protects nothing; "+
+				"allow it with allow_simulation: true, TEESWAP_ALLOW_SIMULATION=1 or --allow-simulation", what)
+		}
+		if simSealKeyPath == "" {
+			return nil, usageError("the %s runs a SIMULATION enclave and needs a file for its sealing key (--sim-seal-key-file)", what)
+		}
+		// The simulation's sealing key is a plain file: sealed state
+		// survives restarts, and protects nothing (see enclave/sim).
+		sk, err := sim.SealKeyFile(simSealKeyPath)
+		if err != nil {
+			return nil, fmt.Errorf("simulation sealing key: %w", err)
+		}
+		opts.SimulationSealKey = sk
+	}
+	backend, err := enclave.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: %w", err)
+	}
+	return backend, nil
 }
 
 // credential reads the node's control credential, making it on first
@@ -413,16 +441,24 @@ func (n *node) openDirectory() (*directory.Router, error) {
 
 // spawnWatchers starts one watcher actor per chain into store.
 func (n *node) spawnWatchers(store directory.Store, peers actors.PeerResolver) error {
-	for i, d := range n.chains {
+	return spawnWatchers(n.spawn, n.chains, n.cfg.Chains, time.Duration(n.cfg.PollInterval), store, peers, n.log)
+}
+
+// spawnWatchers starts one watcher actor per chain (deps[i] configured by
+// chains[i]) into store, through spawn. 'teeswap node' and 'teeswap
+// cluster member' both use it.
+func spawnWatchers(spawn func(*actor.Props, string) (*actor.PID, error), deps []actors.Deployment, chains []chainConfig,
+	poll time.Duration, store directory.Store, peers actors.PeerResolver, log *slog.Logger) error {
+	for i, d := range deps {
 		props, err := actors.NewWatcher(actors.WatcherConfig{
 			Source: d.Chain, Store: store, ChainID: d.Chain.ChainID(), Contract: d.Contract,
-			StartBlock: n.cfg.Chains[i].StartBlock, Depth: n.cfg.Chains[i].FinalityDepth,
-			Interval: time.Duration(n.cfg.PollInterval), Peers: peers, Logger: n.log,
+			StartBlock: chains[i].StartBlock, Depth: chains[i].FinalityDepth,
+			Interval: poll, Peers: peers, Logger: log,
 		})
 		if err != nil {
 			return err
 		}
-		if _, err := n.spawn(props, watcherActor(d.Chain.ChainID())); err != nil {
+		if _, err := spawn(props, watcherActor(d.Chain.ChainID())); err != nil {
 			return err
 		}
 	}

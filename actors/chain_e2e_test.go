@@ -45,9 +45,10 @@ type onChainWorld struct {
 	router   *directory.Router
 	chains   []*evm.Simulated
 	contract map[uint64]common.Address
-	// keys are test keys in the clear, not backend keys: the dispute
-	// tests play counterparties that run their own software and sign
-	// what they like (rawKeyTx); the machines sign with them as with any.
+	// keys are test keys in the clear: the dispute tests play
+	// counterparties that run their own software and sign what they like
+	// (rawKeyTx). The terminals' enclaves hold the same keys, imported
+	// into the simulation backend, so they can be attested.
 	keys     map[string]*protocoltest.Key
 	chainOf  map[string]uint64
 	ops      map[string]*actors.ContractOps
@@ -132,7 +133,13 @@ func newOnChainWorld(t *testing.T) *onChainWorld {
 	}
 	t.Cleanup(w.local.Shutdown)
 	for _, name := range []string{"s1", "i1", "r1", "s2", "i2", "r2"} {
-		if _, err := w.local.AddTerminal(name, w.keys[name]); err != nil {
+		// The terminal's enclave holds the same key (imported into the
+		// simulation backend), so it can be attested.
+		held, err := backend.ImportKey(w.keys[name].Raw())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.local.AddTerminal(name, held); err != nil {
 			t.Fatal(err)
 		}
 	}

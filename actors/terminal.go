@@ -598,7 +598,9 @@ func (a *TerminalActor) closeChannel(ctx actor.Context, req *messages.ChannelClo
 	}
 	peer := a.cfg.Peers.Peer(peerAddr)
 	if peer == nil {
-		fail(fmt.Errorf("counterparty %s is not reachable", peerAddr))
+		// The CLI retries on this text until its --wait ends: a node that
+		// has just started may not have learned its peers yet.
+		fail(fmt.Errorf("counterparty %s is not reachable (its node is not among this terminal's known peers)", peerAddr))
 		return
 	}
 	terms, out, err := a.m.CooperativeClose(id, nil)

@@ -116,6 +116,12 @@ func (t *target) named(v, env, id string) (*actor.PID, error) {
 // registered with (and attested) its coordinator.
 const errNotRegisteredYet = "no attested coordinator yet"
 
+// errPeerNotKnownYet is a terminal's answer to a cooperative close while
+// it has not yet learned where the counterparty's node is (a node that
+// has just (re)started asks its peers for their addresses): nothing was
+// signed or sent, so asking again within --wait is safe.
+const errPeerNotKnownYet = "is not reachable"
+
 // clientConn is a client's own small actor system, listening so the node
 // can answer.
 type clientConn struct {
@@ -709,11 +715,20 @@ the terminal sent with its hash, block and gas used.`,
 				return err
 			}
 			id := ch.ChannelId
-			res, err := ask[*messages.ChannelClosed](c, &messages.ChannelClose{ChannelId: id, Force: force, Credential: c.cred}, t.timeout)
+			req := &messages.ChannelClose{ChannelId: id, Force: force, Credential: c.cred}
+			start := time.Now()
+			res, err := ask[*messages.ChannelClosed](c, req, t.timeout)
+			for err == nil && strings.Contains(res.Error, errPeerNotKnownYet) && time.Since(start) < t.timeout-time.Second {
+				time.Sleep(250 * time.Millisecond)
+				res, err = ask[*messages.ChannelClosed](c, req, t.timeout-time.Since(start))
+			}
 			if err != nil {
 				return err
 			}
 			if res.Error != "" {
+				if strings.Contains(res.Error, errPeerNotKnownYet) {
+					return fmt.Errorf("the terminal could not close the channel: %s within %v; if the counterparty is gone, close with --force", res.Error, t.timeout)
+				}
 				return fmt.Errorf("the terminal could not close the channel: %s", res.Error)
 			}
 			if res.Closing {

@@ -32,6 +32,10 @@ func NewKey(seed int64, name string) *Key {
 	}
 }
 
+// Raw is the private scalar (32 bytes), for importing the same test key
+// into a simulation backend (enclave/sim Backend.ImportKey).
+func (k *Key) Raw() []byte { return crypto.FromECDSA(k.priv) }
+
 // Address is the key's address.
 func (k *Key) Address() common.Address { return k.addr }
 

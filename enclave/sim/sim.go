@@ -146,6 +146,21 @@ func (b *Backend) LoadKey(sealed []byte) (enclave.Key, error) {
 	return keys.Owned(keys.Counted(k, b.signs), b), nil
 }
 
+// ImportKey takes a raw secp256k1 private key (32 bytes) into this
+// SIMULATION backend as if it had been made here. Only the simulation
+// backend has it, and it adds nothing an attacker lacks: its sealing key is
+// a plain file, so whoever holds that file can already forge a sealed key
+// for LoadKey. Tests use it for a party that also signs outside the
+// enclave (a counterparty running its own software, sending raw
+// transactions). The EGo backend has no such method.
+func (b *Backend) ImportKey(raw []byte) (enclave.Key, error) {
+	k, err := keys.FromBytes(raw, b.seal)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", enclave.ErrInvalidKey, err)
+	}
+	return keys.Owned(keys.Counted(k, b.signs), b), nil
+}
+
 // Seal encrypts plaintext with AES-256-GCM, binding additionalData.
 // Layout: version (1) || nonce (12) || ciphertext+tag.
 func (b *Backend) Seal(plaintext, additionalData []byte) ([]byte, error) {

@@ -221,3 +221,30 @@ func TestVerifierRejectsTampering(t *testing.T) {
 		}
 	}
 }
+
+// A key imported into the simulation backend is held by it: it can be
+// attested like a key made there, and it signs as the raw key would.
+func TestImportKeyIsHeldAndAttested(t *testing.T) {
+	b, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := crypto.GenerateKey()
+	k, err := b.ImportKey(crypto.FromECDSA(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Address() != crypto.PubkeyToAddress(raw.PublicKey) {
+		t.Fatalf("imported key has address %s, want %s", k.Address(), crypto.PubkeyToAddress(raw.PublicKey))
+	}
+	r, err := enclave.ReportFor(b, k)
+	if err != nil {
+		t.Fatalf("report for an imported key: %v", err)
+	}
+	if err := enclave.NewVerifier(enclave.Policy{AllowSimulation: true}).Verify(r, k.Address()); err != nil {
+		t.Fatalf("the imported key's report does not verify: %v", err)
+	}
+	if _, err := b.ImportKey(make([]byte, 32)); !errors.Is(err, enclave.ErrInvalidKey) {
+		t.Fatalf("importing the zero scalar: %v, want ErrInvalidKey", err)
+	}
+}

@@ -235,27 +235,7 @@ func newClusterWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world,
 			w.addrs[ch] = append(w.addrs[ch], key.Address())
 		}
 	}
-	w.tell = func(addr common.Address, msg any) {
-		if pid := pids[addr]; pid != nil {
-			sys.Root.Send(pid, msg)
-		}
-	}
-	w.peer = func(addr common.Address) *actor.PID { return pids[addr] }
-	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
-		pid := pids[addr]
-		if pid == nil {
-			return nil, fmt.Errorf("no terminal %s", addr)
-		}
-		res, err := sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
-		if err != nil {
-			return nil, fmt.Errorf("terminal %s: %w", addr, err)
-		}
-		list, ok := res.(*messages.ChannelList)
-		if !ok {
-			return nil, fmt.Errorf("terminal %s answered %T", addr, res)
-		}
-		return list, nil
-	}
+	w.reachTerminals(sys, pids)
 	for _, m := range c.members {
 		if err := c.startMember(ctx, m); err != nil {
 			return fail(err)

@@ -152,13 +152,7 @@ func newOnChainLocalWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		Logger: log, OnOutcome: w.applied.record,
 		Chain: func(key enclave.Key) actors.ChainOps { return ops[key.Address()] },
 	}
-	if cfg.Faults {
-		w.faults = actors.NewFaultInjector(uint64(cfg.Seed))
-		w.faults.Drop, w.faults.Duplicate, w.faults.Delay = cfg.FaultRate, cfg.FaultRate, cfg.FaultRate
-		w.faults.MaxDelay = 2 * cfg.RetryInterval
-		lc.Faults = w.faults
-		lc.Rand = rand.NewChaCha8(seed32(cfg.Seed))
-	}
+	w.injectFaults(&lc)
 	local, err := actors.NewLocal(lc)
 	if err != nil {
 		closeChains()

@@ -321,33 +321,8 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 	}
 	// Chain c's terminals are spread over the processes round robin, so
 	// every instance crosses processes.
-	w.addrs = make([][]common.Address, cfg.Chains)
-	for i := range cfg.Terminals {
-		for c := range cfg.Chains {
-			w.addrs[c] = append(w.addrs[c], order[(i*cfg.Chains+c)%len(order)])
-		}
-	}
-	w.tell = func(addr common.Address, msg any) {
-		if pid := pids[addr]; pid != nil {
-			sys.Root.Send(pid, msg)
-		}
-	}
-	w.peer = func(addr common.Address) *actor.PID { return pids[addr] }
-	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
-		pid := pids[addr]
-		if pid == nil {
-			return nil, fmt.Errorf("no terminal %s", addr)
-		}
-		res, err := sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
-		if err != nil {
-			return nil, fmt.Errorf("terminal %s: %w", addr, err)
-		}
-		list, ok := res.(*messages.ChannelList)
-		if !ok {
-			return nil, fmt.Errorf("terminal %s answered %T", addr, res)
-		}
-		return list, nil
-	}
+	w.addrs = spreadRoundRobin(order, cfg.Chains, cfg.Terminals)
+	w.reachTerminals(sys, pids)
 	childPIDs := make([]int, len(children))
 	for i, c := range children {
 		childPIDs[i] = c.Process.Pid
@@ -453,4 +428,44 @@ func (h muteHandler) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h muteHandler) WithGroup(n string) slog.Handler {
 	return muteHandler{h.Handler.WithGroup(n), h.mute}
+}
+
+// reachTerminals points the world's tell, peer and channelsOf at terminal
+// actors found by address in pids (read at each call, so a restarted
+// terminal's new PID is used once pids has it).
+func (w *world) reachTerminals(sys *actor.ActorSystem, pids map[common.Address]*actor.PID) {
+	w.tell = func(addr common.Address, msg any) {
+		if pid := pids[addr]; pid != nil {
+			sys.Root.Send(pid, msg)
+		}
+	}
+	w.peer = func(addr common.Address) *actor.PID { return pids[addr] }
+	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
+		pid := pids[addr]
+		if pid == nil {
+			return nil, fmt.Errorf("no terminal %s", addr)
+		}
+		res, err := sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
+		if err != nil {
+			return nil, fmt.Errorf("terminal %s: %w", addr, err)
+		}
+		list, ok := res.(*messages.ChannelList)
+		if !ok {
+			return nil, fmt.Errorf("terminal %s answered %T", addr, res)
+		}
+		return list, nil
+	}
+}
+
+// spreadRoundRobin gives each chain perChain terminals from order, round
+// robin over the chains, so that terminals of one process serve every
+// chain and every instance crosses processes.
+func spreadRoundRobin(order []common.Address, chains, perChain int) [][]common.Address {
+	addrs := make([][]common.Address, chains)
+	for i := range perChain {
+		for c := range chains {
+			addrs[c] = append(addrs[c], order[(i*chains+c)%len(order)])
+		}
+	}
+	return addrs
 }

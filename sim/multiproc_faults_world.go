@@ -338,33 +338,8 @@ func newMultiProcessFaultWorld(ctx context.Context, cfg Config, log *slog.Logger
 			order = append(order, addr)
 		}
 	}
-	w.addrs = make([][]common.Address, cfg.Chains)
-	for i := range cfg.Terminals {
-		for c := range cfg.Chains {
-			w.addrs[c] = append(w.addrs[c], order[(i*cfg.Chains+c)%len(order)])
-		}
-	}
-	w.tell = func(addr common.Address, msg any) {
-		if pid := pids[addr]; pid != nil {
-			sys.Root.Send(pid, msg)
-		}
-	}
-	w.peer = func(addr common.Address) *actor.PID { return pids[addr] }
-	w.channelsOf = func(addr common.Address, timeout time.Duration) (*messages.ChannelList, error) {
-		pid := pids[addr]
-		if pid == nil {
-			return nil, fmt.Errorf("no terminal %s", addr)
-		}
-		res, err := sys.Root.RequestFuture(pid, &messages.ChannelListRequest{}, timeout).Result()
-		if err != nil {
-			return nil, fmt.Errorf("terminal %s: %w", addr, err)
-		}
-		list, ok := res.(*messages.ChannelList)
-		if !ok {
-			return nil, fmt.Errorf("terminal %s answered %T", addr, res)
-		}
-		return list, nil
-	}
+	w.addrs = spreadRoundRobin(order, cfg.Chains, cfg.Terminals)
+	w.reachTerminals(sys, pids)
 	w.childUsage = func() usage {
 		var ps []int
 		for _, c := range children {

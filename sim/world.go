@@ -188,13 +188,7 @@ func newLocalWorld(cfg Config, log *slog.Logger) (*world, error) {
 		Routes: w.routes, RetryInterval: cfg.RetryInterval, Linger: 2 * cfg.RetryInterval, ForgetDecided: true,
 		NewStore: newStore, Logger: log, OnOutcome: w.applied.record,
 	}
-	if cfg.Faults {
-		w.faults = actors.NewFaultInjector(uint64(cfg.Seed))
-		w.faults.Drop, w.faults.Duplicate, w.faults.Delay = cfg.FaultRate, cfg.FaultRate, cfg.FaultRate
-		w.faults.MaxDelay = 2 * cfg.RetryInterval
-		lc.Faults = w.faults
-		lc.Rand = rand.NewChaCha8(seed32(cfg.Seed))
-	}
+	w.injectFaults(&lc)
 	local, err := actors.NewLocal(lc)
 	if err != nil {
 		closeStores()
@@ -313,4 +307,19 @@ func storeFactory(kind string, sealer actors.Sealer) (func(name string) (actors.
 		os.RemoveAll(dir)
 	}
 	return open, closeAll, nil
+}
+
+// injectFaults, in a fault run, gives the in-process actors a fault
+// injector from the seed (drop, duplicate, delay at the actor boundary)
+// and seeded randomness.
+func (w *world) injectFaults(lc *actors.LocalConfig) {
+	cfg := w.cfg
+	if !cfg.Faults {
+		return
+	}
+	w.faults = actors.NewFaultInjector(uint64(cfg.Seed))
+	w.faults.Drop, w.faults.Duplicate, w.faults.Delay = cfg.FaultRate, cfg.FaultRate, cfg.FaultRate
+	w.faults.MaxDelay = 2 * cfg.RetryInterval
+	lc.Faults = w.faults
+	lc.Rand = rand.NewChaCha8(seed32(cfg.Seed))
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,20 +250,8 @@ func newClusterWorld(ctx context.Context, cfg Config, log *slog.Logger) (*world,
 	w.entryFor = func(in *Instance) *actor.PID {
 		return actor.NewPID(c.members[max(in.submissions-1, 0)%len(c.members)].gateway, "coordinator")
 	}
-	deadline := time.Now().Add(time.Minute)
-	for ch := range w.addrs {
-		for _, addr := range w.addrs[ch] {
-			for {
-				list, err := w.channelsOf(addr, 2*time.Second)
-				if err == nil && len(list.Coordinators) > 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					return fail(fmt.Errorf("sim: terminal %s did not register with its gateway: %v", addr, err))
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
+	if err := w.waitRegistered(slices.Concat(w.addrs...), time.Minute); err != nil {
+		return fail(err)
 	}
 	if err := w.openChannels(); err != nil {
 		return fail(err)

@@ -328,19 +328,8 @@ func newMultiProcessWorld(ctx context.Context, cfg Config, log *slog.Logger) (*w
 		childPIDs[i] = c.Process.Pid
 	}
 	w.childUsage = func() usage { return procUsage(childPIDs) }
-	// Wait until every terminal trusts the coordinator.
-	deadline := time.Now().Add(time.Minute)
-	for _, addr := range order {
-		for {
-			list, err := w.channelsOf(addr, 2*time.Second)
-			if err == nil && len(list.Coordinators) > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fail(fmt.Errorf("sim: terminal %s did not register: %v", addr, err))
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+	if err := w.waitRegistered(order, time.Minute); err != nil {
+		return fail(err)
 	}
 	if err := w.openChannels(); err != nil {
 		return fail(err)
